@@ -1,0 +1,308 @@
+package dkim
+
+import (
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrRevoked is returned (wrapped) for a key record whose p= tag is empty:
+// RFC 6376 section 3.6.1 makes that a revoked key.
+var ErrRevoked = errors.New("dkim: key revoked (empty p=)")
+
+// RecordError is a syntax error in a DKIM key record or a DKIM-Signature
+// value. Tag names the offending tag ("" for a structural error).
+type RecordError struct {
+	Tag    string
+	Reason string
+}
+
+func (e *RecordError) Error() string {
+	if e.Tag == "" {
+		return "dkim: " + e.Reason
+	}
+	return fmt.Sprintf("dkim: tag %s=: %s", e.Tag, e.Reason)
+}
+
+// KeyRecord is a DKIM public key record, the TXT record published at
+// SELECTOR._domainkey.DOMAIN (RFC 6376 section 3.6.1, RFC 8463 for Ed25519).
+type KeyRecord struct {
+	// Version is the v= tag; "" when absent (it is optional), else "DKIM1".
+	Version string
+	// KeyType is the k= tag: "rsa" (also when absent) or "ed25519".
+	KeyType string
+	// PublicKey is the decoded p= tag: a DER SubjectPublicKeyInfo (or
+	// PKCS #1 RSAPublicKey) for rsa, the raw 32 bytes for ed25519. Empty
+	// means the key is revoked.
+	PublicKey []byte
+	// Hashes is the h= tag (acceptable hash algorithms); nil means any.
+	Hashes []string
+	// Services is the s= tag; nil means "*".
+	Services []string
+	// Flags is the t= tag: "y" (testing) and "s" (strict identity).
+	Flags []string
+	// Notes is the n= tag.
+	Notes string
+}
+
+// Testing reports whether the record carries t=y: the domain is testing
+// DKIM, and verifiers must not treat its failures differently from unsigned
+// mail.
+func (r *KeyRecord) Testing() bool { return hasFlag(r.Flags, "y") }
+
+// Strict reports whether the record carries t=s: the i= domain of a
+// signature must equal its d= domain, not be a subdomain of it.
+func (r *KeyRecord) Strict() bool { return hasFlag(r.Flags, "s") }
+
+// Revoked reports whether the record's p= is empty.
+func (r *KeyRecord) Revoked() bool { return len(r.PublicKey) == 0 }
+
+func hasFlag(flags []string, f string) bool {
+	for _, x := range flags {
+		if strings.EqualFold(x, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// Key returns the record's public key: *rsa.PublicKey or ed25519.PublicKey.
+// It wraps ErrRevoked for an empty p=.
+func (r *KeyRecord) Key() (crypto.PublicKey, error) {
+	if r.Revoked() {
+		return nil, ErrRevoked
+	}
+	switch r.KeyType {
+	case "", "rsa":
+		pub, err := x509.ParsePKIXPublicKey(r.PublicKey)
+		if err != nil {
+			pk, err2 := x509.ParsePKCS1PublicKey(r.PublicKey)
+			if err2 != nil {
+				return nil, &RecordError{Tag: "p", Reason: "not an RSA public key (neither SubjectPublicKeyInfo nor PKCS #1)"}
+			}
+			return pk, nil
+		}
+		pk, ok := pub.(*rsa.PublicKey)
+		if !ok {
+			return nil, &RecordError{Tag: "p", Reason: fmt.Sprintf("k=rsa but p= holds a %T", pub)}
+		}
+		return pk, nil
+	case "ed25519":
+		if len(r.PublicKey) != ed25519.PublicKeySize {
+			return nil, &RecordError{Tag: "p", Reason: fmt.Sprintf("an Ed25519 key is %d bytes, p= holds %d", ed25519.PublicKeySize, len(r.PublicKey))}
+		}
+		return ed25519.PublicKey(append([]byte(nil), r.PublicKey...)), nil
+	}
+	return nil, &RecordError{Tag: "k", Reason: fmt.Sprintf("unsupported key type %q", r.KeyType)}
+}
+
+// KeySize returns the key size in bits (the RSA modulus length, or 256 for
+// Ed25519), or 0 when the key cannot be parsed.
+func (r *KeyRecord) KeySize() int {
+	k, err := r.Key()
+	if err != nil {
+		return 0
+	}
+	return keyBits(k)
+}
+
+func keyBits(k crypto.PublicKey) int {
+	switch k := k.(type) {
+	case *rsa.PublicKey:
+		return k.N.BitLen()
+	case ed25519.PublicKey:
+		return 256
+	}
+	return 0
+}
+
+// String formats the record as published: "v=DKIM1; k=rsa; p=...", with
+// the optional tags that are set.
+func (r *KeyRecord) String() string {
+	var b strings.Builder
+	b.WriteString("v=DKIM1")
+	kt := r.KeyType
+	if kt == "" {
+		kt = "rsa"
+	}
+	b.WriteString("; k=" + kt)
+	if len(r.Hashes) > 0 {
+		b.WriteString("; h=" + strings.Join(r.Hashes, ":"))
+	}
+	if len(r.Services) > 0 {
+		b.WriteString("; s=" + strings.Join(r.Services, ":"))
+	}
+	if len(r.Flags) > 0 {
+		b.WriteString("; t=" + strings.Join(r.Flags, ":"))
+	}
+	if r.Notes != "" {
+		b.WriteString("; n=" + r.Notes)
+	}
+	b.WriteString("; p=" + base64.StdEncoding.EncodeToString(r.PublicKey))
+	return b.String()
+}
+
+// TXTStrings returns the record split into character-strings of at most
+// 255 bytes, as a DNS TXT record must carry it (RFC 1035 section 3.3.14;
+// a 2048-bit RSA record is about 410 bytes). A resolver joins them back
+// without separators. Zone files quote each: "v=DKIM1; k=rsa; p=MIIB..." "...".
+func (r *KeyRecord) TXTStrings() []string { return SplitTXT(r.String()) }
+
+// SplitTXT splits s into strings of at most 255 bytes.
+func SplitTXT(s string) []string {
+	var out []string
+	for len(s) > 255 {
+		out = append(out, s[:255])
+		s = s[255:]
+	}
+	return append(out, s)
+}
+
+// ZoneLine returns the record as a zone-file line for
+// SELECTOR._domainkey.DOMAIN, with the value split into quoted strings.
+func (r *KeyRecord) ZoneLine(selector, domain string) string {
+	parts := r.TXTStrings()
+	for i, p := range parts {
+		parts[i] = `"` + p + `"`
+	}
+	return fmt.Sprintf("%s._domainkey.%s. IN TXT ( %s )", selector, strings.TrimSuffix(domain, "."), strings.Join(parts, " "))
+}
+
+// ParseKeyRecord parses a DKIM key record (the TXT strings joined without
+// separators). It is strict about the syntax RFC 6376 section 3.6.1 fixes
+// (v= first when present and equal to DKIM1, p= present and valid base64,
+// k= rsa or ed25519, no duplicate tags) and lenient where the RFC says
+// unknown tags and values are ignored. A revoked key (empty p=) parses
+// without error; KeyRecord.Revoked reports it.
+func ParseKeyRecord(s string) (*KeyRecord, error) {
+	tags, err := parseTags(s)
+	if err != nil {
+		return nil, err
+	}
+	r := &KeyRecord{}
+	sawP := false
+	for i, t := range tags {
+		switch t.name {
+		case "v":
+			if i != 0 {
+				return nil, &RecordError{Tag: "v", Reason: "must be the first tag"}
+			}
+			if t.value != "DKIM1" {
+				return nil, &RecordError{Tag: "v", Reason: fmt.Sprintf("version %q, want DKIM1", t.value)}
+			}
+			r.Version = t.value
+		case "k":
+			kt := strings.ToLower(t.value)
+			if kt != "rsa" && kt != "ed25519" {
+				return nil, &RecordError{Tag: "k", Reason: fmt.Sprintf("unsupported key type %q (want rsa or ed25519)", t.value)}
+			}
+			r.KeyType = kt
+		case "p":
+			sawP = true
+			p := stripFWS(t.value)
+			if p == "" {
+				continue
+			}
+			b, err := base64.StdEncoding.DecodeString(p)
+			if err != nil {
+				return nil, &RecordError{Tag: "p", Reason: "invalid base64"}
+			}
+			r.PublicKey = b
+		case "h":
+			r.Hashes = colonList(t.value)
+		case "s":
+			r.Services = colonList(t.value)
+		case "t":
+			r.Flags = colonList(t.value)
+		case "n":
+			r.Notes = t.value
+		}
+	}
+	if !sawP {
+		return nil, &RecordError{Tag: "p", Reason: "missing (every key record needs p=)"}
+	}
+	if r.KeyType == "" {
+		r.KeyType = "rsa"
+	}
+	if !r.Revoked() {
+		if _, err := r.Key(); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func colonList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ":") {
+		if p = stripFWS(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func stripFWS(s string) string {
+	if !strings.ContainsAny(s, " \t\r\n") {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\r', '\n':
+			return -1
+		}
+		return r
+	}, s)
+}
+
+type tag struct{ name, value string }
+
+// parseTags parses an RFC 6376 section 3.2 tag-list.
+func parseTags(s string) ([]tag, error) {
+	var tags []tag
+	seen := map[string]bool{}
+	for _, part := range strings.Split(s, ";") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(part, "=")
+		if !ok {
+			return nil, &RecordError{Reason: fmt.Sprintf("malformed tag %q: no '='", truncate(strings.TrimSpace(part), 40))}
+		}
+		name = strings.Trim(name, " \t\r\n")
+		if name == "" || !isTagName(name) {
+			return nil, &RecordError{Reason: fmt.Sprintf("malformed tag name %q", truncate(name, 40))}
+		}
+		if seen[name] {
+			return nil, &RecordError{Tag: name, Reason: "appears twice"}
+		}
+		seen[name] = true
+		tags = append(tags, tag{name, strings.Trim(value, " \t\r\n")})
+	}
+	if len(tags) == 0 {
+		return nil, &RecordError{Reason: "empty tag list"}
+	}
+	return tags, nil
+}
+
+func isTagName(s string) bool {
+	for i, c := range s {
+		alpha := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !(alpha || i > 0 && (c == '_' || c >= '0' && c <= '9')) {
+			return false
+		}
+	}
+	return true
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

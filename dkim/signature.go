@@ -1,0 +1,167 @@
+package dkim
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Signature is a parsed DKIM-Signature field (RFC 6376 section 3.5).
+type Signature struct {
+	Version string // v=, always "1"
+	// Algorithm is a= ("rsa-sha256", "ed25519-sha256").
+	Algorithm string
+	Domain    string // d=, lower-case
+	Selector  string // s=
+	// Identifier is i=, or "@"+Domain when absent.
+	Identifier string
+	// Headers is h=, the signed header field names in order.
+	Headers []string
+	// HeaderCanonicalization and BodyCanonicalization come from c=
+	// (default simple/simple).
+	HeaderCanonicalization string
+	BodyCanonicalization   string
+	// BodyLength is l=, or -1 when absent.
+	BodyLength int64
+	// Timestamp is t= and Expiration is x=; zero when absent.
+	Timestamp  time.Time
+	Expiration time.Time
+	// BodyHash is bh= and Data is b=, both decoded.
+	BodyHash []byte
+	Data     []byte
+	// B is b= as written, folding whitespace removed; BPrefix returns the
+	// short form RFC 6008 uses to tell signatures apart.
+	B string
+}
+
+// BPrefix returns the first n characters of b= (RFC 6008 header.b; 8 is
+// the customary length), or all of it when shorter.
+func (s *Signature) BPrefix(n int) string {
+	if len(s.B) <= n {
+		return s.B
+	}
+	return s.B[:n]
+}
+
+// KeyAlgorithm returns the key half of a= ("rsa", "ed25519").
+func (s *Signature) KeyAlgorithm() string {
+	k, _, _ := strings.Cut(s.Algorithm, "-")
+	return k
+}
+
+// ParseSignature parses the value of a DKIM-Signature header field. It
+// checks what RFC 6376 makes a permanent error: required tags (v a b bh d h
+// s), v=1, h= including From, i= within d=, numeric t=/x=/l=, x= not before
+// t=, and base64 in b= and bh=.
+func ParseSignature(value string) (*Signature, error) {
+	tags, err := parseTags(value)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		m[t.name] = t.value
+	}
+	for _, req := range []string{"v", "a", "b", "bh", "d", "h", "s"} {
+		if _, ok := m[req]; !ok {
+			return nil, &RecordError{Tag: req, Reason: "required tag missing"}
+		}
+	}
+	s := &Signature{BodyLength: -1}
+	if s.Version = m["v"]; s.Version != "1" {
+		return nil, &RecordError{Tag: "v", Reason: fmt.Sprintf("version %q, want 1", s.Version)}
+	}
+	s.Algorithm = strings.ToLower(stripFWS(m["a"]))
+	if k, h, ok := strings.Cut(s.Algorithm, "-"); !ok || k == "" || h == "" {
+		return nil, &RecordError{Tag: "a", Reason: fmt.Sprintf("malformed algorithm %q", truncate(s.Algorithm, 40))}
+	}
+	s.Domain = strings.ToLower(strings.TrimSuffix(stripFWS(m["d"]), "."))
+	if s.Domain == "" {
+		return nil, &RecordError{Tag: "d", Reason: "empty domain"}
+	}
+	if s.Selector = stripFWS(m["s"]); s.Selector == "" {
+		return nil, &RecordError{Tag: "s", Reason: "empty selector"}
+	}
+	s.Headers = colonList(m["h"])
+	from := false
+	for _, h := range s.Headers {
+		if strings.EqualFold(h, "From") {
+			from = true
+		}
+	}
+	if !from {
+		return nil, &RecordError{Tag: "h", Reason: "From is not signed"}
+	}
+	if i, ok := m["i"]; ok {
+		s.Identifier = stripFWS(i)
+		at := strings.LastIndexByte(s.Identifier, '@')
+		if at < 0 {
+			return nil, &RecordError{Tag: "i", Reason: "no '@'"}
+		}
+		idom := strings.ToLower(s.Identifier[at+1:])
+		if idom != s.Domain && !strings.HasSuffix(idom, "."+s.Domain) {
+			return nil, &RecordError{Tag: "i", Reason: fmt.Sprintf("domain %q is not %q or a subdomain of it", idom, s.Domain)}
+		}
+	} else {
+		s.Identifier = "@" + s.Domain
+	}
+	s.HeaderCanonicalization, s.BodyCanonicalization = "simple", "simple"
+	if c, ok := m["c"]; ok {
+		h, b, _ := strings.Cut(stripFWS(c), "/")
+		s.HeaderCanonicalization = strings.ToLower(h)
+		if b != "" {
+			s.BodyCanonicalization = strings.ToLower(b)
+		}
+		for _, v := range []string{s.HeaderCanonicalization, s.BodyCanonicalization} {
+			if v != "simple" && v != "relaxed" {
+				return nil, &RecordError{Tag: "c", Reason: fmt.Sprintf("unknown canonicalization %q", truncate(v, 20))}
+			}
+		}
+	}
+	num := func(tag string) (int64, bool, error) {
+		v, ok := m[tag]
+		if !ok {
+			return 0, false, nil
+		}
+		v = stripFWS(v)
+		if v == "" || len(v) > 12 {
+			return 0, false, &RecordError{Tag: tag, Reason: "not a number of at most 12 digits"}
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return 0, false, &RecordError{Tag: tag, Reason: "not a number of at most 12 digits"}
+		}
+		return n, true, nil
+	}
+	if n, ok, err := num("t"); err != nil {
+		return nil, err
+	} else if ok {
+		s.Timestamp = time.Unix(n, 0).UTC()
+	}
+	if n, ok, err := num("x"); err != nil {
+		return nil, err
+	} else if ok {
+		s.Expiration = time.Unix(n, 0).UTC()
+		if !s.Timestamp.IsZero() && s.Expiration.Before(s.Timestamp) {
+			return nil, &RecordError{Tag: "x", Reason: "expiration is before the timestamp t="}
+		}
+	}
+	if n, ok, err := num("l"); err != nil {
+		return nil, err
+	} else if ok {
+		s.BodyLength = n
+	}
+	if s.BodyHash, err = base64.StdEncoding.DecodeString(stripFWS(m["bh"])); err != nil {
+		return nil, &RecordError{Tag: "bh", Reason: "invalid base64"}
+	}
+	s.B = stripFWS(m["b"])
+	if s.Data, err = base64.StdEncoding.DecodeString(s.B); err != nil {
+		return nil, &RecordError{Tag: "b", Reason: "invalid base64"}
+	}
+	if len(s.Data) == 0 {
+		return nil, &RecordError{Tag: "b", Reason: "empty signature"}
+	}
+	return s, nil
+}

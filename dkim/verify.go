@@ -1,0 +1,235 @@
+package dkim
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	msgdkim "github.com/emersion/go-msgauth/dkim"
+	"github.com/emersion/go-msgauth/authres"
+)
+
+// Resolver looks up TXT records. *net.Resolver implements it, and so does
+// dnstest's zone. LookupTXT returns one string per record, with a
+// record's character-strings joined; a *net.DNSError with IsNotFound
+// means no such name, one with IsTemporary or IsTimeout a temporary
+// failure.
+type Resolver interface {
+	LookupTXT(ctx context.Context, name string) ([]string, error)
+}
+
+// Result is the outcome of one signature (RFC 8601 section 2.7.1).
+type Result string
+
+// The DKIM results.
+const (
+	ResultNone      Result = "none"      // the message is not signed
+	ResultPass      Result = "pass"      // the signature verified
+	ResultFail      Result = "fail"      // the signature or body hash did not verify
+	ResultNeutral   Result = "neutral"   // failed, but the key is in testing mode (t=y)
+	ResultPolicy    Result = "policy"    // verified, but refused by local policy
+	ResultTempError Result = "temperror" // the key could not be fetched now
+	ResultPermError Result = "permerror" // malformed signature or key, no key, weak key
+)
+
+// VerifyOptions configure Verify. Nil means the defaults of each field.
+type VerifyOptions struct {
+	// Resolver fetches key records. Nil means net.DefaultResolver.
+	Resolver Resolver
+	// MaxSignatures is how many signatures are verified; the rest are
+	// reported as permerror without a DNS query. Zero means 5.
+	MaxSignatures int
+	// Now is the clock for x= expiry. Nil means time.Now.
+	Now func() time.Time
+}
+
+// Verification is the outcome of one DKIM-Signature, with what
+// go-msgauth's own result lacks: selector, algorithm, key size and the
+// b= prefix, so two signatures of one domain can be told apart.
+type Verification struct {
+	Result     Result `json:"result"`
+	Domain     string `json:"domain"`
+	Selector   string `json:"selector"`
+	Identifier string `json:"identifier,omitempty"`
+	// Algorithm is a= ("rsa-sha256", "ed25519-sha256").
+	Algorithm string `json:"algorithm"`
+	// KeySize is the public key's size in bits (0 when not fetched).
+	KeySize int `json:"key_size,omitempty"`
+	// BPrefix is the first 8 characters of b= (RFC 6008 header.b).
+	BPrefix string `json:"b_prefix,omitempty"`
+	// Testing is set when the key record carries t=y.
+	Testing bool `json:"testing,omitempty"`
+	// Headers are the signed header fields (h=).
+	Headers []string `json:"headers,omitempty"`
+	// Reason explains a result other than pass, for a person.
+	Reason string `json:"reason,omitempty"`
+	// Signature and Key are the parsed signature and key record, when
+	// they could be parsed.
+	Signature *Signature `json:"-"`
+	Key       *KeyRecord `json:"-"`
+}
+
+// AuthResult returns the Authentication-Results entry for v, with
+// header.d, header.i, header.s, header.a and header.b (RFC 8601, RFC 6008).
+func (v *Verification) AuthResult() authres.Result {
+	p := map[string]string{
+		"header.d": v.Domain,
+		"header.i": v.Identifier,
+		"header.s": v.Selector,
+		"header.a": v.Algorithm,
+		"header.b": v.BPrefix,
+	}
+	if v.Reason != "" {
+		p["reason"] = v.Reason
+	}
+	return &authres.GenericResult{Method: "dkim", Value: authres.ResultValue(v.Result), Params: p}
+}
+
+type txtAnswer struct {
+	txts []string
+	err  error
+}
+
+// Verify checks every DKIM-Signature of msg and returns one Verification
+// per signature, in header order; none for an unsigned message. The error
+// is for a message that cannot be read at all (a malformed header
+// section); signature problems are results.
+//
+// On top of go-msgauth's checks, Verify honours the key flags: t=s makes a
+// signature whose i= domain differs from d= a permerror, and t=y turns a
+// failure into neutral (RFC 6376 section 3.6.1: a testing domain's failures
+// must not count against it). RSA keys under 1024 bits are a permerror
+// (RFC 8301), as are rsa-sha1 and l= (a partially signed body).
+func Verify(ctx context.Context, msg []byte, opts *VerifyOptions) ([]*Verification, error) {
+	var o VerifyOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Resolver == nil {
+		o.Resolver = net.DefaultResolver
+	}
+	if o.MaxSignatures <= 0 {
+		o.MaxSignatures = 5
+	}
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+
+	var out []*Verification
+	answers := map[string]txtAnswer{}
+	for _, f := range headerFields(msg) {
+		if !strings.EqualFold(f.name, "DKIM-Signature") {
+			continue
+		}
+		v := &Verification{}
+		out = append(out, v)
+		sig, err := ParseSignature(unfoldValue(f.value))
+		if err != nil {
+			v.Result, v.Reason = ResultPermError, strings.TrimPrefix(err.Error(), "dkim: ")
+			continue
+		}
+		v.Signature = sig
+		v.Domain, v.Selector, v.Identifier, v.Algorithm = sig.Domain, sig.Selector, sig.Identifier, sig.Algorithm
+		v.BPrefix, v.Headers = sig.BPrefix(8), sig.Headers
+		if len(out) > o.MaxSignatures {
+			v.Result, v.Reason = ResultPermError, fmt.Sprintf("not verified: more than %d signatures", o.MaxSignatures)
+			continue
+		}
+		name := sig.Selector + "._domainkey." + sig.Domain
+		if _, ok := answers[name]; !ok {
+			txts, err := o.Resolver.LookupTXT(ctx, name)
+			if err != nil && ctx.Err() != nil {
+				err = &net.DNSError{Err: ctx.Err().Error(), Name: name, IsTimeout: true}
+			}
+			answers[name] = txtAnswer{txts, err}
+		}
+		if a := answers[name]; a.err == nil && len(a.txts) == 1 {
+			if rec, err := ParseKeyRecord(a.txts[0]); err == nil {
+				v.Key, v.KeySize, v.Testing = rec, rec.KeySize(), rec.Testing()
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+
+	lookup := func(name string) ([]string, error) {
+		a, ok := answers[strings.ToLower(name)]
+		if !ok {
+			a, ok = answers[name]
+		}
+		if !ok {
+			return nil, errors.New("key not fetched")
+		}
+		return a.txts, a.err
+	}
+	// Lower-case the cache keys so go-msgauth's own spelling matches.
+	for k, a := range answers {
+		answers[strings.ToLower(k)] = a
+	}
+	n := min(len(out), o.MaxSignatures)
+	verifs, err := msgdkim.VerifyWithOptions(bytes.NewReader(msg), &msgdkim.VerifyOptions{LookupTXT: lookup, MaxVerifications: n})
+	if err != nil && !errors.Is(err, msgdkim.ErrTooManySignatures) {
+		return nil, fmt.Errorf("dkim: reading message: %w", err)
+	}
+	for i, v := range out {
+		if v.Result != "" {
+			continue
+		}
+		if i >= len(verifs) {
+			v.Result, v.Reason = ResultPermError, "not verified"
+			continue
+		}
+		mv := verifs[i]
+		switch {
+		case mv.Err == nil:
+			v.Result = ResultPass
+		case msgdkim.IsTempFail(mv.Err):
+			v.Result = ResultTempError
+		case msgdkim.IsPermFail(mv.Err):
+			v.Result = ResultPermError
+		default:
+			v.Result = ResultFail
+		}
+		if mv.Err != nil {
+			v.Reason = mv.Err.Error()
+		}
+		v.applyPolicy(now())
+	}
+	return out, nil
+}
+
+// applyPolicy adds the checks go-msgauth leaves out.
+func (v *Verification) applyPolicy(now time.Time) {
+	sig, key := v.Signature, v.Key
+	if key != nil && v.Result == ResultPass {
+		if AlgorithmOf(mustKey(key)) == RSA && v.KeySize < MinVerifyBits {
+			v.Result, v.Reason = ResultPermError, fmt.Sprintf("RSA key of %d bits is under the %d-bit minimum (RFC 8301)", v.KeySize, MinVerifyBits)
+			return
+		}
+		if key.Strict() {
+			idom := strings.ToLower(sig.Identifier[strings.LastIndexByte(sig.Identifier, '@')+1:])
+			if idom != sig.Domain {
+				v.Result, v.Reason = ResultPermError, fmt.Sprintf("key has t=s (strict) but i= domain %q differs from d=%s", idom, sig.Domain)
+				return
+			}
+		}
+	}
+	if v.Result == ResultPass && !sig.Expiration.IsZero() && now.After(sig.Expiration) {
+		v.Result, v.Reason = ResultPermError, "signature has expired (x=)"
+		return
+	}
+	if v.Testing && v.Result == ResultFail {
+		v.Result, v.Reason = ResultNeutral, "key is in testing mode (t=y); failure ignored: "+v.Reason
+	}
+}
+
+func mustKey(r *KeyRecord) any {
+	k, _ := r.Key()
+	return k
+}
