@@ -1,0 +1,391 @@
+package alias
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/textproto"
+	"strings"
+
+	"github.com/deskmail/deskmail"
+)
+
+// Header is what the router reads from a message header: every value of a
+// field, in the order the fields appear, top first. It is satisfied by
+// *textproto.Header and *mail.Header of github.com/emersion/go-message
+// (parse the header once, as the inbound pipeline does), by net/textproto's
+// MIMEHeader and by net/http.Header. MailHeader adapts a net/mail.Header.
+type Header interface {
+	Values(key string) []string
+}
+
+// MailHeader adapts a net/mail.Header to Header.
+type MailHeader mail.Header
+
+// Values returns the values of key, canonicalizing it as net/mail does.
+func (h MailHeader) Values(key string) []string {
+	return h[textproto.CanonicalMIMEHeaderKey(key)]
+}
+
+// MatchMethod says which part of the mail matched a support address. The
+// methods are listed in the order the router trusts them.
+type MatchMethod string
+
+// The match methods, most trusted first (A2).
+const (
+	MatchEnvelope     MatchMethod = "envelope"       // an SMTP RCPT TO recipient
+	MatchOriginalTo   MatchMethod = "x-original-to"  // X-Original-To (Postfix)
+	MatchDeliveredTo  MatchMethod = "delivered-to"   // Delivered-To
+	MatchForwardedTo  MatchMethod = "x-forwarded-to" // X-Forwarded-To (Gmail and others)
+	MatchTo           MatchMethod = "to"             // the To header
+	MatchCc           MatchMethod = "cc"             // the Cc header
+	matchMethodsCount             = 6
+)
+
+var headerOrder = [...]struct {
+	field  string
+	method MatchMethod
+}{
+	{"X-Original-To", MatchOriginalTo},
+	{"Delivered-To", MatchDeliveredTo},
+	{"X-Forwarded-To", MatchForwardedTo},
+	{"To", MatchTo},
+	{"Cc", MatchCc},
+}
+
+// DropReason says why a routed mail must not become a ticket.
+type DropReason string
+
+// The drop reasons.
+const (
+	// DropAddressDisabled: every support address the mail matched in its
+	// account has fetching turned off (A6).
+	DropAddressDisabled DropReason = "address_disabled"
+)
+
+// ErrNoRoute is returned by Route when no support address matches.
+var ErrNoRoute = errors.New("alias: no support address matches")
+
+// Match is one support address found in a mail.
+type Match struct {
+	Entry
+	// Method is where the address was found.
+	Method MatchMethod `json:"method"`
+	// Key is the canonical key that matched (after removing a sub-address
+	// tag, if that is what made it match).
+	Key string `json:"key"`
+	// Tag is the sub-address tag removed to match ("billing" for
+	// support+billing@), or "".
+	Tag string `json:"tag,omitempty"`
+}
+
+// Route is the router's answer for one inbound mail.
+type Route struct {
+	// Account, Address, Department, Method, Key and Tag describe the chosen
+	// match (see Router for the choice).
+	Match
+	// ViaCustomerForward reports that the mail reached the platform through
+	// a customer-owned forwarding address (A2): it matched a customer-owned
+	// support address, either through its platform address while the
+	// header names the customer address or no platform address at all, or
+	// through a forwarding header (X-Original-To, Delivered-To,
+	// X-Forwarded-To) naming the customer address.
+	ViaCustomerForward bool `json:"via_customer_forward"`
+	// ForwardedFor is the customer-side address the mail was first sent to,
+	// when ViaCustomerForward is set.
+	ForwardedFor string `json:"forwarded_for,omitempty"`
+	// Drop is set when the mail must not become a ticket; Account and
+	// Address still say where it was addressed.
+	Drop DropReason `json:"drop,omitempty"`
+	// Matches lists every support address found, in trust order, including
+	// those of other accounts and duplicates found by several methods.
+	Matches []Match `json:"matches,omitempty"`
+}
+
+// RouterOptions configure a Router. Nil means the defaults of each field.
+type RouterOptions struct {
+	// SubaddressSeparator splits "support+tag@" (A16). Empty means
+	// deskmail.DefaultSubaddressSeparator ("+"). A candidate that does not
+	// match as is is looked up again without its tag.
+	SubaddressSeparator string
+	// MaxCandidates bounds how many addresses are looked up per mail, so a
+	// header with thousands of recipients costs a bounded amount. Zero means
+	// 100. Addresses beyond it are ignored, in trust order.
+	MaxCandidates int
+}
+
+// Router finds the support address an inbound mail was sent to (A2, A4,
+// A6). It is safe for concurrent use.
+//
+// # Candidates and trust
+//
+// The router collects the addresses of the mail in trust order: the envelope
+// recipients given to Route, then X-Original-To, Delivered-To,
+// X-Forwarded-To, To and Cc, each field's values top to bottom, each list
+// left to right. Each candidate is looked up by its canonical key and, when
+// that fails and it has a sub-address tag, by its base key.
+//
+// # The choice among several matches
+//
+// The account is that of the first match in trust order; matches of other
+// accounts (a mail that copies two tenants) are listed in Route.Matches but
+// never chosen, since that tenant receives its own delivery. Within the
+// account, the first match whose address is enabled wins; when every match
+// of the account is disabled, the first one is returned with Drop set to
+// DropAddressDisabled. So "To: sales@, Cc: support@" picks sales@, and a
+// disabled address in To does not drop a mail whose Cc names an enabled one.
+//
+// When the platform receives one message for several envelope recipients
+// of different accounts, call Route once per recipient (passing that one
+// recipient), as each tenant gets its own copy.
+type Router struct {
+	store Store
+	sep   string
+	max   int
+}
+
+// NewRouter returns a Router over store.
+func NewRouter(store Store, opts *RouterOptions) *Router {
+	r := &Router{store: store, sep: deskmail.DefaultSubaddressSeparator, max: 100}
+	if opts != nil {
+		if opts.SubaddressSeparator != "" {
+			r.sep = opts.SubaddressSeparator
+		}
+		if opts.MaxCandidates > 0 {
+			r.max = opts.MaxCandidates
+		}
+	}
+	return r
+}
+
+// Route routes one inbound mail given its envelope recipients (RCPT TO,
+// may be empty for fetched mail) and its header (may be nil). It returns
+// ErrNoRoute when no support address matches, and a store's error
+// otherwise.
+func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, error) {
+	var rt Route
+	budget := r.max
+	var keys []string
+	add := func(raw string, m MatchMethod) error {
+		keys = extractKeys(raw, keys[:0])
+		for _, k := range keys {
+			if budget <= 0 {
+				return nil
+			}
+			budget--
+			mt, ok, err := r.lookup(ctx, k, m)
+			if err != nil {
+				return err
+			}
+			if ok {
+				rt.Matches = append(rt.Matches, mt)
+			}
+		}
+		return nil
+	}
+	for _, rc := range rcpts {
+		if err := add(rc, MatchEnvelope); err != nil {
+			return Route{}, err
+		}
+	}
+	if h != nil {
+		for _, f := range headerOrder {
+			for _, v := range h.Values(f.field) {
+				if err := add(v, f.method); err != nil {
+					return Route{}, err
+				}
+			}
+		}
+	}
+	if len(rt.Matches) == 0 {
+		return Route{}, ErrNoRoute
+	}
+	acct := rt.Matches[0].Account
+	chosen := -1
+	for i := range rt.Matches {
+		if rt.Matches[i].Account == acct && !rt.Matches[i].Address.Disabled {
+			chosen = i
+			break
+		}
+	}
+	if chosen < 0 {
+		chosen = 0
+		rt.Drop = DropAddressDisabled
+	}
+	rt.Match = rt.Matches[chosen]
+	r.forwarding(&rt, h)
+	return rt, nil
+}
+
+func (r *Router) lookup(ctx context.Context, k string, m MatchMethod) (Match, bool, error) {
+	e, err := r.store.Lookup(ctx, k)
+	if err == nil {
+		return Match{Entry: e, Method: m, Key: k}, true, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Match{}, false, fmt.Errorf("alias: lookup: %w", err)
+	}
+	at := strings.LastIndexByte(k, '@')
+	if at <= 0 {
+		return Match{}, false, nil
+	}
+	base, tag := deskmail.SplitSubaddress(k[:at], r.sep)
+	if tag == "" {
+		return Match{}, false, nil
+	}
+	bk := base + k[at:]
+	e, err = r.store.Lookup(ctx, bk)
+	if err == nil {
+		return Match{Entry: e, Method: m, Key: bk, Tag: tag}, true, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Match{}, false, fmt.Errorf("alias: lookup: %w", err)
+	}
+	return Match{}, false, nil
+}
+
+// forwarding decides ViaCustomerForward and ForwardedFor for the chosen
+// match.
+func (r *Router) forwarding(rt *Route, h Header) {
+	s := &rt.Address
+	if !s.CustomerOwned() {
+		// A platform address reached directly; a forwarding header may still
+		// name an outside address we do not know (a forward set up without
+		// telling us).
+		if rt.Platform || s.PlatformAddress == "" {
+			if ff := foreignForward(rt, h); ff != "" {
+				rt.ViaCustomerForward, rt.ForwardedFor = true, ff
+			}
+		}
+		return
+	}
+	if !rt.Platform {
+		// Matched the customer address itself: through a forwarding header
+		// it was forwarded; in the envelope, To or Cc it came straight to a
+		// domain the platform receives for.
+		switch rt.Method {
+		case MatchOriginalTo, MatchDeliveredTo, MatchForwardedTo:
+			rt.ViaCustomerForward, rt.ForwardedFor = true, s.Address
+			return
+		}
+		for _, m := range rt.Matches {
+			if m.Account == rt.Account && m.Address.Address == s.Address && m.Platform {
+				rt.ViaCustomerForward, rt.ForwardedFor = true, s.Address
+				return
+			}
+		}
+		return
+	}
+	// Matched the platform address. It was forwarded unless the sender wrote
+	// to the platform address itself (it appears in To or Cc while the
+	// customer address appears nowhere).
+	publicSeen, platformInHeader := false, false
+	for _, m := range rt.Matches {
+		if m.Account != rt.Account || m.Address.Address != s.Address {
+			continue
+		}
+		if !m.Platform {
+			publicSeen = true
+		} else if m.Method == MatchTo || m.Method == MatchCc {
+			platformInHeader = true
+		}
+	}
+	if publicSeen || !platformInHeader {
+		rt.ViaCustomerForward, rt.ForwardedFor = true, s.Address
+	}
+}
+
+// foreignForward returns the first address in X-Original-To or
+// X-Forwarded-To that is not a support address of the route's account.
+func foreignForward(rt *Route, h Header) string {
+	if h == nil {
+		return ""
+	}
+	for _, f := range [...]string{"X-Original-To", "X-Forwarded-To"} {
+		for _, v := range h.Values(f) {
+			for _, k := range extractKeys(v, nil) {
+				own := false
+				for _, m := range rt.Matches {
+					if m.Account == rt.Account && (m.Key == k || m.Address.Address == k || m.Address.PlatformAddress == k) {
+						own = true
+						break
+					}
+				}
+				if !own {
+					return k
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// extractKeys appends the canonical keys of the addresses in a header value
+// (an address list) to dst. Simple lists — names in quotes or encoded words,
+// addresses in angle brackets or bare — are scanned without allocating a
+// parser; anything else (comments, groups, escapes, non-ASCII) goes through
+// deskmail.ParseAddressList. Unparsable entries are skipped.
+func extractKeys(v string, dst []string) []string {
+	if !simpleList(v) {
+		list, _ := deskmail.ParseAddressList(v)
+		for _, a := range list {
+			if a.Domain != "" {
+				dst = append(dst, a.Key())
+			}
+		}
+		return dst
+	}
+	start, inQuote, inAngle := 0, false, false
+	for i := 0; i <= len(v); i++ {
+		if i < len(v) {
+			switch c := v[i]; {
+			case c == '"':
+				inQuote = !inQuote
+				continue
+			case inQuote:
+				continue
+			case c == '<':
+				inAngle = true
+				continue
+			case c == '>':
+				inAngle = false
+				continue
+			case c != ',' || inAngle:
+				continue
+			}
+		}
+		part := v[start:i]
+		start = i + 1
+		if lt := strings.LastIndexByte(part, '<'); lt >= 0 {
+			gt := strings.IndexByte(part[lt:], '>')
+			if gt < 0 {
+				continue
+			}
+			part = part[lt+1 : lt+gt]
+		}
+		if k := deskmail.CanonicalKey(part); k != "" && strings.IndexByte(k, '@') > 0 {
+			dst = append(dst, k)
+		}
+	}
+	return dst
+}
+
+// simpleList reports whether v can be scanned by extractKeys' fast path:
+// printable ASCII without comments, groups or backslashes, and balanced
+// quotes.
+func simpleList(v string) bool {
+	q := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c < 0x20 && c != '\t', c >= 0x7f, c == '(', c == ')', c == '\\', c == ';':
+			return false
+		case c == '"':
+			q = !q
+		case c == ':' && !q:
+			return false
+		}
+	}
+	return !q
+}
