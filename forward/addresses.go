@@ -1,0 +1,145 @@
+package forward
+
+import (
+	"strings"
+
+	"github.com/deskmail/deskmail"
+)
+
+// maxListEntries caps the addresses taken from one To or Cc line.
+const maxListEntries = 100
+
+// parseList parses an address list as mail clients print it above a
+// forward, which is looser than RFC 5322: entries separated by ";" or ",",
+// unquoted display names with commas ("Doe, John <j@x>"), Outlook's
+// "j@x <j@x>" and "[mailto:j@x]", and Exchange's "j@x<mailto:j@x>". An entry
+// without an address (a bare name) is skipped: the package never guesses an
+// address.
+func parseList(s string) []deskmail.Address {
+	s = cleanMailto(s)
+	var out []deskmail.Address
+	var pending strings.Builder
+	flush := func(seg string) {
+		if pending.Len() > 0 {
+			seg = pending.String() + "," + seg
+			pending.Reset()
+		}
+		if a, ok := parseEntry(seg); ok {
+			out = append(out, a)
+		}
+	}
+	depth, quoted := 0, false
+	start := 0
+	for i := 0; i < len(s) && len(out) < maxListEntries; i++ {
+		switch c := s[i]; {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '<':
+			depth++
+		case c == '>':
+			if depth > 0 {
+				depth--
+			}
+		case (c == ',' || c == ';') && depth == 0:
+			seg := s[start:i]
+			start = i + 1
+			if !strings.Contains(seg, "@") {
+				// "Doe, John <j@x>": a name cut at its comma
+				if strings.TrimSpace(seg) != "" && c == ',' {
+					pending.WriteString(seg)
+				}
+				continue
+			}
+			flush(seg)
+		}
+	}
+	if start < len(s) && len(out) < maxListEntries {
+		flush(s[start:])
+	}
+	return out
+}
+
+// cleanMailto rewrites the mailto forms Outlook and Exchange print.
+func cleanMailto(s string) string {
+	for n := 0; n < maxListEntries; n++ {
+		i := strings.Index(s, "<mailto:")
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i:], '>')
+		if j < 0 {
+			break
+		}
+		s = s[:i] + s[i+j+1:]
+	}
+	// "a@x>" left from "<a@x<mailto:a@x>>" is balanced again by the outer
+	// '<'; a bare "a@x<mailto:a@x>" is now "a@x".
+	for n := 0; n < maxListEntries; n++ {
+		i := strings.Index(s, "[mailto:")
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i:], ']')
+		if j < 0 {
+			break
+		}
+		s = s[:i] + "<" + s[i+len("[mailto:"):i+j] + ">" + s[i+j+1:]
+	}
+	return s
+}
+
+// parseEntry parses one "Name <addr>" or "addr" entry.
+func parseEntry(seg string) (deskmail.Address, bool) {
+	seg = strings.TrimSpace(seg)
+	if seg == "" {
+		return deskmail.Address{}, false
+	}
+	var name, addr string
+	if lt := strings.LastIndexByte(seg, '<'); lt >= 0 {
+		gt := strings.IndexByte(seg[lt:], '>')
+		if gt < 0 {
+			return deskmail.Address{}, false
+		}
+		addr = seg[lt+1 : lt+gt]
+		name = unquoteName(strings.TrimSpace(seg[:lt]))
+	} else {
+		f := strings.Fields(seg)
+		if len(f) == 0 {
+			return deskmail.Address{}, false
+		}
+		// "j@x (John Doe)" or a bare address
+		addr = f[0]
+		if len(f) > 1 {
+			rest := strings.TrimSpace(strings.TrimPrefix(seg, f[0]))
+			if strings.HasPrefix(rest, "(") && strings.HasSuffix(rest, ")") {
+				name = strings.TrimSpace(rest[1 : len(rest)-1])
+			} else {
+				return deskmail.Address{}, false
+			}
+		}
+	}
+	addr = strings.Trim(strings.TrimSpace(addr), "'\"")
+	if !strings.Contains(addr, "@") {
+		return deskmail.Address{}, false
+	}
+	if strings.EqualFold(name, addr) {
+		name = ""
+	}
+	a, err := deskmail.NewAddress(name, addr)
+	if err != nil || a.Local == "" || a.Domain == "" {
+		return deskmail.Address{}, false
+	}
+	return a, true
+}
+
+// unquoteName removes the quotes around a display name.
+func unquoteName(n string) string {
+	for _, q := range [][2]string{{`"`, `"`}, {"'", "'"}, {"«", "»"}, {"“", "”"}, {"„", "“"}} {
+		if len(n) >= len(q[0])+len(q[1]) && strings.HasPrefix(n, q[0]) && strings.HasSuffix(n, q[1]) {
+			n = strings.TrimSpace(n[len(q[0]) : len(n)-len(q[1])])
+			break
+		}
+	}
+	return strings.ReplaceAll(n, `\"`, `"`)
+}

@@ -1,0 +1,73 @@
+package forward_test
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/deskmail/deskmail/forward"
+)
+
+func ExampleParseText() {
+	body := `Could you look at this one?
+
+---------- Forwarded message ---------
+From: Jane Roe <jane@customer.example>
+Date: Wed, 27 Oct 2021 09:31:00 +0000
+Subject: Printer on fire
+To: <agent@desk.example>
+
+It is on fire again.
+`
+	f := forward.ParseText("Fwd: Printer on fire", body, nil)
+	fmt.Println(f.Forwarded, f.Method)
+	fmt.Println(f.From.Name, f.From.Addr())
+	fmt.Println(f.Subject)
+	fmt.Println(f.Note)
+	fmt.Println(f.Body)
+	// Output:
+	// true inline
+	// Jane Roe jane@customer.example
+	// Printer on fire
+	// Could you look at this one?
+	// It is on fire again.
+}
+
+func ExampleParseText_notForward() {
+	// A quoted reply looks like a header block, but its subject says reply.
+	body := "Thanks!\n\nFrom: Jane Roe <jane@customer.example>\nSent: Monday\nTo: agent@desk.example\nSubject: Printer\n\nHelp"
+	f := forward.ParseText("RE: Printer", body, nil)
+	fmt.Println(f.Forwarded)
+	fmt.Println(f.Evidence)
+	// Output:
+	// false
+	// no forward separator or header block found
+}
+
+func ExampleParse() {
+	raw := "From: Agent <agent@desk.example>\r\n" +
+		"Subject: FW: Invoice\r\n" +
+		"MIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=b\r\n" +
+		"\r\n" +
+		"--b\r\n" +
+		"Content-Type: text/plain\r\n" +
+		"\r\n" +
+		"see attached\r\n" +
+		"--b\r\n" +
+		"Content-Type: message/rfc822\r\n" +
+		"\r\n" +
+		"From: Jane Roe <jane@customer.example>\r\n" +
+		"Subject: Invoice\r\n" +
+		"\r\n" +
+		"Where is my invoice?\r\n" +
+		"--b--\r\n"
+	f, err := forward.Parse(strings.NewReader(raw), nil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(f.Method, f.From.Addr(), "forwarded by", f.Forwarder.Addr())
+	fmt.Println(f.Subject, "/", f.Body, "/", f.Note)
+	// Output:
+	// attached jane@customer.example forwarded by agent@desk.example
+	// Invoice / Where is my invoice? / see attached
+}
