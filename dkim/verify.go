@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	msgdkim "github.com/emersion/go-msgauth/dkim"
 	"github.com/emersion/go-msgauth/authres"
+	msgdkim "github.com/emersion/go-msgauth/dkim"
 )
 
 // Resolver looks up TXT records. *net.Resolver implements it, and so does
