@@ -1,0 +1,216 @@
+package bounce
+
+import (
+	"io"
+	"strings"
+
+	"github.com/emersion/go-message/textproto"
+	"golang.org/x/text/encoding/htmlindex"
+)
+
+// Classification is the taxonomy's verdict on one failure.
+type Classification struct {
+	Reason   Reason   `json:"reason"`
+	Severity Severity `json:"severity"`
+	// Status is the enhanced status code given, or the pseudo code of Reason
+	// when none was.
+	Status string `json:"status"`
+	// Temporary is set for 4xx replies and 4.x.x codes.
+	Temporary bool `json:"temporary"`
+}
+
+// ClassifyReply classifies an SMTP reply seen while sending (B9): the reply
+// code (0 when unknown), the enhanced status code ("" when none) and the
+// reply text, with the same taxonomy as bounces. A 2xx reply is delivered.
+// A nil policy means DefaultPolicy.
+func ClassifyReply(code int, enhanced, text string, policy Policy) Classification {
+	if policy == nil {
+		policy = DefaultPolicy
+	}
+	enhanced = strings.TrimSpace(enhanced)
+	if enhanced == "" {
+		enhanced = firstStatus(text)
+	}
+	if code == 0 {
+		code = replyCode(text)
+	}
+	temp := code/100 == 4 || statusClass(enhanced) == '4'
+	c := Classification{Temporary: temp, Status: enhanced}
+	if code/100 == 2 || (code == 0 && statusClass(enhanced) == '2') {
+		c.Reason = ReasonDelivered
+	} else {
+		c.Reason = classify(strings.ToLower(text), enhanced, code, "", "")
+	}
+	if c.Status == "" {
+		c.Status = PseudoStatus(c.Reason, temp)
+	}
+	c.Severity = policy.Severity(c.Reason)
+	return c
+}
+
+// classify decides the reason of one failure from its lower-case diagnostic,
+// enhanced status, reply code and action, with context (the report's prose,
+// lower case) as a last resort.
+func classify(diag, status string, code int, action, context string) Reason {
+	switch action {
+	case "delivered", "relayed", "expanded":
+		return ReasonDelivered
+	}
+	if statusClass(status) == '2' && diag == "" {
+		return ReasonDelivered
+	}
+	byText := defaultMatcher.match(diag)
+	byStatus := statusReason(status)
+	switch {
+	case byStatus != "" && trustStatus(byStatus, byText):
+		return byStatus
+	case byText != "":
+		return byText
+	case byStatus != "":
+		return byStatus
+	}
+	if action == "delayed" {
+		return ReasonExpired
+	}
+	if r := defaultMatcher.match(context); r != "" {
+		return r
+	}
+	if strings.Contains(diag, "helo") || strings.Contains(diag, "ehlo") {
+		return ReasonBlocked
+	}
+	if action == "failed" || statusClass(status) == '5' || code/100 == 5 {
+		return ReasonOnHold
+	}
+	return ReasonUndefined
+}
+
+// trustStatus decides between a reason from the enhanced status code and one
+// from the text: a specific code wins over generic wording.
+func trustStatus(byStatus, byText Reason) bool {
+	if byText == "" || byText == byStatus {
+		return true
+	}
+	switch byStatus {
+	case ReasonUserUnknown, ReasonMailboxFull, ReasonHostUnknown, ReasonMesgTooBig:
+		// The text may say more precisely why (filtered, suspend, …).
+		switch byText {
+		case ReasonSuspend, ReasonFiltered, ReasonMailboxFull, ReasonHasMoved, ReasonNotAccept, ReasonUserUnknown:
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+// finish classifies every recipient and decides the report's kind.
+func (p *parser) finish(h textproto.Header) {
+	rep := &p.rep
+	if rep.Kind == KindComplaint || rep.Kind == KindVacation {
+		for i := range rep.Recipients {
+			rc := &rep.Recipients[i]
+			rc.Severity = p.policy.Severity(rc.Reason)
+		}
+		return
+	}
+	var context string
+	kind := KindNone
+	for i := range rep.Recipients {
+		rc := &rep.Recipients[i]
+		if rc.Status == "" {
+			rc.Status = firstStatus(rc.Diagnostic)
+		}
+		if rc.ReplyCode == 0 {
+			rc.ReplyCode = replyCode(rc.Diagnostic)
+		}
+		if rc.Command == "" {
+			rc.Command = smtpCommand(rc.Diagnostic)
+		}
+		ld := strings.ToLower(rc.Diagnostic)
+		if rc.Reason == "" {
+			if context == "" {
+				context = strings.ToLower(p.reportText())
+				if len(context) > 4096 {
+					context = context[:4096]
+				}
+			}
+			rc.Reason = classify(ld, rc.Status, rc.ReplyCode, rc.Action, context)
+		}
+		temp := rc.ReplyCode/100 == 4 || statusClass(rc.Status) == '4' || rc.Action == "delayed"
+		if rc.Status == "" {
+			rc.Status = PseudoStatus(rc.Reason, temp || (rc.Reason == ReasonExpired && rc.Action == "delayed"))
+		}
+		if rc.Action == "" {
+			switch {
+			case rc.Reason == ReasonDelivered:
+				rc.Action = "delivered"
+			case temp:
+				rc.Action = "delayed"
+			default:
+				rc.Action = "failed"
+			}
+		}
+		rc.Severity = p.policy.Severity(rc.Reason)
+		switch {
+		case rc.Reason.Failure() && rc.Action != "delayed":
+			kind = KindFailure
+		case rc.Reason.Failure() && kind != KindFailure:
+			kind = KindDelay
+		case rc.Reason == ReasonDelivered && kind == KindNone:
+			kind = KindDelivery
+		}
+	}
+	rep.Kind = kind
+}
+
+// smtpCommand returns the SMTP command a diagnostic says the failure
+// followed.
+func smtpCommand(d string) string {
+	u := strings.ToUpper(d)
+	for _, c := range []string{"RCPT TO", "MAIL FROM", "DATA", "EHLO", "HELO", "STARTTLS", "AUTH"} {
+		if i := strings.Index(u, c); i >= 0 {
+			if i > 0 && isAlpha(u[i-1]) || i+len(c) < len(u) && isAlpha(u[i+len(c)]) {
+				continue
+			}
+			return strings.Fields(c)[0]
+		}
+	}
+	return ""
+}
+
+// charsetReader decodes the charsets of golang.org/x/text for RFC 2047
+// words.
+func charsetReader(charset string, r io.Reader) (io.Reader, error) {
+	e, err := htmlindex.Get(charset)
+	if err != nil {
+		return nil, err
+	}
+	return e.NewDecoder().Reader(r), nil
+}
+
+// decodeCharset converts a text part to UTF-8, leaving it as it is when the
+// charset is unknown or already ASCII-compatible UTF-8.
+func decodeCharset(cs string, b []byte) []byte {
+	switch cs {
+	case "us-ascii", "utf-8", "utf8", "ascii", "":
+		return b
+	}
+	ascii := true
+	for _, c := range b {
+		if c >= 0x80 || c == 0x1b {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return b
+	}
+	e, err := htmlindex.Get(cs)
+	if err != nil {
+		return b
+	}
+	out, err := e.NewDecoder().Bytes(b)
+	if err != nil {
+		return b
+	}
+	return out
+}

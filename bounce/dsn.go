@@ -1,0 +1,230 @@
+package bounce
+
+import (
+	"bytes"
+	"strings"
+)
+
+// field is one "Name: value" line of a delivery-status or feedback block,
+// with continuation lines unfolded. The name is lower case.
+type field struct{ name, value string }
+
+// fields splits a delivery-status body into header-like fields, keeping
+// blank lines as separators (name "").
+func fields(b []byte) []field {
+	var out []field
+	for len(b) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			line, b = b, nil
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			out = append(out, field{})
+			continue
+		}
+		if (line[0] == ' ' || line[0] == '\t') && len(out) > 0 && out[len(out)-1].name != "" {
+			out[len(out)-1].value += " " + string(bytes.TrimSpace(line))
+			continue
+		}
+		i := bytes.IndexByte(line, ':')
+		if i <= 0 {
+			continue
+		}
+		out = append(out, field{
+			name:  strings.ToLower(string(bytes.TrimSpace(line[:i]))),
+			value: string(bytes.TrimSpace(line[i+1:])),
+		})
+	}
+	return out
+}
+
+// stripType removes the "rfc822;" or "smtp;" type prefix of a DSN value.
+func stripType(v string) string {
+	if i := strings.IndexByte(v, ';'); i >= 0 && i < 16 && !strings.ContainsAny(v[:i], " @<") {
+		return strings.TrimSpace(v[i+1:])
+	}
+	return strings.TrimSpace(v)
+}
+
+// parseDSN reads the RFC 3464 delivery-status parts.
+func (p *parser) parseDSN() {
+	for _, body := range p.dsn {
+		var cur *Recipient
+		var orig string
+		flush := func() {
+			if cur != nil {
+				if cur.Address == "" {
+					cur.Address = orig
+				}
+				if cur.Address != "" {
+					p.rep.Recipients = append(p.rep.Recipients, *cur)
+				}
+			}
+			cur, orig = nil, ""
+		}
+		for _, f := range fields(body) {
+			switch f.name {
+			case "":
+				flush()
+			case "reporting-mta":
+				if p.rep.ReportingMTA == "" {
+					p.rep.ReportingMTA = stripType(f.value)
+				}
+			case "final-recipient", "original-recipient", "x-actual-recipient":
+				addr := cleanAddr(stripType(f.value))
+				if cur == nil {
+					cur = &Recipient{}
+				} else if f.name == "final-recipient" && cur.Address != "" {
+					flush()
+					cur = &Recipient{}
+				}
+				if f.name == "final-recipient" {
+					cur.Address = addr
+				} else if orig == "" {
+					orig = addr
+				}
+			case "action":
+				p.ensure(&cur).Action = strings.ToLower(strings.TrimSpace(f.value))
+			case "status":
+				p.ensure(&cur).Status = firstStatus(f.value)
+			case "diagnostic-code":
+				p.ensure(&cur).Diagnostic = stripType(f.value)
+			case "remote-mta":
+				p.ensure(&cur).RemoteMTA = stripType(f.value)
+			}
+		}
+		flush()
+	}
+	// Recipients without a diagnostic borrow the text that names them.
+	text := p.reportText()
+	for i := range p.rep.Recipients {
+		rc := &p.rep.Recipients[i]
+		if rc.Diagnostic == "" || onlyCodes(rc.Diagnostic) {
+			if d := diagnosticFor(text, rc.Address); d != "" {
+				if rc.Diagnostic != "" {
+					d = rc.Diagnostic + " " + d
+				}
+				rc.Diagnostic = d
+			}
+		}
+	}
+}
+
+func (p *parser) ensure(cur **Recipient) *Recipient {
+	if *cur == nil {
+		*cur = &Recipient{}
+	}
+	return *cur
+}
+
+// onlyCodes reports whether a diagnostic holds nothing but codes.
+func onlyCodes(s string) bool {
+	for _, c := range s {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseFeedback reads an ARF feedback report (RFC 5965).
+func (p *parser) parseFeedback() {
+	p.rep.Kind = KindComplaint
+	var rcpts []string
+	for _, f := range fields(p.feedback) {
+		switch f.name {
+		case "feedback-type":
+			p.rep.FeedbackType = strings.ToLower(f.value)
+		case "original-rcpt-to", "removal-recipient":
+			rcpts = appendUnique(rcpts, cleanAddr(f.value))
+		case "reporting-mta":
+			p.rep.ReportingMTA = stripType(f.value)
+		}
+	}
+	p.complaint(rcpts)
+}
+
+// complaint records a complaint about rcpts, or about the original
+// message's To when the report names no recipient.
+func (p *parser) complaint(rcpts []string) {
+	if len(rcpts) == 0 {
+		p.parseOriginal()
+		rcpts = splitAddrs(p.rep.Original.To)
+	}
+	if p.rep.FeedbackType == "" {
+		p.rep.FeedbackType = "abuse"
+	}
+	for _, a := range rcpts {
+		if a == "" {
+			continue
+		}
+		p.rep.Recipients = append(p.rep.Recipients, Recipient{
+			Address: a, Action: "", Reason: ReasonFeedback,
+		})
+	}
+}
+
+// parseOriginal reads the header of the returned message.
+func (p *parser) parseOriginal() {
+	o := &p.rep.Original
+	if o.Header.Len() > 0 || o.MessageID != "" {
+		return
+	}
+	b := p.original
+	if b == nil {
+		text := p.allText()
+		if i := originalStart(text); i >= 0 {
+			b = []byte(text[i:])
+		}
+	}
+	if b == nil {
+		return
+	}
+	b = bytes.TrimLeft(b, "\n \t")
+	h, _, err := readHeader(b)
+	if err != nil {
+		// A header cut short or with a broken line: take what reads.
+		if i := bytes.Index(b, []byte("\n\n")); i > 0 {
+			b = b[:i]
+		}
+		h, _, err = readHeader(trimBrokenHeader(b))
+		if err != nil {
+			return
+		}
+	}
+	o.Header = h
+	o.MessageID = strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>")
+	o.From = decodeWords(h.Get("From"))
+	o.To = decodeWords(h.Get("To"))
+	o.Subject = decodeWords(h.Get("Subject"))
+	o.Date = h.Get("Date")
+}
+
+// trimBrokenHeader keeps the leading lines of b that read as header fields.
+func trimBrokenHeader(b []byte) []byte {
+	off := 0
+	for off < len(b) {
+		nl := bytes.IndexByte(b[off:], '\n')
+		line := b[off:]
+		if nl >= 0 {
+			line = b[off : off+nl]
+		}
+		ok := len(line) > 0 && (line[0] == ' ' || line[0] == '\t') && off > 0
+		if !ok {
+			if i := bytes.IndexByte(line, ':'); i > 0 && bytes.IndexByte(line[:i], ' ') < 0 {
+				ok = true
+			}
+		}
+		if !ok {
+			break
+		}
+		if nl < 0 {
+			off = len(b)
+			break
+		}
+		off += nl + 1
+	}
+	return b[:off]
+}
