@@ -39,7 +39,7 @@ func ClassifyReply(code int, enhanced, text string, policy Policy) Classificatio
 	if code/100 == 2 || (code == 0 && statusClass(enhanced) == '2') {
 		c.Reason = ReasonDelivered
 	} else {
-		c.Reason = classify(strings.ToLower(text), enhanced, code, "", "")
+		c.Reason = classify(strings.ToLower(text), enhanced, code, "", "RCPT", "")
 	}
 	if c.Status == "" {
 		c.Status = PseudoStatus(c.Reason, temp)
@@ -51,7 +51,7 @@ func ClassifyReply(code int, enhanced, text string, policy Policy) Classificatio
 // classify decides the reason of one failure from its lower-case diagnostic,
 // enhanced status, reply code and action, with context (the report's prose,
 // lower case) as a last resort.
-func classify(diag, status string, code int, action, context string) Reason {
+func classify(diag, status string, code int, action, command, context string) Reason {
 	switch action {
 	case "delivered", "relayed", "expanded":
 		return ReasonDelivered
@@ -61,6 +61,11 @@ func classify(diag, status string, code int, action, context string) Reason {
 	}
 	byText := defaultMatcher.match(diag)
 	byStatus := statusReason(status)
+	if byText == ReasonUserUnknown && byStatus != ReasonUserUnknown && command != "RCPT" && command != "MAIL" && !strongUnknown(diag) {
+		// A "user unknown" that did not answer RCPT TO came from a filter
+		// after DATA, as sisimai reads it.
+		byText = ReasonFiltered
+	}
 	switch {
 	case byStatus != "" && trustStatus(byStatus, byText):
 		return byStatus
@@ -91,6 +96,8 @@ func trustStatus(byStatus, byText Reason) bool {
 		return true
 	}
 	switch byStatus {
+	case ReasonExpired:
+		return byText == ReasonNetworkError || byText == ReasonSystemError
 	case ReasonUserUnknown, ReasonMailboxFull, ReasonHostUnknown, ReasonMesgTooBig:
 		// The text may say more precisely why (filtered, suspend, …).
 		switch byText {
@@ -116,8 +123,8 @@ func (p *parser) finish(h textproto.Header) {
 	kind := KindNone
 	for i := range rep.Recipients {
 		rc := &rep.Recipients[i]
-		if rc.Status == "" {
-			rc.Status = firstStatus(rc.Diagnostic)
+		if ds := firstStatus(rc.Diagnostic); ds != "" && (rc.Status == "" || strings.HasSuffix(rc.Status, ".0.0") && !strings.HasSuffix(ds, ".0.0") && ds[0] == rc.Status[0]) {
+			rc.Status = ds
 		}
 		if rc.ReplyCode == 0 {
 			rc.ReplyCode = replyCode(rc.Diagnostic)
@@ -133,7 +140,7 @@ func (p *parser) finish(h textproto.Header) {
 					context = context[:4096]
 				}
 			}
-			rc.Reason = classify(ld, rc.Status, rc.ReplyCode, rc.Action, context)
+			rc.Reason = classify(ld, rc.Status, rc.ReplyCode, rc.Action, rc.Command, context)
 		}
 		temp := rc.ReplyCode/100 == 4 || statusClass(rc.Status) == '4' || rc.Action == "delayed"
 		if rc.Status == "" {
@@ -213,4 +220,15 @@ func decodeCharset(cs string, b []byte) []byte {
 		return b
 	}
 	return out
+}
+
+// strongUnknown reports wording that means an unknown user whatever the
+// SMTP stage.
+func strongUnknown(diag string) bool {
+	for _, s := range []string{"recipient name is not recognized", "couldn't be found", "not listed in", "invalid final delivery userid", "unable to deliver message to"} {
+		if strings.Contains(diag, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -283,10 +283,14 @@ func (p *parser) parse(h textproto.Header, body []byte) {
 			p.scanText(h)
 		}
 	default:
-		if p.isVacation(h) {
-			p.vacation(h)
-		} else if p.looksLikeBounce(h) {
+		switch {
+		case p.looksLikeBounce(h):
 			p.scanText(h)
+			if len(rep.Recipients) == 0 && p.isVacation(h) {
+				p.vacation(h)
+			}
+		case p.isVacation(h):
+			p.vacation(h)
 		}
 	}
 	p.parseOriginal()

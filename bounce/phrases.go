@@ -11,6 +11,30 @@ var phraseTable = []struct {
 	phrases []string
 }{
 	{ReasonDelivered, []string{}},
+	{ReasonMailerError, []string{"procmail", "couldn't create", "x-unix", "command died with status", "pipe to |", "unknown mailer error"}},
+	{ReasonRejected, []string{
+		"sender address rejected", "domain of sender address", "sender was rejected", "sender rejected",
+		"mail from rejected", "invalid sender", "sender verify failed", "sender domain", "is not a registered gateway user",
+	}},
+	{ReasonNetworkError, []string{"dns error", "host name lookup failure", "wasn't able to establish", "name server timeout", "mail forwarding loop"}},
+	{ReasonHostUnknown, []string{"domain does not exist", "host unknown", "no such domain", "unknown domain", "domain name not found", "host or domain name not found", "unrouteable mail domain"}},
+	{ReasonFiltered, []string{
+		"refused due to recipient preferences", "message filtered", "because the recipient is not accepting mail",
+		"has restricted sms e-mail", "is not accepting any mail", "rejected by recipient", "this account is protected by",
+		"user refuses to accept", "refuse to receive mail", "domain filter", "rejected by the recipient domain",
+		"recipient's filter", "filtered",
+	}},
+	{ReasonSecurityError, []string{"unauthenticated senders", "smtp authentication", "insufficient permission"}},
+	{ReasonBadReputation, []string{"due to unexpected volume or user complaints"}},
+	{ReasonRequirePTR, []string{"mismatches client ip"}},
+	{ReasonPolicyViolation, []string{"because its content presents", "host network not allowed", "header error"}},
+	{ReasonSuspend, []string{"account is blocked", "temporary locked", "temporarily locked"}},
+	{ReasonTooManyConn, []string{"ip frequency limited", "connection rate limit exceeded", "too many recipients"}},
+	{ReasonSpamDetected, []string{"spam classification", "scored as spam"}},
+	{ReasonAuthFailure, []string{"does not have authentication information"}},
+	{ReasonExpired, []string{"connection timed out", "timed out", "message expired", "host not reachable"}},
+	{ReasonSystemFull, []string{"insufficient disk space"}},
+	{ReasonBlocked, []string{"service refuse"}},
 	{ReasonHasMoved, []string{" has been replaced by ", "address has changed", "mailbox has moved"}},
 	{ReasonVirusDetected, []string{
 		"virus", "infected", "malware detected", "message contains a virus", "your message was infected",
@@ -141,7 +165,7 @@ var phraseTable = []struct {
 	}},
 	{ReasonSpamDetected, []string{
 		"spam", "unsolicited", "junk mail", "bulk mail", "message content rejected", "blocked as bulk",
-		"content filter", "classified as junk", "suspicious content", "uce",
+		"content filter", "classified as junk", "suspicious content",
 	}},
 	{ReasonPolicyViolation, []string{
 		"closed mailing list", "denied by policy", "not accepted for policy reasons", "security policies",

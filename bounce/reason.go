@@ -190,7 +190,9 @@ func statusReason(st string) Reason {
 		return ReasonSystemFull
 	case "3.4":
 		return ReasonMesgTooBig
-	case "4.1", "4.2", "4.4":
+	case "4.1":
+		return ReasonExpired
+	case "4.2", "4.4":
 		return ReasonNetworkError
 	case "4.3":
 		return ReasonSystemError
@@ -206,7 +208,9 @@ func statusReason(st string) Reason {
 		return ReasonContentError
 	case "7.2", "7.3", "7.4":
 		return ReasonSecurityError
-	case "7.7", "7.8", "7.9", "7.11":
+	case "7.9":
+		return ReasonPolicyViolation
+	case "7.7", "7.8", "7.11":
 		return ReasonSecurityError
 	case "7.10":
 		return ReasonFailedSTARTTLS

@@ -189,7 +189,7 @@ func (p *parser) scanText(h textproto.Header) {
 	for _, a := range splitAddrs(p.rep.From) {
 		exclude[a] = true
 	}
-	for _, a := range p.rep.Envelope {
+	for _, a := range splitAddrs(p.rep.To) {
 		exclude[a] = true
 	}
 	type cand struct {
@@ -199,7 +199,26 @@ func (p *parser) scanText(h textproto.Header) {
 	lines := strings.Split(text, "\n")
 	var cands []cand
 	seen := map[string]bool{}
+	for _, v := range h.Values("X-Failed-Recipients") {
+		for _, a := range splitAddrs(v) {
+			if !seen[a] {
+				seen[a] = true
+				cands = append(cands, cand{a, -1})
+			}
+		}
+	}
 	for i, line := range lines {
+		if len(cands) > 0 && cands[0].line < 0 {
+			// X-Failed-Recipients named them: find their lines.
+			if a := recipientInLine(line); a != "" {
+				for k := range cands {
+					if cands[k].addr == a && cands[k].line < 0 {
+						cands[k].line = i
+					}
+				}
+			}
+			continue
+		}
 		addr := recipientInLine(line)
 		if addr == "" || exclude[addr] || seen[addr] {
 			continue
@@ -208,12 +227,16 @@ func (p *parser) scanText(h textproto.Header) {
 		cands = append(cands, cand{addr, i})
 	}
 	if len(cands) == 0 {
-		for _, v := range h.Values("X-Failed-Recipients") {
-			for _, a := range splitAddrs(v) {
-				if !seen[a] {
+		// Any address in angle brackets the prose names.
+		for i, line := range lines {
+			for _, a := range angleAddrs(line) {
+				if !exclude[a] && !seen[a] {
 					seen[a] = true
-					cands = append(cands, cand{a, -1})
+					cands = append(cands, cand{a, i})
 				}
+			}
+			if len(cands) > 0 {
+				break
 			}
 		}
 	}
@@ -235,7 +258,7 @@ func (p *parser) scanText(h textproto.Header) {
 			}
 			diag = blockAfter(lines, c.line, stop, c.addr)
 		}
-		if !hasDiagnostic(diag) {
+		if replyCode(diag) == 0 && firstStatus(diag) == "" {
 			if d := codeLines(lines); d != "" {
 				diag = strings.TrimSpace(diag + " " + d)
 			}
@@ -521,3 +544,22 @@ func replyCode(s string) int {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// angleAddrs returns the addresses in angle brackets in s.
+func angleAddrs(s string) []string {
+	var out []string
+	for {
+		i := strings.IndexByte(s, '<')
+		if i < 0 {
+			return out
+		}
+		j := strings.IndexByte(s[i:], '>')
+		if j < 0 {
+			return out
+		}
+		if a := cleanAddr(s[i+1 : i+j]); a != "" {
+			out = append(out, a)
+		}
+		s = s[i+j+1:]
+	}
+}
