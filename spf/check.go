@@ -1,0 +1,526 @@
+package spf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// CheckHost runs check_host() of RFC 7208 section 4 for the client ip, the
+// domain to check and the sender ("local@domain"; a missing local-part
+// becomes "postmaster"). The returned Check is never nil.
+func CheckHost(ctx context.Context, ip netip.Addr, domain, sender string, opts *Options) *Check {
+	if opts == nil {
+		opts = &Options{}
+	}
+	c := &checker{ctx: ctx, opts: opts, res: opts.Resolver}
+	if c.res == nil {
+		c.res = net.DefaultResolver
+	}
+	c.maxLookups = opts.MaxLookups
+	if c.maxLookups == 0 {
+		c.maxLookups = 10
+	}
+	c.maxVoid = opts.MaxVoidLookups
+	if c.maxVoid == 0 {
+		c.maxVoid = 2
+	}
+	c.trace = !opts.NoTrace
+	ip = ip.Unmap()
+	c.ip = ip
+	domain = strings.TrimSuffix(domain, ".")
+	local, sdom := splitSender(sender)
+	if sdom == "" {
+		sdom = domain
+	}
+	if local == "" {
+		local = "postmaster"
+	}
+	c.env = MacroEnv{Sender: local + "@" + sdom, Local: local, Domain: sdom, Current: domain, IP: ip, HELO: opts.HELO, Receiver: opts.Receiver}
+	c.env.PTR = c.macroPTR
+	out := &c.out
+	out.IP, out.Domain, out.Sender = ip, domain, c.env.Sender
+	if !validDomain(domain) {
+		out.Result = None
+		out.Err = fmt.Errorf("%w: %q", ErrInvalidDomain, domain)
+		c.tracef("%s: not a valid multi-label domain name: none", domain)
+	} else {
+		r, err := c.eval(domain, 0)
+		out.Result, out.Err = r, err
+		if r == Fail && c.expTerm != nil {
+			out.Explanation = c.explain(c.expTerm, c.expDomain)
+		}
+	}
+	out.Mechanism, out.MechanismDomain = c.mech, c.mechDomain
+	out.Lookups, out.VoidLookups = c.lookups, c.voids
+	if out.Result != Pass && out.Result != Fail && out.Result != SoftFail && out.Result != Neutral {
+		out.Mechanism, out.MechanismDomain = "", ""
+	}
+	c.tracef("result: %s", out.Result)
+	return out
+}
+
+// CheckMailFrom checks the MAIL FROM identity as RFC 7208 section 2.4 asks:
+// the domain of mailFrom, or with an empty reverse-path the HELO identity
+// as "postmaster@helo". helo also feeds %{h} unless opts.HELO is set.
+func CheckMailFrom(ctx context.Context, ip netip.Addr, mailFrom, helo string, opts *Options) *Check {
+	opts = withHELO(opts, helo)
+	mailFrom = strings.TrimSuffix(strings.TrimPrefix(mailFrom, "<"), ">")
+	if mailFrom == "" {
+		return CheckHost(ctx, ip, helo, "postmaster@"+helo, opts)
+	}
+	_, dom := splitSender(mailFrom)
+	return CheckHost(ctx, ip, dom, mailFrom, opts)
+}
+
+// CheckHELO checks the HELO identity (RFC 7208 section 2.3).
+func CheckHELO(ctx context.Context, ip netip.Addr, helo string, opts *Options) *Check {
+	return CheckHost(ctx, ip, helo, "postmaster@"+helo, withHELO(opts, helo))
+}
+
+func withHELO(opts *Options, helo string) *Options {
+	if opts != nil && opts.HELO != "" {
+		return opts
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	o.HELO = helo
+	return &o
+}
+
+func splitSender(s string) (local, domain string) {
+	k := strings.LastIndexByte(s, '@')
+	if k < 0 {
+		return "", s
+	}
+	return s[:k], s[k+1:]
+}
+
+// validDomain: RFC 7208 section 4.3 — a multi-label name with labels of
+// 1 to 63 octets.
+func validDomain(d string) bool {
+	if d == "" || len(d) > 253 || d[0] == '[' {
+		return false
+	}
+	labels, l := 1, 0
+	for i := 0; i < len(d); i++ {
+		if d[i] == '.' {
+			if l == 0 {
+				return false
+			}
+			labels++
+			l = 0
+			continue
+		}
+		l++
+		if l > 63 {
+			return false
+		}
+	}
+	return l > 0 && labels > 1
+}
+
+type cachedRecord struct {
+	domain string
+	rec    *Record
+}
+
+type checker struct {
+	ctx        context.Context
+	opts       *Options
+	res        Resolver
+	ip         netip.Addr
+	env        MacroEnv
+	maxLookups int
+	maxVoid    int
+	lookups    int
+	voids      int
+	trace      bool
+	out        Check
+	stack      []string
+	cache      []cachedRecord
+
+	mech, mechDomain string
+	expTerm          *Term
+	expDomain        string
+
+	ptrDone  bool
+	ptrNames []string // validated names of ip, for %{p}
+}
+
+func (c *checker) tracef(format string, args ...any) {
+	if c.trace {
+		c.out.Trace = append(c.out.Trace, fmt.Sprintf(format, args...))
+	}
+}
+
+func dnsErr(kind, name string, err error) error {
+	return fmt.Errorf("%w: %s %s: %w", ErrDNS, kind, name, err)
+}
+
+// notFound reports whether err says the name or records do not exist.
+func notFound(err error) bool {
+	var de *net.DNSError
+	return errors.As(err, &de) && de.IsNotFound
+}
+
+func (c *checker) countLookup(t *Term, domain string) error {
+	c.lookups++
+	if c.lookups > c.maxLookups {
+		c.tracef("%s: %s: lookup %d exceeds the limit of %d: permerror", domain, t.Text, c.lookups, c.maxLookups)
+		return fmt.Errorf("%w (at %s in %s)", ErrTooManyLookups, t.Text, domain)
+	}
+	return nil
+}
+
+func (c *checker) void(what, domain string) error {
+	c.voids++
+	if c.maxVoid > 0 && c.voids > c.maxVoid {
+		c.tracef("%s: void lookup %d (%s) exceeds the limit of %d: permerror", domain, c.voids, what, c.maxVoid)
+		return fmt.Errorf("%w (at %s in %s)", ErrTooManyVoidLookups, what, domain)
+	}
+	return nil
+}
+
+// fetch returns the SPF record of domain: nil with None if there is none.
+func (c *checker) fetch(domain string) (*Record, Result, error) {
+	for _, e := range c.cache {
+		if e.domain == domain {
+			return e.rec, "", nil
+		}
+	}
+	txts, err := c.res.LookupTXT(c.ctx, domain)
+	if err != nil {
+		if notFound(err) {
+			c.tracef("%s: no TXT records: none", domain)
+			return nil, None, ErrNoRecord
+		}
+		c.tracef("%s: TXT lookup failed: %v: temperror", domain, err)
+		return nil, TempError, dnsErr("TXT", domain, err)
+	}
+	var found string
+	n := 0
+	for _, t := range txts {
+		if IsSPF(t) {
+			n++
+			found = t
+		}
+	}
+	switch n {
+	case 0:
+		c.tracef("%s: no SPF record among %d TXT records: none", domain, len(txts))
+		return nil, None, ErrNoRecord
+	case 1:
+	default:
+		c.tracef("%s: %d SPF records: permerror", domain, n)
+		return nil, PermError, fmt.Errorf("%w at %s", ErrMultipleRecords, domain)
+	}
+	c.tracef("%s: %s", domain, found)
+	rec := &Record{Raw: found}
+	if err := parseInto(rec, found); err != nil {
+		c.tracef("%s: %v: permerror", domain, err)
+		return nil, PermError, fmt.Errorf("%s: %w", domain, err)
+	}
+	c.cache = append(c.cache, cachedRecord{domain, rec})
+	return rec, "", nil
+}
+
+func (c *checker) eval(domain string, depth int) (Result, error) {
+	for _, d := range c.stack {
+		if strings.EqualFold(d, domain) {
+			c.tracef("%s: already being evaluated: loop: permerror", domain)
+			return PermError, fmt.Errorf("%w: %s", ErrLoop, strings.Join(append(c.stack, domain), " -> "))
+		}
+	}
+	rec, r, err := c.fetch(domain)
+	if rec == nil {
+		c.mech, c.mechDomain, c.expTerm = "", domain, nil
+		return r, err
+	}
+	c.stack = append(c.stack, domain)
+	defer func() { c.stack = c.stack[:len(c.stack)-1] }()
+	saved := c.env.Current
+	c.env.Current = domain
+	defer func() { c.env.Current = saved }()
+
+	for i := range rec.Terms {
+		t := &rec.Terms[i]
+		if !t.Kind.IsMechanism() {
+			continue
+		}
+		m, r, err := c.match(t, domain, depth)
+		if err != nil {
+			c.mech, c.mechDomain, c.expTerm = t.Text, domain, nil
+			return r, err
+		}
+		if m {
+			res := t.Qualifier.Result()
+			c.tracef("%s: %s matches: %s", domain, t.Text, res)
+			c.mech, c.mechDomain, c.expTerm, c.expDomain = t.Text, domain, nil, ""
+			if res == Fail {
+				c.expTerm, c.expDomain = rec.Exp, domain
+			}
+			return res, nil
+		}
+		if c.trace {
+			c.tracef("%s: %s does not match", domain, t.Text)
+		}
+	}
+	if t := rec.Redirect; t != nil {
+		if err := c.countLookup(t, domain); err != nil {
+			return PermError, err
+		}
+		target, err := c.target(t, domain)
+		if err != nil {
+			c.tracef("%s: %s: %v: permerror", domain, t.Text, err)
+			return PermError, err
+		}
+		c.tracef("%s: %s -> %s", domain, t.Text, target)
+		r, err := c.eval(target, depth+1)
+		if r == None {
+			c.tracef("%s: redirect to %s found no SPF record: permerror", domain, target)
+			return PermError, fmt.Errorf("%w: %s (from %s)", ErrNoRedirectRecord, target, domain)
+		}
+		return r, err
+	}
+	c.tracef("%s: no mechanism matched: neutral", domain)
+	c.mech, c.mechDomain, c.expTerm = "default", domain, nil
+	return Neutral, nil
+}
+
+// target expands the domain-spec of t, or returns the current domain.
+func (c *checker) target(t *Term, domain string) (string, error) {
+	if t.Domain == "" {
+		return domain, nil
+	}
+	if strings.IndexByte(t.Domain, '%') < 0 {
+		return strings.TrimSuffix(t.Domain, "."), nil
+	}
+	s, err := expand(t.Domain, &c.env, false)
+	if err != nil {
+		return "", fmt.Errorf("%s in %s: %w", t.Text, domain, err)
+	}
+	return truncateDomain(s), nil
+}
+
+func (c *checker) network() string {
+	if c.ip.Is4() {
+		return "ip4"
+	}
+	return "ip6"
+}
+
+func (c *checker) contains(addrs []netip.Addr, t *Term) bool {
+	bits := t.CIDR4
+	if !c.ip.Is4() {
+		bits = t.CIDR6
+	}
+	for _, a := range addrs {
+		a = a.Unmap()
+		if a.Is4() != c.ip.Is4() {
+			continue
+		}
+		if p, err := a.Prefix(bits); err == nil && p.Contains(c.ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// match evaluates one mechanism. An error comes with TempError or
+// PermError.
+func (c *checker) match(t *Term, domain string, depth int) (bool, Result, error) {
+	switch t.Kind {
+	case KindAll:
+		return true, "", nil
+	case KindIP4, KindIP6:
+		if t.Prefix.Addr().Is4() != c.ip.Is4() {
+			return false, "", nil
+		}
+		return t.Prefix.Contains(c.ip), "", nil
+	}
+	if err := c.countLookup(t, domain); err != nil {
+		return false, PermError, err
+	}
+	target, err := c.target(t, domain)
+	if err != nil {
+		c.tracef("%s: %s: %v: permerror", domain, t.Text, err)
+		return false, PermError, err
+	}
+	switch t.Kind {
+	case KindInclude:
+		c.tracef("%s: %s -> %s", domain, t.Text, target)
+		r, err := c.eval(target, depth+1)
+		switch r {
+		case Pass:
+			return true, "", nil
+		case Fail, SoftFail, Neutral:
+			return false, "", nil
+		case None:
+			c.tracef("%s: %s found no SPF record: permerror", domain, t.Text)
+			return false, PermError, fmt.Errorf("%w: %s (from %s)", ErrNoIncludeRecord, target, domain)
+		}
+		return false, r, err
+	case KindA:
+		addrs, err := c.res.LookupNetIP(c.ctx, c.network(), target)
+		if err != nil {
+			return c.lookupFailed(t, domain, "A/AAAA", target, err)
+		}
+		return c.contains(addrs, t), "", nil
+	case KindMX:
+		mxs, err := c.res.LookupMX(c.ctx, target)
+		if err != nil {
+			return c.lookupFailed(t, domain, "MX", target, err)
+		}
+		if len(mxs) > 10 {
+			c.tracef("%s: %s: %d MX names, more than 10: permerror", domain, t.Text, len(mxs))
+			return false, PermError, fmt.Errorf("%w: %s has %d", ErrTooManyMX, target, len(mxs))
+		}
+		for _, mx := range mxs {
+			h := strings.TrimSuffix(mx.Host, ".")
+			if h == "" {
+				continue // null MX
+			}
+			addrs, err := c.res.LookupNetIP(c.ctx, c.network(), h)
+			if err != nil {
+				if notFound(err) {
+					continue
+				}
+				c.tracef("%s: %s: address lookup of %s failed: %v: temperror", domain, t.Text, h, err)
+				return false, TempError, dnsErr("A/AAAA", h, err)
+			}
+			if c.contains(addrs, t) {
+				return true, "", nil
+			}
+		}
+		return false, "", nil
+	case KindPTR:
+		names, err := c.res.LookupAddr(c.ctx, c.ip.String())
+		if err != nil {
+			if notFound(err) {
+				if err := c.void(t.Text, domain); err != nil {
+					return false, PermError, err
+				}
+			}
+			return false, "", nil // RFC 7208 5.5: a failed PTR lookup does not match
+		}
+		if len(names) > 10 {
+			names = names[:10]
+		}
+		for _, n := range names {
+			n = strings.TrimSuffix(n, ".")
+			if !(strings.EqualFold(n, target) || (len(n) > len(target) && n[len(n)-len(target)-1] == '.' && strings.EqualFold(n[len(n)-len(target):], target))) {
+				continue
+			}
+			if c.validate(n) {
+				return true, "", nil
+			}
+		}
+		return false, "", nil
+	case KindExists:
+		addrs, err := c.res.LookupNetIP(c.ctx, "ip4", target)
+		if err != nil {
+			return c.lookupFailed(t, domain, "A", target, err)
+		}
+		return len(addrs) > 0, "", nil
+	}
+	return false, PermError, fmt.Errorf("spf: unexpected term %q", t.Text)
+}
+
+func (c *checker) lookupFailed(t *Term, domain, kind, target string, err error) (bool, Result, error) {
+	if notFound(err) {
+		if c.trace {
+			c.tracef("%s: %s: %s %s: not found (void lookup)", domain, t.Text, kind, target)
+		}
+		if err := c.void(t.Text, domain); err != nil {
+			return false, PermError, err
+		}
+		return false, "", nil
+	}
+	c.tracef("%s: %s: %s lookup of %s failed: %v: temperror", domain, t.Text, kind, target, err)
+	return false, TempError, dnsErr(kind, target, err)
+}
+
+// validate reports whether name resolves back to the client address.
+func (c *checker) validate(name string) bool {
+	addrs, err := c.res.LookupNetIP(c.ctx, c.network(), name)
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		if a.Unmap() == c.ip {
+			return true
+		}
+	}
+	return false
+}
+
+// macroPTR returns %{p}: a validated name of the client, preferring the
+// current domain and its subdomains, or "unknown".
+func (c *checker) macroPTR() string {
+	if !c.ptrDone {
+		c.ptrDone = true
+		names, err := c.res.LookupAddr(c.ctx, c.ip.String())
+		if err == nil {
+			if len(names) > 10 {
+				names = names[:10]
+			}
+			for _, n := range names {
+				n = strings.TrimSuffix(n, ".")
+				if c.validate(n) {
+					c.ptrNames = append(c.ptrNames, n)
+				}
+			}
+		}
+	}
+	if len(c.ptrNames) == 0 {
+		return "unknown"
+	}
+	d := c.env.Current
+	for _, n := range c.ptrNames {
+		if strings.EqualFold(n, d) {
+			return n
+		}
+	}
+	for _, n := range c.ptrNames {
+		if len(n) > len(d) && n[len(n)-len(d)-1] == '.' && strings.EqualFold(n[len(n)-len(d):], d) {
+			return n
+		}
+	}
+	return c.ptrNames[0]
+}
+
+// explain fetches and expands the exp= explanation; "" when it cannot.
+func (c *checker) explain(t *Term, domain string) string {
+	saved := c.env.Current
+	c.env.Current = domain
+	defer func() { c.env.Current = saved }()
+	target, err := c.target(t, domain)
+	if err != nil {
+		c.tracef("%s: %s: %v: no explanation", domain, t.Text, err)
+		return ""
+	}
+	txts, err := c.res.LookupTXT(c.ctx, target)
+	if err != nil || len(txts) != 1 {
+		c.tracef("%s: %s: no single TXT record at %s: no explanation", domain, t.Text, target)
+		return ""
+	}
+	now := time.Now
+	if c.opts.Now != nil {
+		now = c.opts.Now
+	}
+	c.env.Time = now().Unix()
+	s, err := expand(txts[0], &c.env, true)
+	if err != nil {
+		c.tracef("%s: %s: %v: no explanation", domain, t.Text, err)
+		return ""
+	}
+	c.tracef("%s: explanation: %s", domain, s)
+	return s
+}
