@@ -140,10 +140,8 @@ func New(opts *Options) (*Threader, error) {
 	if t.domain == "" {
 		t.domain = "deskmail.invalid"
 	}
-	if d, err := deskmail.NormalizeDomain(t.domain); err != nil {
-		return nil, fmt.Errorf("threading: domain: %w", err)
-	} else {
-		t.domain = d
+	if t.domain, err = idDomain(t.domain); err != nil {
+		return nil, err
 	}
 	if t.sep == "" {
 		t.sep = deskmail.DefaultSubaddressSeparator
@@ -169,6 +167,21 @@ func New(opts *Options) (*Threader, error) {
 	}
 	t.markerHead = markerPrefix + t.install + "."
 	return t, nil
+}
+
+// idDomain checks and normalises the right-hand side of a Message-ID.
+func idDomain(d string) (string, error) {
+	if err := deskmail.CheckHeaderValue(d); err != nil {
+		return "", fmt.Errorf("threading: domain: %w", err)
+	}
+	n, err := deskmail.NormalizeDomain(d)
+	if err != nil {
+		return "", fmt.Errorf("threading: domain: %w", err)
+	}
+	if !validID(n) || strings.ContainsAny(n, "@\"") {
+		return "", fmt.Errorf("threading: domain %q cannot be used in a Message-ID", truncate(n, 40))
+	}
+	return n, nil
 }
 
 func validInstall(s string) bool {
@@ -201,9 +214,9 @@ func (t *Threader) MessageID(tok Token, domain string) (string, error) {
 	if domain == "" {
 		domain = t.domain
 	} else {
-		d, err := deskmail.NormalizeDomain(domain)
+		d, err := idDomain(domain)
 		if err != nil {
-			return "", fmt.Errorf("threading: domain: %w", err)
+			return "", err
 		}
 		domain = d
 	}

@@ -162,6 +162,11 @@ func open(keys *token.Keyring, install, account, text string) (Token, error) {
 	if err != nil || len(raw) < 1+token.MACLen {
 		return Token{}, ErrInvalidToken
 	}
+	// Only the canonical text verifies: the last base32 character carries
+	// spare bits a forger could flip.
+	if token.Encode(raw) != strings.ToLower(text) {
+		return Token{}, ErrInvalidToken
+	}
 	payload, m := raw[:len(raw)-token.MACLen], raw[len(raw)-token.MACLen:]
 	t := Token{Install: install}
 	rest := payload[1:]
