@@ -4,4 +4,5 @@ package main
 // add one line here for a new command.
 var commands = []*command{
 	addressCommand,
+	forwardCommand,
 }
