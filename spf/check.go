@@ -44,6 +44,7 @@ func CheckHost(ctx context.Context, ip netip.Addr, domain, sender string, opts *
 	c.env.PTR = c.macroPTR
 	out := &c.out
 	out.IP, out.Domain, out.Sender = ip, domain, c.env.Sender
+	out.HELO, out.Receiver = opts.HELO, opts.Receiver
 	if !validDomain(domain) {
 		out.Result = None
 		out.Err = fmt.Errorf("%w: %q", ErrInvalidDomain, domain)
@@ -71,15 +72,21 @@ func CheckMailFrom(ctx context.Context, ip netip.Addr, mailFrom, helo string, op
 	opts = withHELO(opts, helo)
 	mailFrom = strings.TrimSuffix(strings.TrimPrefix(mailFrom, "<"), ">")
 	if mailFrom == "" {
-		return CheckHost(ctx, ip, helo, "postmaster@"+helo, opts)
+		c := CheckHost(ctx, ip, helo, "postmaster@"+helo, opts)
+		c.Identity = "helo"
+		return c
 	}
 	_, dom := splitSender(mailFrom)
-	return CheckHost(ctx, ip, dom, mailFrom, opts)
+	c := CheckHost(ctx, ip, dom, mailFrom, opts)
+	c.Identity = "mailfrom"
+	return c
 }
 
 // CheckHELO checks the HELO identity (RFC 7208 section 2.3).
 func CheckHELO(ctx context.Context, ip netip.Addr, helo string, opts *Options) *Check {
-	return CheckHost(ctx, ip, helo, "postmaster@"+helo, withHELO(opts, helo))
+	c := CheckHost(ctx, ip, helo, "postmaster@"+helo, withHELO(opts, helo))
+	c.Identity = "helo"
+	return c
 }
 
 func withHELO(opts *Options, helo string) *Options {

@@ -100,6 +100,13 @@ type Check struct {
 	// IP is the client address checked.
 	IP netip.Addr
 
+	// Identity is "mailfrom" or "helo" for CheckMailFrom and CheckHELO,
+	// "" for CheckHost; HELO is Options.HELO.
+	Identity, HELO string
+
+	// Receiver is Options.Receiver.
+	Receiver string
+
 	// Mechanism is the term that decided the result, as written
 	// ("ip4:192.0.2.0/24", "-all"), "default" when nothing matched, or ""
 	// when the check ended without evaluating (none, errors).
