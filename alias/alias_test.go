@@ -248,12 +248,16 @@ func TestAddressRules(t *testing.T) {
 			}
 			return nil
 		}, nil},
-		{"A5/edit unknown address", func(a *alias.Account) error { return a.UpdateAddress(alias.SupportAddress{Address: "nope@acme.example"}) }, alias.ErrNotFound},
+		{"A5/edit unknown address", func(a *alias.Account) error {
+			return a.UpdateAddress(alias.SupportAddress{Address: "nope@acme.example"})
+		}, alias.ErrNotFound},
 		{"A1/duplicate address", func(a *alias.Account) error { return a.AddAddress(alias.SupportAddress{Address: "Two@ACME.example"}) }, alias.ErrExists},
 		{"A1/header injection in the display name", func(a *alias.Account) error {
 			return a.AddAddress(alias.SupportAddress{Address: "x@acme.example", Name: "x\r\nBcc: victim@example.com"})
 		}, deskmail.ErrHeaderInjection},
-		{"A4/unknown department", func(a *alias.Account) error { return a.AddAddress(alias.SupportAddress{Address: "x@acme.example", Department: "zz"}) }, alias.ErrUnknownDepartment},
+		{"A4/unknown department", func(a *alias.Account) error {
+			return a.AddAddress(alias.SupportAddress{Address: "x@acme.example", Department: "zz"})
+		}, alias.ErrUnknownDepartment},
 		{"A4/department in use cannot be removed", func(a *alias.Account) error { return a.RemoveDepartment("d2") }, alias.ErrDepartmentInUse},
 		{"A4/department association applies with more than one department", func(a *alias.Account) error {
 			s := a.Address("two@acme.example")

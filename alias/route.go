@@ -165,6 +165,7 @@ func NewRouter(store Store, opts *RouterOptions) *Router {
 // otherwise.
 func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, error) {
 	var rt Route
+	rt.Matches = make([]Match, 0, 4)
 	budget := r.max
 	var keys []string
 	add := func(raw string, m MatchMethod) error {

@@ -143,7 +143,9 @@ func TestStore(t *testing.T, newStore func(t *testing.T) alias.Store) {
 	t.Run("failed update saves nothing", func(t *testing.T) {
 		s := newStore(t)
 		id := ns(t)
-		mustUpdate(t, s, id, func(a *alias.Account) error { return a.AddAddress(alias.SupportAddress{Address: "x@" + id + ".example"}) })
+		mustUpdate(t, s, id, func(a *alias.Account) error {
+			return a.AddAddress(alias.SupportAddress{Address: "x@" + id + ".example"})
+		})
 		boom := errors.New("boom")
 		err := s.UpdateAccount(ctx, id, func(a *alias.Account) error {
 			a.Settings.AutoCC = true
@@ -201,7 +203,9 @@ func TestStore(t *testing.T, newStore func(t *testing.T) alias.Store) {
 			a.Settings.AgentNameInFrom = true
 			return a.AddAddress(alias.SupportAddress{Address: "a@" + id + ".example"})
 		})
-		mustUpdate(t, s, id+"-b", func(a *alias.Account) error { return a.AddAddress(alias.SupportAddress{Address: "b@" + id + ".example"}) })
+		mustUpdate(t, s, id+"-b", func(a *alias.Account) error {
+			return a.AddAddress(alias.SupportAddress{Address: "b@" + id + ".example"})
+		})
 		b, err := s.Account(ctx, id+"-b")
 		if err != nil || b.Settings.AgentNameInFrom || len(b.Addresses) != 1 || b.Addresses[0].Address != "b@"+id+".example" {
 			t.Errorf("account b = %+v, %v", b, err)
@@ -215,7 +219,9 @@ func TestStore(t *testing.T, newStore func(t *testing.T) alias.Store) {
 	t.Run("no lost updates under concurrent writers", func(t *testing.T) {
 		s := newStore(t)
 		id := ns(t)
-		mustUpdate(t, s, id, func(a *alias.Account) error { return a.AddAddress(alias.SupportAddress{Address: "base@" + id + ".example"}) })
+		mustUpdate(t, s, id, func(a *alias.Account) error {
+			return a.AddAddress(alias.SupportAddress{Address: "base@" + id + ".example"})
+		})
 		const n = 20
 		var wg sync.WaitGroup
 		errs := make(chan error, n)

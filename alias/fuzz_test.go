@@ -1,0 +1,54 @@
+package alias_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/deskmail/deskmail/alias"
+)
+
+// FuzzRoute routes arbitrary headers and envelope recipients against the
+// fixture store: no panic, and a route names an address of its account that
+// the store knows.
+func FuzzRoute(f *testing.F) {
+	f.Add(typicalHeader, "alias3@acct0421.desk.example")
+	f.Add("To: support@acme.example\r\n\r\n", "")
+	f.Add("X-Original-To: old@acme.example\r\nCc: sales@acme.desk.example\r\n\r\n", "old@acme.desk.example")
+	f.Add("To: team: a@x, \"q,q\" <support+x@ACME.example> (c);\r\nX-Forwarded-To: =?utf-8?q?x?= <help@globex.example>\r\n\r\n", "<help@globex.desk.example>")
+	f.Add("Delivered-To: \"a b\"@acme.example\r\nTo: <@route:support@acme.example>\r\n\r\n", "\"x\"@[127.0.0.1]")
+	f.Add("To: 山田 <support@アクメ.example>\r\n\r\n", "support@xn--zck0ab7a.example")
+	store := fixture(f)
+	r := alias.NewRouter(store, nil)
+	f.Fuzz(func(t *testing.T, header, rcpt string) {
+		if !strings.HasSuffix(header, "\r\n\r\n") {
+			header += "\r\n\r\n"
+		}
+		h, err := textproto.ReadHeader(bufio.NewReader(strings.NewReader(header)))
+		if err != nil {
+			return
+		}
+		var rcpts []string
+		if rcpt != "" {
+			rcpts = strings.Split(rcpt, "\n")
+		}
+		rt, err := r.Route(context.Background(), rcpts, &h)
+		if err != nil {
+			if !errors.Is(err, alias.ErrNoRoute) {
+				t.Fatalf("Route: %v", err)
+			}
+			return
+		}
+		e, err := store.Lookup(context.Background(), rt.Key)
+		if err != nil || e.Account != rt.Account || e.Address.Address != rt.Address.Address {
+			t.Fatalf("route %+v does not match the store: %+v %v", rt.Match, e, err)
+		}
+		if rt.Drop != "" && !rt.Address.Disabled {
+			t.Fatalf("dropped an enabled address: %+v", rt)
+		}
+	})
+}
