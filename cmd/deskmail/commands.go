@@ -4,5 +4,6 @@ package main
 // add one line here for a new command.
 var commands = []*command{
 	addressCommand,
+	bounceCommand,
 	forwardCommand,
 }
