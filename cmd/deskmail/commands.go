@@ -5,5 +5,6 @@ package main
 var commands = []*command{
 	addressCommand,
 	bounceCommand,
+	spfCommand,
 	forwardCommand,
 }
