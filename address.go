@@ -359,18 +359,29 @@ func normalizeDomain(d string) (string, error) {
 		}
 	}
 	if ascii && !strings.Contains(d, "xn--") && !strings.Contains(d, "XN--") {
-		return strings.ToLower(d), nil
+		return checkLabels(strings.ToLower(d))
 	}
 	out, err := idna.Lookup.ToASCII(d)
 	if err != nil {
 		// Punycode already present but not strictly valid under IDNA 2008
 		// (some registries allow it): keep the lower-case ASCII form.
 		if ascii {
-			return strings.ToLower(d), nil
+			return checkLabels(strings.ToLower(d))
 		}
 		return "", fmt.Errorf("%w: domain %q: %v", ErrInvalidAddress, truncate(d, 80), err)
 	}
-	return strings.ToLower(out), nil
+	return checkLabels(strings.ToLower(out))
+}
+
+// checkLabels rejects a domain with an empty label (".example", "a..b",
+// "a."), which IDNA mapping can produce from input such as "xn--.example"
+// plus a soft hyphen, and which would not survive a round trip through a
+// header.
+func checkLabels(d string) (string, error) {
+	if d == "" || d[0] == '.' || d[len(d)-1] == '.' || strings.Contains(d, "..") {
+		return "", fmt.Errorf("%w: domain %q has an empty label", ErrInvalidAddress, truncate(d, 80))
+	}
+	return d, nil
 }
 
 // parseLenient handles "anything <local@domain>" that net/mail refuses,
