@@ -40,7 +40,7 @@ func ExampleParseText_notForward() {
 	fmt.Println(f.Evidence)
 	// Output:
 	// false
-	// no forward separator or header block found
+	// subject prefix RE and a quoted header block: a reply
 }
 
 func ExampleParse() {

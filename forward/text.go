@@ -117,6 +117,13 @@ const (
 // "[tag]" blocks: "FW:", "WG:", "TR:", "İLT:", "Fwd[2]:" mark a forward,
 // "Re:", "AW:", "SV:" a reply.
 func classifySubject(subject string) (subjectKind, string) {
+	k, p, _ := splitSubject(subject)
+	return k, p
+}
+
+// splitSubject is classifySubject that also returns the subject after the
+// prefix.
+func splitSubject(subject string) (subjectKind, string, string) {
 	s := strings.TrimSpace(subject)
 	for i := 0; i < 5 && strings.HasPrefix(s, "["); i++ {
 		end := strings.IndexByte(s, ']')
@@ -131,8 +138,10 @@ func classifySubject(subject string) (subjectKind, string) {
 	}
 	c := strings.IndexAny(head, ":：")
 	if c <= 0 {
-		return subjectPlain, ""
+		return subjectPlain, "", ""
 	}
+	_, size := utf8.DecodeRuneInString(s[c:])
+	rest := strings.TrimSpace(s[c+size:])
 	p := strings.TrimSpace(head[:c])
 	// "Re[2]", "Re^2", "Fwd(2)"
 	if i := strings.IndexAny(p, "[^("); i > 0 {
@@ -141,11 +150,11 @@ func classifySubject(subject string) (subjectKind, string) {
 	lp := strings.ToLower(p)
 	switch {
 	case forwardPrefixes[lp]:
-		return subjectForward, p
+		return subjectForward, p, rest
 	case replyPrefixes[lp]:
-		return subjectReply, p
+		return subjectReply, p, rest
 	}
-	return subjectPlain, ""
+	return subjectPlain, "", ""
 }
 
 // IsForwardSubject reports whether subject begins with a forward prefix in
@@ -261,11 +270,12 @@ func ParseText(subject, body string, opts *Options) Forward {
 		kind, label, rest := separator(ln.text)
 		if kind != sepNone {
 			if kind == sepWeak && subj == subjectReply {
-				continue
+				// A reply: what follows is quoted history, not a forward.
+				return notForward(body, "subject prefix "+prefix+" and a reply separator "+quoteEvidence(label)+": a reply")
 			}
 			if rest != "" {
 				if f, ok := parseRun(rest); ok {
-					return finish(f, lines, i, i+1, ln.depth, "separator "+quoteEvidence(label))
+					return finish(f, lines, i, i+1, ln.depth, subject, "separator "+quoteEvidence(label))
 				}
 			}
 			j := i + 1
@@ -273,25 +283,35 @@ func ParseText(subject, body string, opts *Options) Forward {
 				j++
 			}
 			if f, end, ok := parseBlock(lines, j); ok {
-				return finish(f, lines, i, end, lines[j].depth, "separator "+quoteEvidence(label))
+				return finish(f, lines, i, end, lines[j].depth, subject, "separator "+quoteEvidence(label))
 			}
 			continue
 		}
-		if subj != subjectForward {
+		if subj == subjectPlain {
 			continue
 		}
 		if f, end, ok := parseBlock(lines, i); ok && f.otherFields > 0 {
-			return finish(f, lines, i, end, ln.depth, "subject prefix "+prefix+" and a header block")
+			if subj == subjectReply {
+				return notForward(body, "subject prefix "+prefix+" and a quoted header block: a reply")
+			}
+			return finish(f, lines, i, end, ln.depth, subject, "subject prefix "+prefix+" and a header block")
 		}
 		if f, ok := parseWrote(ln.text); ok {
-			return finish(f, lines, i, i+1, ln.depth, "subject prefix "+prefix+" and an attribution line")
+			if subj == subjectReply {
+				return notForward(body, "subject prefix "+prefix+" and an attribution line: a reply")
+			}
+			return finish(f, lines, i, i+1, ln.depth, subject, "subject prefix "+prefix+" and an attribution line")
 		}
 	}
 	ev := "no forward separator or header block found"
 	if subj == subjectForward {
 		ev = "subject prefix " + prefix + " but no original sender found in the body"
 	}
-	return Forward{Evidence: ev, Note: strings.TrimSpace(body)}
+	return notForward(body, ev)
+}
+
+func notForward(body, evidence string) Forward {
+	return Forward{Evidence: evidence, Note: strings.TrimSpace(body)}
 }
 
 func quoteEvidence(s string) string {
@@ -313,7 +333,10 @@ type fields struct {
 
 // finish builds the result: the note is everything above line marker, the
 // body everything from line body on with depth quote markers removed.
-func finish(f fields, lines []line, marker, body, depth int, evidence string) Forward {
+//
+// When the forward shows no subject (Outlook's attribution line), the
+// subject of the forwarding mail without its forward prefix is used.
+func finish(f fields, lines []line, marker, body, depth int, subject, evidence string) Forward {
 	var note, b strings.Builder
 	for _, ln := range lines[:marker] {
 		note.WriteString(ln.orig)
@@ -340,6 +363,11 @@ func finish(f fields, lines []line, marker, body, depth int, evidence string) Fo
 	}
 	if t, err := mail.ParseDate(f.date); err == nil {
 		out.Time = t
+	}
+	if out.Subject == "" {
+		if k, _, rest := splitSubject(subject); k == subjectForward {
+			out.Subject = rest
+		}
 	}
 	return out
 }
@@ -409,12 +437,13 @@ func splitLabel(t string) (field, string, bool) {
 	if c <= 0 {
 		return 0, "", false
 	}
-	f, ok := lookupLabel(head[:c])
+	// "*From:* x" and "**From:** x", as plain-text renderings of bold labels
+	f, ok := lookupLabel(strings.Trim(head[:c], "* "))
 	if !ok {
 		return 0, "", false
 	}
 	_, size := utf8.DecodeRuneInString(t[c:])
-	return f, strings.TrimSpace(t[c+size:]), true
+	return f, strings.TrimSpace(strings.TrimLeft(t[c+size:], "*")), true
 }
 
 // parseBlock parses the header block that begins at lines[start]. It needs
@@ -422,7 +451,7 @@ func splitLabel(t string) (field, string, bool) {
 func parseBlock(lines []line, start int) (fields, int, bool) {
 	var f fields
 	var haveFrom bool
-	seen := map[field]bool{}
+	var seen uint32
 	last := fieldNone
 	k := start
 	for ; k < len(lines) && k < start+maxBlockLines; k++ {
@@ -445,10 +474,10 @@ func parseBlock(lines []line, start int) (fields, int, bool) {
 			}
 			break
 		}
-		if fd != fieldNone && seen[fd] {
+		if fd != fieldNone && seen&(1<<fd) != 0 {
 			break // a second From: the next block begins
 		}
-		seen[fd] = true
+		seen |= 1 << fd
 		last = fd
 		switch fd {
 		case fieldFrom:

@@ -1,0 +1,125 @@
+package forward
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestOtherClients covers forwards of clients outside the crisp corpus.
+func TestOtherClients(t *testing.T) {
+	tests := []struct {
+		name, subject, body string
+		from, fromName      string
+		subj                string
+		to                  int
+	}{
+		{
+			name: "F1/Outlook desktop ja", subject: "FW: 見積もり",
+			body: "よろしくお願いします。\n\n差出人: 山田 太郎 <taro@example.jp>\n送信日時: 2024年4月1日 10:00\n宛先: support@desk.example\n件名: 見積もり\n\n本文です。",
+			from: "taro@example.jp", fromName: "山田 太郎", subj: "見積もり", to: 1,
+		},
+		{
+			name: "F1/Foxmail zh original message", subject: "转发：报价",
+			body: "------------------ 原始邮件 ------------------\n发件人: \"李雷\" <lilei@example.cn>;\n发送时间: 2024年4月1日(星期一) 上午10:00\n收件人: \"support\" <support@desk.example>;\n主题: 报价\n\n正文",
+			from: "lilei@example.cn", fromName: "李雷", subj: "报价", to: 1,
+		},
+		{
+			name: "F1/Zimbra", subject: "Fwd: x",
+			body: "----- Forwarded Message -----\nFrom: \"Ann\" <ann@example.com>\nTo: \"Desk\" <desk@example.org>\nSent: Monday, April 1, 2024 10:00:00 AM\nSubject: x\n\nbody",
+			from: "ann@example.com", fromName: "Ann", subj: "x", to: 1,
+		},
+		{
+			name: "F1/Roundcube original message", subject: "",
+			body: "-------- Original Message --------\nSubject: x\nDate: 2024-04-01 10:00\nFrom: Ann <ann@example.com>\nTo: desk@example.org\n\nbody",
+			from: "ann@example.com", fromName: "Ann", subj: "x", to: 1,
+		},
+		{
+			name: "F1/plain-text rendering with bold labels", subject: "Fwd: x",
+			body: "---------- Forwarded message ---------\n*From:* Ann Lee <ann@example.com>\n*Date:* Mon, Apr 1, 2024\n*Subject:* x\n*To:* <desk@example.org>\n\nbody",
+			from: "ann@example.com", fromName: "Ann Lee", subj: "x", to: 1,
+		},
+		{
+			name: "F1/Outlook HTML-to-text without separator", subject: "FW: x",
+			body: "Note\n\nFrom: Lee, Ann <ann@example.com> \nSent: Monday, April 1, 2024 10:00 AM\nTo: Desk <desk@example.org>; Bob <bob@example.org>\n    Carl <carl@example.org>\nSubject: x\n\nbody",
+			from: "ann@example.com", fromName: "Lee, Ann", subj: "x", to: 3,
+		},
+		{
+			name: "F1/attribution line fills the subject from the forward", subject: "[EXT] FW: Integer",
+			body: "On 28/10/2021 12:46, \"John Doe\" <john@example.com> wrote:\n\n    body",
+			from: "john@example.com", fromName: "John Doe", subj: "Integer",
+		},
+		{
+			name: "F1/forward marker above a reply quote under Re:", subject: "Re: x",
+			body: "FYI\n\n---------- Forwarded message ---------\nFrom: Ann <ann@example.com>\nTo: desk@example.org\n\nbody",
+			from: "ann@example.com", fromName: "Ann", to: 1,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ParseText(tc.subject, tc.body, nil)
+			if !got.Forwarded {
+				t.Fatalf("not forwarded: %s", got.Evidence)
+			}
+			if got.From.Addr() != tc.from || got.From.Name != tc.fromName {
+				t.Errorf("From = %q <%s>, want %q <%s>", got.From.Name, got.From.Addr(), tc.fromName, tc.from)
+			}
+			if got.Subject != tc.subj {
+				t.Errorf("Subject = %q, want %q", got.Subject, tc.subj)
+			}
+			if len(got.To) != tc.to {
+				t.Errorf("To = %v, want %d", got.To, tc.to)
+			}
+		})
+	}
+}
+
+func TestRepliesAreNotForwards(t *testing.T) {
+	for name, tc := range map[string][2]string{
+		"F1/reply under Re: stops at the quoted history": {"Re: x", "ok\n\nOn Mon, Ann <ann@example.com> wrote:\n> ---------- Forwarded message ---------\n> From: Bob <bob@example.com>\n> To: x@example.org\n"},
+		"F1/Outlook reply with underscores":              {"RE: x", "ok\n________________________________\nFrom: Ann <ann@example.com>\nSent: Monday\nTo: desk@example.org\nSubject: x\n"},
+		"F1/AW: German reply":                            {"AW: x", "ok\n\nVon: Ann <ann@example.com>\nGesendet: Montag\nAn: desk@example.org\nBetreff: x\n"},
+	} {
+		if got := ParseText(tc[0], tc[1], nil); got.Forwarded {
+			t.Errorf("%s: forwarded from %s (%s)", name, got.From.Addr(), got.Evidence)
+		}
+	}
+}
+
+func BenchmarkParseTextCrisp(b *testing.B) {
+	cases := loadCrisp(b)
+	type in struct{ subject, body string }
+	var ins []in
+	size := 0
+	for _, c := range cases {
+		body := readCrisp(b, c.fixture)
+		ins = append(ins, in{readCrisp(b, c.subjectFile), body})
+		size += len(body)
+	}
+	b.SetBytes(int64(size / len(ins)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		x := ins[i%len(ins)]
+		ParseText(x.subject, x.body, nil)
+	}
+}
+
+func BenchmarkParseTextPlain64K(b *testing.B) {
+	body := strings.Repeat("Hello, my printer is broken: it says From: nowhere.\n", 64<<10/52)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		ParseText("FW: printer", body, nil)
+	}
+}
+
+func BenchmarkParseMessage(b *testing.B) {
+	raw := crlf("From: agent@desk.example\nSubject: Fwd: Broken\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain; charset=utf-8\n\nFYI\n\n---------- Forwarded message ---------\nFrom: Cust <cust@example.com>\nDate: Wed, 27 Oct 2021 at 9:31 AM\nSubject: Broken\nTo: <agent@desk.example>\n\nIt is broken.\n--b\nContent-Type: text/html\n\n<p>FYI</p>\n--b--\n")
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Parse(strings.NewReader(raw), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
