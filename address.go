@@ -259,11 +259,15 @@ func fastKey(s string) (string, bool) {
 		}
 	}
 	if at <= 0 || at == len(s)-1 || s[0] == '.' || s[at-1] == '.' || s[at+1] == '.' || s[len(s)-1] == '.' ||
-		strings.Contains(s, "..") || strings.HasPrefix(s[at+1:], "xn--") || strings.Contains(s[at+1:], ".xn--") {
+		strings.Contains(s, "..") {
 		return "", false
 	}
 	if upper {
-		return strings.ToLower(s), true
+		s = strings.ToLower(s)
+	}
+	// A-labels need IDNA validation: leave them to the parser.
+	if strings.HasPrefix(s[at+1:], "xn--") || strings.Contains(s[at+1:], ".xn--") {
+		return "", false
 	}
 	return s, true
 }
@@ -358,8 +362,12 @@ func normalizeDomain(d string) (string, error) {
 			break
 		}
 	}
-	if ascii && !strings.Contains(d, "xn--") && !strings.Contains(d, "XN--") {
-		return checkLabels(strings.ToLower(d))
+	if ascii {
+		// Lower-case first: "Xn--" is an A-label prefix too.
+		d = strings.ToLower(d)
+		if !strings.Contains(d, "xn--") {
+			return checkLabels(d)
+		}
 	}
 	out, err := idna.Lookup.ToASCII(d)
 	if err != nil {

@@ -227,3 +227,16 @@ func TestCanonicalKey(t *testing.T) {
 		}
 	}
 }
+
+func TestCanonicalKeyAgreesWithParse(t *testing.T) {
+	for _, in := range []string{"0@Xn--.0", "a@XN--.example", "A@Xn--Bcher-Kva.DE"} {
+		a, err := deskmail.ParseAddress(in)
+		want := ""
+		if err == nil {
+			want = a.Key()
+		}
+		if got := deskmail.CanonicalKey(in); got != want {
+			t.Errorf("A16/CanonicalKey(%q) = %q, ParseAddress gives %q (%v)", in, got, want, err)
+		}
+	}
+}
