@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-		"strings"
+	"strings"
 
 	"github.com/deskmail/deskmail/spf"
 	"golang.org/x/net/publicsuffix"
