@@ -290,19 +290,56 @@ func compileMatcher() *matcher {
 	return m
 }
 
-// match returns the first reason with a phrase in lower-case text s.
+// match returns the first reason with a phrase in lower-case text s. A
+// bitmap of the text's byte pairs rejects most phrases before any search.
 func (m *matcher) match(s string) Reason {
 	if s == "" {
 		return ""
 	}
+	var pairs bigrams
+	pairs.fill(s)
 	for i, ps := range m.phrases {
 		for _, p := range ps {
-			if p.in(s) {
+			if p.mayBeIn(&pairs) && p.in(s) {
 				return m.reasons[i]
 			}
 		}
 	}
 	return ""
+}
+
+// bigrams is a set of byte pairs, one bit per pair.
+type bigrams [1024]uint64
+
+func (b *bigrams) fill(s string) {
+	for i := 0; i+1 < len(s); i++ {
+		k := uint16(s[i])<<8 | uint16(s[i+1])
+		b[k>>6] |= 1 << (k & 63)
+	}
+}
+
+func (b *bigrams) has(x, y byte) bool {
+	k := uint16(x)<<8 | uint16(y)
+	return b[k>>6]&(1<<(k&63)) != 0
+}
+
+// mayBeIn reports whether every fragment's first, middle and last byte
+// pairs occur in the text.
+func (p phrase) mayBeIn(b *bigrams) bool {
+	for _, f := range p {
+		n := len(f)
+		if n < 2 {
+			continue
+		}
+		m := n / 2
+		if m+1 >= n {
+			m = n - 2
+		}
+		if !b.has(f[0], f[1]) || !b.has(f[m], f[m+1]) || !b.has(f[n-2], f[n-1]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (p phrase) in(s string) bool {

@@ -1,0 +1,87 @@
+package bounce
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/sisimai/bsd/*.eml")
+	for i, p := range files {
+		if i%4 != 0 {
+			continue
+		}
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("From: MAILER-DAEMON@x\n\n<a@b.c>:\n550 5.1.1 user unknown\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rep, err := ParseBytes(b)
+		if err != nil {
+			return
+		}
+		for _, rc := range rep.Recipients {
+			if rc.Reason == "" || !rc.Reason.Valid() {
+				t.Fatalf("recipient %q has reason %q", rc.Address, rc.Reason)
+			}
+		}
+	})
+}
+
+func FuzzClassifyReply(f *testing.F) {
+	f.Add(550, "5.1.1", "User unknown")
+	f.Add(452, "4.2.2", "Mailbox full")
+	f.Fuzz(func(t *testing.T, code int, enh, text string) {
+		c := ClassifyReply(code, enh, text, nil)
+		if !c.Reason.Valid() {
+			t.Fatalf("reason %q", c.Reason)
+		}
+	})
+}
+
+// TestLargeBounceBoundedMemory parses a 20 MB bounce and checks that the
+// bytes allocated stay near MaxBytes, not the input size.
+func TestLargeBounceBoundedMemory(t *testing.T) {
+	head := "From: MAILER-DAEMON@mx.example.org\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n" +
+		"--B\r\nContent-Type: message/delivery-status\r\n\r\nFinal-Recipient: rfc822; big@example.com\r\nAction: failed\r\nStatus: 5.3.4\r\n" +
+		"Diagnostic-Code: smtp; 552 5.3.4 Message size exceeds fixed limit\r\n\r\n--B\r\nContent-Type: message/rfc822\r\n\r\n" +
+		"From: a@example.com\r\nMessage-ID: <big@example.com>\r\nSubject: big\r\n\r\n"
+	line := strings.Repeat("x", 76) + "\r\n"
+	var sb strings.Builder
+	sb.WriteString(head)
+	for sb.Len() < 20<<20 {
+		sb.WriteString(line)
+	}
+	sb.WriteString("--B--\r\n")
+	input := sb.String()
+	var rep *Report
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	rep, err := Parse(strings.NewReader(input))
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("20 MB bounce: %d bytes allocated", alloc)
+	if alloc > 8*DefaultMaxBytes {
+		t.Errorf("allocated %d bytes for a 20 MB input; want at most %d", alloc, 8*DefaultMaxBytes)
+	}
+	if len(rep.Recipients) != 1 || rep.Recipients[0].Reason != ReasonMesgTooBig || !rep.Truncated {
+		t.Errorf("report = %+v", rep)
+	}
+	if rep.Original.MessageID != "big@example.com" {
+		t.Errorf("original = %+v", rep.Original)
+	}
+	// No panic on a huge header either.
+	if _, err := ParseBytes(bytes.Repeat([]byte("X-A: b\n"), 3<<20)); err == nil {
+		t.Log("huge header parsed")
+	}
+}
