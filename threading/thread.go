@@ -44,15 +44,16 @@ type ThreadOptions struct {
 	NoSubjectGrouping bool
 }
 
-// container is a node of the id table (RFC 5256 "container").
+// container is a node of the id table (RFC 5256 "container"). It holds no
+// pointers, so the garbage collector never scans the table.
 type container struct {
-	id     string
 	msg    int32 // index into msgs, -1 for an empty container
+	idMsg  int32 // the id is msgs[idMsg].References[idRef] (idRef -1: InReplyTo, -2: ID)
+	idRef  int32
 	parent int32 // -1 for none
 	seq    int32 // when parent was set, to break loops at the newest link
 	first  int32 // first child, -1 for none
 	next   int32 // next sibling
-	date   time.Time
 }
 
 // Threads returns the thread trees of msgs following RFC 5256 §BASE.6.4
@@ -64,71 +65,79 @@ type container struct {
 //     the last reference (In-Reply-To when References is empty);
 //   - reference loops, which RFC 5256 avoids by walking up the tree before
 //     each link (quadratic on long chains), are found afterwards in one pass
-//     over the parent links, and each is broken at the link made last;
+//     over the parent links, and each is broken at the link made last —
+//     the one RFC 5256 would have refused;
 //   - empty containers are pruned and their children promoted (a root keeps
 //     an empty container with several children, as a dummy Node);
 //   - roots with the same base subject are gathered (unless
 //     NoSubjectGrouping), following RFC 5256 step 5;
 //   - siblings and threads are ordered by date, then by input order.
 //
-// The returned roots and nodes are new; msgs is not modified.
+// The returned roots and nodes are new; msgs is not modified. The input
+// should hold fewer than 2^31 messages and references.
 func Threads(msgs []Message, opts *ThreadOptions) []*Node {
 	if opts == nil {
 		opts = &ThreadOptions{}
 	}
 	n := len(msgs)
-	cs := make([]container, 0, n+n/4)
-	table := make(map[string]int32, n+n/4)
+	cs := make([]container, 0, n+n/8)
+	table := make(map[string]int32, n+n/8)
 	var seq int32
 
-	get := func(id string) int32 {
-		if c, ok := table[id]; ok {
-			return c
+	idOf := func(c *container) string {
+		m := &msgs[c.idMsg]
+		switch c.idRef {
+		case -2:
+			return m.ID
+		case -1:
+			return m.InReplyTo
 		}
-		c := int32(len(cs))
-		cs = append(cs, container{id: id, msg: -1, parent: -1, first: -1, next: -1})
-		table[id] = c
-		return c
-	}
-	setParent := func(c, p int32) {
-		seq++
-		cs[c].parent, cs[c].seq = p, seq
+		return m.References[c.idRef]
 	}
 
 	for i := range msgs {
 		m := &msgs[i]
-		var self int32
-		if c, ok := table[m.ID]; ok && m.ID != "" && cs[c].msg < 0 {
-			self = c
-		} else {
-			// new, empty-id, or repeated id: a container of its own that
-			// nothing refers to
+		self, ok := table[m.ID]
+		if !ok || m.ID == "" || cs[self].msg >= 0 {
+			// new, empty-id, or repeated id: a container of its own; only a
+			// new id enters the table
 			self = int32(len(cs))
-			cs = append(cs, container{id: m.ID, msg: -1, parent: -1, first: -1, next: -1})
+			cs = append(cs, container{msg: -1, idMsg: int32(i), idRef: -2, parent: -1, first: -1, next: -1})
 			if m.ID != "" && !ok {
 				table[m.ID] = self
 			}
 		}
 		cs[self].msg = int32(i)
-		cs[self].date = m.Date
 
 		refs := m.References
+		ref0 := int32(0)
 		if len(refs) == 0 && m.InReplyTo != "" {
 			refs = []string{m.InReplyTo}
+			ref0 = -1
 		}
 		prev := int32(-1)
-		for _, r := range refs {
+		for k, r := range refs {
 			if r == "" {
 				continue
 			}
-			c := get(r)
-			if prev >= 0 && c != prev && cs[c].parent < 0 && c != self {
-				setParent(c, prev)
+			c, ok := table[r]
+			if !ok {
+				c = int32(len(cs))
+				cs = append(cs, container{msg: -1, idMsg: int32(i), idRef: ref0 + int32(k), parent: -1, first: -1, next: -1})
+				table[r] = c
+			}
+			if c == self {
+				continue // a message cannot be its own ancestor
+			}
+			if prev >= 0 && c != prev && cs[c].parent < 0 {
+				seq++
+				cs[c].parent, cs[c].seq = prev, seq
 			}
 			prev = c
 		}
-		if prev >= 0 && prev != self {
-			setParent(self, prev)
+		if prev >= 0 {
+			seq++
+			cs[self].parent, cs[self].seq = prev, seq
 		} else {
 			cs[self].parent = -1
 		}
@@ -137,8 +146,7 @@ func Threads(msgs []Message, opts *ThreadOptions) []*Node {
 
 	breakLoops(cs)
 
-	// Children lists, in container order (reversed below by prepending,
-	// so walk backwards to keep input order).
+	// Children lists; walking backwards and prepending keeps input order.
 	var roots []int32
 	for c := int32(len(cs)) - 1; c >= 0; c-- {
 		p := cs[c].parent
@@ -151,63 +159,72 @@ func Threads(msgs []Message, opts *ThreadOptions) []*Node {
 	}
 	slices.Reverse(roots)
 
-	// Order containers parents first (BFS from the roots), then build
-	// nodes children first.
+	// Parents first (BFS from the roots). holder[c] is the container whose
+	// node gets c as a child: its parent, or, for a parent that is an empty
+	// non-root container, that parent's holder (RFC 5256 step 3B).
 	order := make([]int32, 0, len(cs))
 	order = append(order, roots...)
+	holder := make([]int32, len(cs))
+	kids := make([]int32, len(cs)) // children counts per holder
 	for k := 0; k < len(order); k++ {
-		for ch := cs[order[k]].first; ch >= 0; ch = cs[ch].next {
+		c := order[k]
+		h := c
+		if cs[c].msg < 0 && cs[c].parent >= 0 {
+			h = holder[c] // empty, not a root: pass children up
+		}
+		for ch := cs[c].first; ch >= 0; ch = cs[ch].next {
 			order = append(order, ch)
+			holder[ch] = h
+		}
+	}
+	// Count the children each node keeps: messages and promoted children,
+	// not empty non-root containers themselves.
+	for _, c := range order {
+		if cs[c].parent >= 0 && cs[c].msg >= 0 {
+			kids[holder[c]]++
 		}
 	}
 	nodes := make([]Node, len(cs))
-	out := make([][]*Node, len(cs)) // what replaces each container
-	one := make([]*Node, len(cs))   // backing for single-node results
-	isRoot := func(c int32) bool { return cs[c].parent < 0 }
-	for k := len(order) - 1; k >= 0; k-- {
-		c := order[k]
-		cnt := 0
-		for ch := cs[c].first; ch >= 0; ch = cs[ch].next {
-			cnt += len(out[ch])
-		}
-		var kids []*Node
-		if cnt > 0 {
-			kids = make([]*Node, 0, cnt)
-			for ch := cs[c].first; ch >= 0; ch = cs[ch].next {
-				kids = append(kids, out[ch]...)
-				out[ch] = nil
-			}
-			if len(kids) > 1 {
-				sortNodes(kids, msgs, nodes)
-			}
-		}
-		nd := &nodes[c]
-		nd.ID, nd.Index = cs[c].id, int(cs[c].msg)
-		switch {
-		case cs[c].msg >= 0:
-			nd.Children = kids
-			one[c] = nd
-			out[c] = one[c : c+1 : c+1]
-		case len(kids) == 0:
-			// (A) empty without children: dropped
-		case !isRoot(c) || len(kids) == 1:
-			// (B) promote the children; (C) a root with one child
-			out[c] = kids
-		default:
-			// (C) a dummy root with several children stays
-			nd.Children = kids
-			one[c] = nd
-			out[c] = one[c : c+1 : c+1]
+	total := 0
+	for _, k := range kids {
+		total += int(k)
+	}
+	backing := make([]*Node, total)
+	for _, c := range order {
+		if k := kids[c]; k > 0 {
+			nodes[c].Children, backing = backing[:0:k], backing[k:]
 		}
 	}
-	var res []*Node
+	for _, c := range order {
+		nd := &nodes[c]
+		nd.Index = int(cs[c].msg)
+		nd.ID = idOf(&cs[c])
+		if cs[c].parent >= 0 && cs[c].msg >= 0 {
+			h := &nodes[holder[c]]
+			h.Children = append(h.Children, nd)
+		}
+	}
+	// Children in date order, deepest first so dummies find their dates.
+	for k := len(order) - 1; k >= 0; k-- {
+		if ch := nodes[order[k]].Children; len(ch) > 1 {
+			sortNodes(ch, msgs)
+		}
+	}
+	res := make([]*Node, 0, len(roots))
 	for _, r := range roots {
-		res = append(res, out[r]...)
+		nd := &nodes[r]
+		switch {
+		case nd.Index >= 0 || len(nd.Children) > 1:
+			res = append(res, nd) // a message, or a dummy with several children (3C)
+		case len(nd.Children) == 1:
+			res = append(res, nd.Children[0]) // 3C: promote the only child
+		}
+		// 3A: an empty root without children is dropped
 	}
 	if !opts.NoSubjectGrouping {
 		res = groupBySubject(res, msgs)
 	}
-	sortNodes(res, msgs, nodes)
+	sortNodes(res, msgs)
 	return res
 }
 
@@ -260,7 +277,7 @@ func nodeDate(nd *Node, msgs []Message) (time.Time, int) {
 	return msgs[nd.Index].Date, nd.Index
 }
 
-func sortNodes(ns []*Node, msgs []Message, _ []Node) {
+func sortNodes(ns []*Node, msgs []Message) {
 	slices.SortStableFunc(ns, func(a, b *Node) int {
 		da, ia := nodeDate(a, msgs)
 		db, ib := nodeDate(b, msgs)
@@ -350,7 +367,7 @@ func groupBySubject(roots []*Node, msgs []Message) []*Node {
 			continue
 		}
 		if len(nd.Children) > 1 {
-			sortNodes(nd.Children, msgs, nil)
+			sortNodes(nd.Children, msgs)
 		}
 		out = append(out, nd)
 	}
