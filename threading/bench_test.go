@@ -2,10 +2,10 @@ package threading_test
 
 import (
 	"context"
-	"syscall"
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 

@@ -94,10 +94,10 @@ func TestParseMessageIDErrors(t *testing.T) {
 		}
 	}
 	bad := []string{
-		id[:at-1] + id[at:],                 // T6/truncated by one char
-		id[:at-4] + id[at:],                 // truncated
-		id[:len("<dm.acme.")+4] + id[at:],  // truncated to a stub
-		"<dm.acme.!!!!@x>",                  // not base32
+		id[:at-1] + id[at:],               // T6/truncated by one char
+		id[:at-4] + id[at:],               // truncated
+		id[:len("<dm.acme.")+4] + id[at:], // truncated to a stub
+		"<dm.acme.!!!!@x>",                // not base32
 		"<dm.acme." + strings.Repeat("a", 2000) + "@x>",
 	}
 	// every single-character change of the token
@@ -203,7 +203,7 @@ func TestSecretsNeverShown(t *testing.T) {
 		t.Fatal(err)
 	}
 	id, _ := th.MessageID(threading.Token{Account: "a", Ticket: "1"}, "")
-	tokText := id[len("<dm.acme.") : strings.LastIndexByte(id, '@')]
+	tokText := id[len("<dm.acme."):strings.LastIndexByte(id, '@')]
 	var out strings.Builder
 	fmt.Fprintf(&out, "%v %+v %#v", th, th, th)
 	for _, in := range []threading.Inbound{{Account: "a", InReplyTo: id}, {Account: "b", InReplyTo: id}, {Account: "a", InReplyTo: id[:20] + "x@y>"}} {
