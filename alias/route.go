@@ -82,8 +82,11 @@ type Match struct {
 
 // Route is the router's answer for one inbound mail.
 type Route struct {
-	// Account, Address, Department, Method, Key and Tag describe the chosen
-	// match (see Router for the choice).
+	// Account, Address, Department, Method and Key describe the chosen
+	// match (see Router for the choice). Tag is the sub-address tag of the
+	// chosen match or, when it has none, of the first other match of the
+	// same support address, so "To: support+orders@" is reported even when
+	// the envelope named the platform address.
 	Match
 	// ViaCustomerForward reports that the mail reached the platform through
 	// a customer-owned forwarding address (A2): it matched a customer-owned
@@ -215,6 +218,16 @@ func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, er
 		rt.Drop = DropAddressDisabled
 	}
 	rt.Match = rt.Matches[chosen]
+	if rt.Tag == "" {
+		// The envelope often names the platform address while the header
+		// keeps the customer's "support+orders@": report that tag.
+		for _, m := range rt.Matches {
+			if m.Tag != "" && m.Account == rt.Account && m.Address.Address == rt.Address.Address {
+				rt.Tag = m.Tag
+				break
+			}
+		}
+	}
 	r.forwarding(&rt, h)
 	return rt, nil
 }
