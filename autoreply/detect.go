@@ -134,17 +134,20 @@ func result(c Class, header, value, reason string) Result {
 // values returns every value of a field when the header can, else the
 // first. At most 20 are looked at.
 func values(h Header, key string) []string {
+	first := h.Get(key)
+	if first == "" {
+		return nil
+	}
 	if v, ok := h.(valuer); ok {
 		vs := v.Values(key)
 		if len(vs) > 20 {
 			vs = vs[:20]
 		}
-		return vs
+		if len(vs) > 0 {
+			return vs
+		}
 	}
-	if s := h.Get(key); s != "" {
-		return []string{s}
-	}
-	return nil
+	return []string{first}
 }
 
 // messageID returns the id inside the first <…> of v, or v trimmed.

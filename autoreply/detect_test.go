@@ -136,3 +136,18 @@ func TestFields(t *testing.T) {
 		t.Errorf("L2/own marked mail: %+v, want loop", got)
 	}
 }
+
+// BenchmarkDetectPerson is the common case: a person's mail, every check
+// run and none matching.
+func BenchmarkDetectPerson(b *testing.B) {
+	h := hdr("From", "Jane Roe <jane@customer.example>", "To", "support@desk.example",
+		"Subject", "Printer on fire", "Message-ID", "<abc@mail.example>", "Return-Path", "<jane@customer.example>",
+		"Received", "from x by y", "Received", "from y by z", "DKIM-Signature", "v=1; a=rsa-sha256")
+	opts := &autoreply.Options{XLoop: "support@desk.example", OwnMessageID: func(id string) bool { return strings.HasSuffix(id, "@desk.example") }}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if r := autoreply.Detect(h, opts); r.Class != autoreply.None {
+			b.Fatal(r)
+		}
+	}
+}

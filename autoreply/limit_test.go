@@ -71,3 +71,14 @@ func TestLimiter(t *testing.T) {
 		t.Errorf("L2/default limit: %d reserved, want %d", n, autoreply.DefaultLimit)
 	}
 }
+
+func BenchmarkLimiterAllow(b *testing.B) {
+	l := autoreply.NewLimiter(autoreply.NewMemoryStore(), &autoreply.LimitOptions{Limit: 1 << 30})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := l.Allow(ctx, "acct", "jane@customer.example"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -44,7 +44,12 @@
 //     no inline forward: forward as attachment.
 //
 // The first piece of evidence in the body wins, so a forward of a forward
-// yields the outermost original. A separator or block without a sender
+// yields the outermost original. Under a reply subject the first reply
+// marker (a reply separator, a quoted header block or an attribution line)
+// ends the search: what follows is quoted history, and a forward buried in
+// it is not the mail's own. When the forward shows no subject (Outlook's
+// attribution line), Subject is the forwarding mail's subject without its
+// prefix. A separator or block without a sender
 // address yields Forwarded false: the Evidence field then says why.
 //
 // Header labels are recognised in some forty languages ("Von", "De",
@@ -58,7 +63,9 @@
 //
 // Options caps the bytes read (MaxBytes, 25 MiB), the body text scanned
 // (MaxScan, 256 KiB: forward headers sit near the top) and the MIME parts
-// visited (MaxParts, 200). The scanner uses no regular expressions; every
+// visited (MaxParts, 200). Dates are parsed (Forward.Time) only when they
+// look like RFC 5322 dates; localized dates stay in Forward.Date as
+// written. The scanner uses no regular expressions; every
 // step is linear in the text scanned, and the HTML reduction uses the
 // x/net/html tokenizer, which is linear too. A fuzz target checks that no
 // input panics and that Forwarded always comes with a sender address.

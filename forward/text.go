@@ -361,8 +361,10 @@ func finish(f fields, lines []line, marker, body, depth int, subject, evidence s
 		Body:      strings.TrimRight(b.String(), " \t\n"),
 		Note:      strings.TrimSpace(note.String()),
 	}
-	if t, err := mail.ParseDate(f.date); err == nil {
-		out.Time = t
+	if looksRFC5322Date(f.date) {
+		if t, err := mail.ParseDate(f.date); err == nil {
+			out.Time = t
+		}
 	}
 	if out.Subject == "" {
 		if k, _, rest := splitSubject(subject); k == subjectForward {
@@ -654,4 +656,25 @@ func trailingName(s string) string {
 		k--
 	}
 	return strings.Join(words[k:], " ")
+}
+
+// looksRFC5322Date is a cheap filter before mail.ParseDate, which is slow
+// on the localized dates most forwards show: ASCII, a time, and an English
+// month abbreviation as a word.
+func looksRFC5322Date(d string) bool {
+	if len(d) < 15 || len(d) > 80 || !strings.Contains(d, ":") {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	for _, w := range strings.FieldsFunc(d, func(r rune) bool { return r == ' ' || r == ',' }) {
+		switch w {
+		case "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec":
+			return true
+		}
+	}
+	return false
 }
