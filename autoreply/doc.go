@@ -59,6 +59,20 @@
 // id in its own Message-ID is. Our X-Loop value is compared without regard
 // to case. Detect does no I/O and is safe for concurrent use.
 //
+// # Wiring the loop check
+//
+// Options.OwnMessageID is injected so that this package does not import
+// threading. With a *threading.Threader th, the verified form is
+//
+//	OwnMessageID: func(id string) bool { _, err := th.ParseMessageID(id); return err == nil }
+//
+// and the cheap form, which checks the shape only, is
+//
+//	OwnMessageID: func(id string) bool { return threading.IsOurMessageID(id, install) }
+//
+// Prefer the verified form when a Loop result drops the mail: anyone can
+// write a Message-ID of our shape, only we can sign one.
+//
 // # Our own automatic mail
 //
 // Fields (or Mark, on a header) returns Auto-Submitted: auto-replied or
