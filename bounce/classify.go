@@ -61,7 +61,11 @@ func classify(diag, status string, code int, action, command, context string) Re
 	}
 	byText := defaultMatcher.match(diag)
 	byStatus := statusReason(status)
-	if byText == ReasonUserUnknown && byStatus != ReasonUserUnknown && command != "RCPT" && command != "MAIL" && !strongUnknown(diag) {
+	if command == "MAIL" && (byText == ReasonUserUnknown || byStatus == ReasonUserUnknown || byStatus == ReasonRejected) {
+		// A failure answering MAIL FROM is about the sender.
+		return ReasonRejected
+	}
+	if byText == ReasonUserUnknown && byStatus != ReasonUserUnknown && command == "DATA" && !strongUnknown(diag) {
 		// A "user unknown" that did not answer RCPT TO came from a filter
 		// after DATA, as sisimai reads it.
 		byText = ReasonFiltered
@@ -96,12 +100,12 @@ func trustStatus(byStatus, byText Reason) bool {
 		return true
 	}
 	switch byStatus {
-	case ReasonExpired:
-		return byText == ReasonNetworkError || byText == ReasonSystemError
+	case ReasonExceedLimit:
+		return byText == ReasonMesgTooBig
 	case ReasonUserUnknown, ReasonMailboxFull, ReasonHostUnknown, ReasonMesgTooBig:
 		// The text may say more precisely why (filtered, suspend, …).
 		switch byText {
-		case ReasonSuspend, ReasonFiltered, ReasonMailboxFull, ReasonHasMoved, ReasonNotAccept, ReasonUserUnknown:
+		case ReasonSuspend, ReasonFiltered, ReasonMailboxFull, ReasonHasMoved, ReasonNotAccept, ReasonUserUnknown, ReasonMailerError, ReasonExceedLimit:
 			return false
 		}
 		return true
@@ -131,6 +135,15 @@ func (p *parser) finish(h textproto.Header) {
 		}
 		if rc.Command == "" {
 			rc.Command = smtpCommand(rc.Diagnostic)
+		}
+		if rc.Command == "" {
+			if context == "" {
+				context = strings.ToLower(p.reportText())
+				if len(context) > 4096 {
+					context = context[:4096]
+				}
+			}
+			rc.Command = smtpCommand(context)
 		}
 		ld := strings.ToLower(rc.Diagnostic)
 		if rc.Reason == "" {
@@ -170,18 +183,32 @@ func (p *parser) finish(h textproto.Header) {
 }
 
 // smtpCommand returns the SMTP command a diagnostic says the failure
-// followed.
+// followed: RCPT, MAIL, DATA, HELO (for EHLO too), STARTTLS or AUTH.
 func smtpCommand(d string) string {
 	u := strings.ToUpper(d)
-	for _, c := range []string{"RCPT TO", "MAIL FROM", "DATA", "EHLO", "HELO", "STARTTLS", "AUTH"} {
-		if i := strings.Index(u, c); i >= 0 {
-			if i > 0 && isAlpha(u[i-1]) || i+len(c) < len(u) && isAlpha(u[i+len(c)]) {
+	best, at := "", len(u)
+	for _, c := range [...]struct{ word, cmd string }{
+		{"RCPT", "RCPT"}, {"MAIL FROM", "MAIL"}, {"END OF DATA", "DATA"}, {"DATA", "DATA"},
+		{"EHLO", "HELO"}, {"HELO", "HELO"}, {"STARTTLS", "STARTTLS"}, {"AUTH", "AUTH"},
+	} {
+		off := 0
+		for {
+			i := strings.Index(u[off:], c.word)
+			if i < 0 {
+				break
+			}
+			i += off
+			off = i + len(c.word)
+			if i > 0 && isAlpha(u[i-1]) || off < len(u) && isAlpha(u[off]) {
 				continue
 			}
-			return strings.Fields(c)[0]
+			if i < at {
+				best, at = c.cmd, i
+			}
+			break
 		}
 	}
-	return ""
+	return best
 }
 
 // charsetReader decodes the charsets of golang.org/x/text for RFC 2047

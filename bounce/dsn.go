@@ -58,7 +58,7 @@ func (p *parser) parseDSN() {
 				if cur.Address == "" {
 					cur.Address = orig
 				}
-				if cur.Address != "" {
+				if cur.Address != "" || cur.Action != "" || cur.Status != "" {
 					p.rep.Recipients = append(p.rep.Recipients, *cur)
 				}
 			}
@@ -97,6 +97,27 @@ func (p *parser) parseDSN() {
 		}
 		flush()
 	}
+	// A recipient field that is not an address is filled from the prose.
+	var fill []string
+	for i := range p.rep.Recipients {
+		if p.rep.Recipients[i].Address != "" {
+			continue
+		}
+		if fill == nil {
+			fill = p.textRecipients()
+		}
+		if len(fill) > 0 {
+			p.rep.Recipients[i].Address = fill[0]
+			fill = fill[1:]
+		}
+	}
+	kept := p.rep.Recipients[:0]
+	for _, rc := range p.rep.Recipients {
+		if rc.Address != "" {
+			kept = append(kept, rc)
+		}
+	}
+	p.rep.Recipients = kept
 	// Recipients without a diagnostic borrow the text that names them.
 	text := p.reportText()
 	for i := range p.rep.Recipients {

@@ -206,7 +206,7 @@ func statusReason(st string) Reason {
 		return ReasonSyntaxError
 	case "6.0", "6.1", "6.2", "6.3", "6.5":
 		return ReasonContentError
-	case "7.2", "7.3", "7.4":
+	case "7.2", "7.3", "7.4", "7.5", "7.6":
 		return ReasonSecurityError
 	case "7.9":
 		return ReasonPolicyViolation

@@ -207,8 +207,9 @@ func (p *parser) scanText(h textproto.Header) {
 			}
 		}
 	}
+	fromHeader := len(cands) > 0
 	for i, line := range lines {
-		if len(cands) > 0 && cands[0].line < 0 {
+		if fromHeader {
 			// X-Failed-Recipients named them: find their lines.
 			if a := recipientInLine(line); a != "" {
 				for k := range cands {
@@ -483,38 +484,70 @@ func diagnosticFor(text, addr string) string {
 	return ""
 }
 
-// firstStatus returns the first RFC 3463 enhanced status code in s.
+// firstStatus returns the RFC 3463 enhanced status code of s: the first
+// one that follows a reply code ("550 5.1.1", "550-'5.2.2"), else the first
+// failure code (4.x.x, 5.x.x), else the first.
 func firstStatus(s string) string {
+	var first, failure string
 	for i := 0; i+4 < len(s); i++ {
-		c := s[i]
-		if c != '2' && c != '4' && c != '5' {
+		st, n := statusAt(s, i)
+		if st == "" {
 			continue
 		}
-		if i > 0 && (isDigit(s[i-1]) || s[i-1] == '.') {
-			continue
+		if first == "" {
+			first = st
 		}
-		if s[i+1] != '.' {
-			continue
+		if st[0] != '2' {
+			if failure == "" {
+				failure = st
+			}
+			if j := i - 1; j >= 3 {
+				for j > 0 && (s[j] == ' ' || s[j] == '-' || s[j] == '\'' || s[j] == '#') && i-j < 4 {
+					j--
+				}
+				if j >= 2 && isDigit(s[j]) && isDigit(s[j-1]) && s[j-2] == st[0] && (j < 3 || !isDigit(s[j-3])) {
+					return st
+				}
+			}
 		}
-		j := i + 2
-		k := j
-		for k < len(s) && isDigit(s[k]) && k-j < 3 {
-			k++
-		}
-		if k == j || k >= len(s) || s[k] != '.' {
-			continue
-		}
-		m := k + 1
-		n := m
-		for n < len(s) && isDigit(s[n]) && n-m < 3 {
-			n++
-		}
-		if n == m || (n < len(s) && (isDigit(s[n]) || s[n] == '.' && n+1 < len(s) && isDigit(s[n+1]))) {
-			continue
-		}
-		return s[i:n]
+		i = n - 1
 	}
-	return ""
+	if failure != "" {
+		return failure
+	}
+	return first
+}
+
+// statusAt returns the enhanced status code starting at s[i] and where it
+// ends, or "".
+func statusAt(s string, i int) (string, int) {
+	c := s[i]
+	if c != '2' && c != '4' && c != '5' {
+		return "", 0
+	}
+	if i > 0 && (isDigit(s[i-1]) || s[i-1] == '.') {
+		return "", 0
+	}
+	if s[i+1] != '.' {
+		return "", 0
+	}
+	j := i + 2
+	k := j
+	for k < len(s) && isDigit(s[k]) && k-j < 3 {
+		k++
+	}
+	if k == j || k >= len(s) || s[k] != '.' {
+		return "", 0
+	}
+	m := k + 1
+	n := m
+	for n < len(s) && isDigit(s[n]) && n-m < 3 {
+		n++
+	}
+	if n == m || (n < len(s) && (isDigit(s[n]) || s[n] == '.' && n+1 < len(s) && isDigit(s[n+1]))) {
+		return "", 0
+	}
+	return s[i:n], n
 }
 
 // replyCode returns the first SMTP reply code in s: three digits starting
@@ -525,7 +558,7 @@ func replyCode(s string) int {
 		if c != '2' && c != '4' && c != '5' {
 			continue
 		}
-		if i > 0 && (isDigit(s[i-1]) || s[i-1] == '.' || s[i-1] == '#' || isAlpha(s[i-1]) || s[i-1] == '-' || s[i-1] == ':') {
+		if i > 0 && (isDigit(s[i-1]) || s[i-1] == '.' || s[i-1] == '#' || isAlpha(s[i-1]) || s[i-1] == '-') {
 			continue
 		}
 		if !isDigit(s[i+1]) || !isDigit(s[i+2]) || s[i+1] > '7' {
@@ -562,4 +595,23 @@ func angleAddrs(s string) []string {
 		}
 		s = s[i+j+1:]
 	}
+}
+
+// textRecipients returns the addresses the prose names as recipients, for
+// delivery-status fields that hold no address.
+func (p *parser) textRecipients() []string {
+	exclude := map[string]bool{}
+	for _, a := range splitAddrs(p.rep.From) {
+		exclude[a] = true
+	}
+	for _, a := range splitAddrs(p.rep.To) {
+		exclude[a] = true
+	}
+	var out []string
+	for _, line := range strings.Split(p.reportText(), "\n") {
+		if a := recipientInLine(line); a != "" && !exclude[a] {
+			out = appendUnique(out, a)
+		}
+	}
+	return out
 }
