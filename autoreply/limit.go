@@ -82,6 +82,9 @@ func (l *Limiter) Day() time.Time {
 // count. The error wraps ErrInvalidRecipient, ErrEmptyKey or the store's
 // error.
 func (l *Limiter) Allow(ctx context.Context, account, recipient string) (Reservation, error) {
+	if account == "" {
+		return Reservation{}, ErrEmptyKey
+	}
 	key := deskmail.CanonicalKey(recipient)
 	if key == "" {
 		return Reservation{}, ErrInvalidRecipient

@@ -232,3 +232,14 @@ func TestHostileInputBounded(t *testing.T) {
 		t.Error("F1/MaxScan: forward within the default cap was missed")
 	}
 }
+
+func TestParseHTMLWhenPlainIsAStub(t *testing.T) {
+	raw := crlf("From: agent@desk.example\nSubject: FW: x\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\nThis message is in HTML.\n--b\nContent-Type: text/html\n\n<div style=\"border-top:solid #E1E1E1 1.0pt\"><p class=MsoNormal><b>From:</b> Ann Lee &lt;ann@example.com&gt;<br><b>Sent:</b> Monday, April 1, 2024 10:00 AM<br><b>To:</b> Desk &lt;desk@example.org&gt;<br><b>Subject:</b> x</p></div><p>body</p>\n--b--\n")
+	got, err := Parse(strings.NewReader(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Forwarded || got.From.Addr() != "ann@example.com" || got.From.Name != "Ann Lee" || !strings.Contains(got.Body, "body") {
+		t.Errorf("F1/Outlook HTML behind a plain stub: %+v", got)
+	}
+}

@@ -24,8 +24,8 @@ var ErrMalformed = errors.New("forward: malformed message")
 //  1. Resent-From (RFC 5322 §3.6.6): the message itself is the original;
 //     From is its sender, Forwarder the Resent-From mailbox.
 //  2. An inline forward in the body text (see ParseText): the first
-//     text/plain part that is not an attachment, else the first text/html
-//     part converted to text.
+//     text/plain part that is not an attachment, else (or when the plain
+//     text shows no forward) the first text/html part reduced to text.
 //  3. A message/rfc822 part (forward as attachment): its header gives
 //     From, To, Cc, Subject and Date, its text the Body, and the outer
 //     text the Note.
@@ -76,6 +76,13 @@ func ParseEntity(e *message.Entity, opts *Options) Forward {
 	out.Forwarder = forwarder
 	if out.Forwarded {
 		return out
+	}
+	if w.haveHTML && w.havePlain && strings.TrimSpace(w.plain) != "" {
+		// Some clients put a stub or a lossy rendering in text/plain.
+		if h := ParseText(subject, htmlToText(w.html, w.scan), opts); h.Forwarded {
+			h.Forwarder = forwarder
+			return h
+		}
 	}
 	if w.attached != nil {
 		ih := mail.Header{Header: w.attached.Header}
