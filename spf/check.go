@@ -14,8 +14,17 @@ import (
 // domain to check and the sender ("local@domain"; a missing local-part
 // becomes "postmaster"). The returned Check is never nil.
 func CheckHost(ctx context.Context, ip netip.Addr, domain, sender string, opts *Options) *Check {
+	return checkHost(ctx, ip, domain, sender, "", opts)
+}
+
+var defaultOptions Options
+
+func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, opts *Options) *Check {
 	if opts == nil {
-		opts = &Options{}
+		opts = &defaultOptions
+	}
+	if opts.HELO != "" {
+		helo = opts.HELO
 	}
 	c := &checker{ctx: ctx, opts: opts, res: opts.Resolver}
 	if c.res == nil {
@@ -30,6 +39,7 @@ func CheckHost(ctx context.Context, ip netip.Addr, domain, sender string, opts *
 		c.maxVoid = 2
 	}
 	c.trace = !opts.NoTrace
+	c.cache = make([]cachedRecord, 0, 4)
 	ip = ip.Unmap()
 	c.ip = ip
 	domain = strings.TrimSuffix(domain, ".")
@@ -40,15 +50,16 @@ func CheckHost(ctx context.Context, ip netip.Addr, domain, sender string, opts *
 	if local == "" {
 		local = "postmaster"
 	}
-	c.env = MacroEnv{Sender: local + "@" + sdom, Local: local, Domain: sdom, Current: domain, IP: ip, HELO: opts.HELO, Receiver: opts.Receiver}
-	c.env.PTR = c.macroPTR
+	c.env = MacroEnv{Sender: local + "@" + sdom, Local: local, Domain: sdom, Current: domain, IP: ip, HELO: helo, Receiver: opts.Receiver}
 	out := &c.out
 	out.IP, out.Domain, out.Sender = ip, domain, c.env.Sender
-	out.HELO, out.Receiver = opts.HELO, opts.Receiver
+	out.HELO, out.Receiver = helo, opts.Receiver
 	if !validDomain(domain) {
 		out.Result = None
-		out.Err = fmt.Errorf("%w: %q", ErrInvalidDomain, domain)
-		c.tracef("%s: not a valid multi-label domain name: none", domain)
+		out.Err = &CheckError{Err: ErrInvalidDomain, Domain: domain}
+		if c.trace {
+			c.tracef("%s: not a valid multi-label domain name: none", domain)
+		}
 	} else {
 		r, err := c.eval(domain, 0)
 		out.Result, out.Err = r, err
@@ -61,44 +72,35 @@ func CheckHost(ctx context.Context, ip netip.Addr, domain, sender string, opts *
 	if out.Result != Pass && out.Result != Fail && out.Result != SoftFail && out.Result != Neutral {
 		out.Mechanism, out.MechanismDomain = "", ""
 	}
-	c.tracef("result: %s", out.Result)
-	return out
+	if c.trace {
+		c.tr("result: ", string(out.Result))
+	}
+	res := new(Check)
+	*res = *out
+	return res
 }
 
 // CheckMailFrom checks the MAIL FROM identity as RFC 7208 section 2.4 asks:
 // the domain of mailFrom, or with an empty reverse-path the HELO identity
 // as "postmaster@helo". helo also feeds %{h} unless opts.HELO is set.
 func CheckMailFrom(ctx context.Context, ip netip.Addr, mailFrom, helo string, opts *Options) *Check {
-	opts = withHELO(opts, helo)
 	mailFrom = strings.TrimSuffix(strings.TrimPrefix(mailFrom, "<"), ">")
 	if mailFrom == "" {
-		c := CheckHost(ctx, ip, helo, "postmaster@"+helo, opts)
+		c := checkHost(ctx, ip, helo, "postmaster@"+helo, helo, opts)
 		c.Identity = "helo"
 		return c
 	}
 	_, dom := splitSender(mailFrom)
-	c := CheckHost(ctx, ip, dom, mailFrom, opts)
+	c := checkHost(ctx, ip, dom, mailFrom, helo, opts)
 	c.Identity = "mailfrom"
 	return c
 }
 
 // CheckHELO checks the HELO identity (RFC 7208 section 2.3).
 func CheckHELO(ctx context.Context, ip netip.Addr, helo string, opts *Options) *Check {
-	c := CheckHost(ctx, ip, helo, "postmaster@"+helo, withHELO(opts, helo))
+	c := checkHost(ctx, ip, helo, "postmaster@"+helo, helo, opts)
 	c.Identity = "helo"
 	return c
-}
-
-func withHELO(opts *Options, helo string) *Options {
-	if opts != nil && opts.HELO != "" {
-		return opts
-	}
-	var o Options
-	if opts != nil {
-		o = *opts
-	}
-	o.HELO = helo
-	return &o
 }
 
 func splitSender(s string) (local, domain string) {
@@ -136,6 +138,7 @@ func validDomain(d string) bool {
 type cachedRecord struct {
 	domain string
 	rec    *Record
+	active bool // being evaluated
 }
 
 type checker struct {
@@ -150,7 +153,6 @@ type checker struct {
 	voids      int
 	trace      bool
 	out        Check
-	stack      []string
 	cache      []cachedRecord
 
 	mech, mechDomain string
@@ -161,6 +163,23 @@ type checker struct {
 	ptrNames []string // validated names of ip, for %{p}
 }
 
+// tr appends the concatenation of parts to the trace: one allocation.
+func (c *checker) tr(parts ...string) {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, p := range parts {
+		b.WriteString(p)
+	}
+	if c.out.Trace == nil {
+		c.out.Trace = make([]string, 0, 8)
+	}
+	c.out.Trace = append(c.out.Trace, b.String())
+}
+
 func (c *checker) tracef(format string, args ...any) {
 	if c.trace {
 		c.out.Trace = append(c.out.Trace, fmt.Sprintf(format, args...))
@@ -168,11 +187,14 @@ func (c *checker) tracef(format string, args ...any) {
 }
 
 func dnsErr(kind, name string, err error) error {
-	return fmt.Errorf("%w: %s %s: %w", ErrDNS, kind, name, err)
+	return &CheckError{Err: ErrDNS, Domain: name, Detail: kind, DNSErr: err}
 }
 
 // notFound reports whether err says the name or records do not exist.
 func notFound(err error) bool {
+	if de, ok := err.(*net.DNSError); ok {
+		return de.IsNotFound
+	}
 	var de *net.DNSError
 	return errors.As(err, &de) && de.IsNotFound
 }
@@ -180,8 +202,10 @@ func notFound(err error) bool {
 func (c *checker) countLookup(t *Term, domain string) error {
 	c.lookups++
 	if c.lookups > c.maxLookups {
-		c.tracef("%s: %s: lookup %d exceeds the limit of %d: permerror", domain, t.Text, c.lookups, c.maxLookups)
-		return fmt.Errorf("%w (at %s in %s)", ErrTooManyLookups, t.Text, domain)
+		if c.trace {
+			c.tracef("%s: %s: lookup %d exceeds the limit of %d: permerror", domain, t.Text, c.lookups, c.maxLookups)
+		}
+		return &CheckError{Err: ErrTooManyLookups, Domain: domain, Term: t.Text}
 	}
 	return nil
 }
@@ -189,8 +213,10 @@ func (c *checker) countLookup(t *Term, domain string) error {
 func (c *checker) void(what, domain string) error {
 	c.voids++
 	if c.maxVoid > 0 && c.voids > c.maxVoid {
-		c.tracef("%s: void lookup %d (%s) exceeds the limit of %d: permerror", domain, c.voids, what, c.maxVoid)
-		return fmt.Errorf("%w (at %s in %s)", ErrTooManyVoidLookups, what, domain)
+		if c.trace {
+			c.tracef("%s: void lookup %d (%s) exceeds the limit of %d: permerror", domain, c.voids, what, c.maxVoid)
+		}
+		return &CheckError{Err: ErrTooManyVoidLookups, Domain: domain, Term: what}
 	}
 	return nil
 }
@@ -198,17 +224,21 @@ func (c *checker) void(what, domain string) error {
 // fetch returns the SPF record of domain: nil with None if there is none.
 func (c *checker) fetch(domain string) (*Record, Result, error) {
 	for _, e := range c.cache {
-		if e.domain == domain {
+		if strings.EqualFold(e.domain, domain) {
 			return e.rec, "", nil
 		}
 	}
 	txts, err := c.res.LookupTXT(c.ctx, domain)
 	if err != nil {
 		if notFound(err) {
-			c.tracef("%s: no TXT records: none", domain)
+			if c.trace {
+				c.tr(domain, ": no TXT records: none")
+			}
 			return nil, None, ErrNoRecord
 		}
-		c.tracef("%s: TXT lookup failed: %v: temperror", domain, err)
+		if c.trace {
+			c.tracef("%s: TXT lookup failed: %v: temperror", domain, err)
+		}
 		return nil, TempError, dnsErr("TXT", domain, err)
 	}
 	var found string
@@ -221,28 +251,46 @@ func (c *checker) fetch(domain string) (*Record, Result, error) {
 	}
 	switch n {
 	case 0:
-		c.tracef("%s: no SPF record among %d TXT records: none", domain, len(txts))
+		if c.trace {
+			c.tracef("%s: no SPF record among %d TXT records: none", domain, len(txts))
+		}
 		return nil, None, ErrNoRecord
 	case 1:
 	default:
-		c.tracef("%s: %d SPF records: permerror", domain, n)
-		return nil, PermError, fmt.Errorf("%w at %s", ErrMultipleRecords, domain)
+		if c.trace {
+			c.tracef("%s: %d SPF records: permerror", domain, n)
+		}
+		return nil, PermError, &CheckError{Err: ErrMultipleRecords, Domain: domain}
 	}
-	c.tracef("%s: %s", domain, found)
+	if c.trace {
+		c.tr(domain, ": ", found)
+	}
 	rec := &Record{Raw: found}
 	if err := parseInto(rec, found); err != nil {
-		c.tracef("%s: %v: permerror", domain, err)
-		return nil, PermError, fmt.Errorf("%s: %w", domain, err)
+		if c.trace {
+			c.tracef("%s: %v: permerror", domain, err)
+		}
+		return nil, PermError, &CheckError{Err: err, Domain: domain}
 	}
-	c.cache = append(c.cache, cachedRecord{domain, rec})
+	c.cache = append(c.cache, cachedRecord{domain: domain, rec: rec})
 	return rec, "", nil
 }
 
 func (c *checker) eval(domain string, depth int) (Result, error) {
-	for _, d := range c.stack {
-		if strings.EqualFold(d, domain) {
-			c.tracef("%s: already being evaluated: loop: permerror", domain)
-			return PermError, fmt.Errorf("%w: %s", ErrLoop, strings.Join(append(c.stack, domain), " -> "))
+	// The cache doubles as the evaluation stack: an entry is active while
+	// its record is being evaluated, so meeting it again is a loop.
+	for i := range c.cache {
+		if e := &c.cache[i]; e.active && strings.EqualFold(e.domain, domain) {
+			if c.trace {
+				c.tracef("%s: already being evaluated: loop: permerror", domain)
+			}
+			var chain []string
+			for _, e := range c.cache {
+				if e.active {
+					chain = append(chain, e.domain)
+				}
+			}
+			return PermError, &CheckError{Err: ErrLoop, Domain: domain, Detail: strings.Join(append(chain, domain), " -> ")}
 		}
 	}
 	rec, r, err := c.fetch(domain)
@@ -250,8 +298,14 @@ func (c *checker) eval(domain string, depth int) (Result, error) {
 		c.mech, c.mechDomain, c.expTerm = "", domain, nil
 		return r, err
 	}
-	c.stack = append(c.stack, domain)
-	defer func() { c.stack = c.stack[:len(c.stack)-1] }()
+	ci := -1
+	for i := range c.cache {
+		if c.cache[i].rec == rec {
+			ci = i
+		}
+	}
+	c.cache[ci].active = true
+	defer func() { c.cache[ci].active = false }()
 	saved := c.env.Current
 	c.env.Current = domain
 	defer func() { c.env.Current = saved }()
@@ -268,7 +322,9 @@ func (c *checker) eval(domain string, depth int) (Result, error) {
 		}
 		if m {
 			res := t.Qualifier.Result()
-			c.tracef("%s: %s matches: %s", domain, t.Text, res)
+			if c.trace {
+				c.tr(domain, ": ", t.Text, " matches: ", string(res))
+			}
 			c.mech, c.mechDomain, c.expTerm, c.expDomain = t.Text, domain, nil, ""
 			if res == Fail {
 				c.expTerm, c.expDomain = rec.Exp, domain
@@ -276,7 +332,7 @@ func (c *checker) eval(domain string, depth int) (Result, error) {
 			return res, nil
 		}
 		if c.trace {
-			c.tracef("%s: %s does not match", domain, t.Text)
+			c.tr(domain, ": ", t.Text, " does not match")
 		}
 	}
 	if t := rec.Redirect; t != nil {
@@ -285,18 +341,26 @@ func (c *checker) eval(domain string, depth int) (Result, error) {
 		}
 		target, err := c.target(t, domain)
 		if err != nil {
-			c.tracef("%s: %s: %v: permerror", domain, t.Text, err)
+			if c.trace {
+				c.tracef("%s: %s: %v: permerror", domain, t.Text, err)
+			}
 			return PermError, err
 		}
-		c.tracef("%s: %s -> %s", domain, t.Text, target)
+		if c.trace {
+			c.tr(domain, ": ", t.Text, " -> ", target)
+		}
 		r, err := c.eval(target, depth+1)
 		if r == None {
-			c.tracef("%s: redirect to %s found no SPF record: permerror", domain, target)
-			return PermError, fmt.Errorf("%w: %s (from %s)", ErrNoRedirectRecord, target, domain)
+			if c.trace {
+				c.tracef("%s: redirect to %s found no SPF record: permerror", domain, target)
+			}
+			return PermError, &CheckError{Err: ErrNoRedirectRecord, Domain: domain, Term: rec.Redirect.Text, Detail: target}
 		}
 		return r, err
 	}
-	c.tracef("%s: no mechanism matched: neutral", domain)
+	if c.trace {
+		c.tr(domain, ": no mechanism matched: neutral")
+	}
 	c.mech, c.mechDomain, c.expTerm = "default", domain, nil
 	return Neutral, nil
 }
@@ -309,9 +373,9 @@ func (c *checker) target(t *Term, domain string) (string, error) {
 	if strings.IndexByte(t.Domain, '%') < 0 {
 		return strings.TrimSuffix(t.Domain, "."), nil
 	}
-	s, err := expand(t.Domain, &c.env, false)
+	s, err := expand(t.Domain, &c.env, false, c)
 	if err != nil {
-		return "", fmt.Errorf("%s in %s: %w", t.Text, domain, err)
+		return "", &CheckError{Err: err, Domain: domain, Term: t.Text}
 	}
 	return truncateDomain(s), nil
 }
@@ -357,12 +421,16 @@ func (c *checker) match(t *Term, domain string, depth int) (bool, Result, error)
 	}
 	target, err := c.target(t, domain)
 	if err != nil {
-		c.tracef("%s: %s: %v: permerror", domain, t.Text, err)
+		if c.trace {
+			c.tracef("%s: %s: %v: permerror", domain, t.Text, err)
+		}
 		return false, PermError, err
 	}
 	switch t.Kind {
 	case KindInclude:
-		c.tracef("%s: %s -> %s", domain, t.Text, target)
+		if c.trace {
+			c.tr(domain, ": ", t.Text, " -> ", target)
+		}
 		r, err := c.eval(target, depth+1)
 		switch r {
 		case Pass:
@@ -370,8 +438,10 @@ func (c *checker) match(t *Term, domain string, depth int) (bool, Result, error)
 		case Fail, SoftFail, Neutral:
 			return false, "", nil
 		case None:
-			c.tracef("%s: %s found no SPF record: permerror", domain, t.Text)
-			return false, PermError, fmt.Errorf("%w: %s (from %s)", ErrNoIncludeRecord, target, domain)
+			if c.trace {
+				c.tracef("%s: %s found no SPF record: permerror", domain, t.Text)
+			}
+			return false, PermError, &CheckError{Err: ErrNoIncludeRecord, Domain: domain, Term: t.Text, Detail: target}
 		}
 		return false, r, err
 	case KindA:
@@ -386,8 +456,10 @@ func (c *checker) match(t *Term, domain string, depth int) (bool, Result, error)
 			return c.lookupFailed(t, domain, "MX", target, err)
 		}
 		if len(mxs) > 10 {
-			c.tracef("%s: %s: %d MX names, more than 10: permerror", domain, t.Text, len(mxs))
-			return false, PermError, fmt.Errorf("%w: %s has %d", ErrTooManyMX, target, len(mxs))
+			if c.trace {
+				c.tracef("%s: %s: %d MX names, more than 10: permerror", domain, t.Text, len(mxs))
+			}
+			return false, PermError, &CheckError{Err: ErrTooManyMX, Domain: domain, Term: t.Text, Detail: fmt.Sprintf("%s has %d", target, len(mxs))}
 		}
 		for _, mx := range mxs {
 			h := strings.TrimSuffix(mx.Host, ".")
@@ -399,7 +471,9 @@ func (c *checker) match(t *Term, domain string, depth int) (bool, Result, error)
 				if notFound(err) {
 					continue
 				}
-				c.tracef("%s: %s: address lookup of %s failed: %v: temperror", domain, t.Text, h, err)
+				if c.trace {
+					c.tracef("%s: %s: address lookup of %s failed: %v: temperror", domain, t.Text, h, err)
+				}
 				return false, TempError, dnsErr("A/AAAA", h, err)
 			}
 			if c.contains(addrs, t) {
@@ -443,14 +517,16 @@ func (c *checker) match(t *Term, domain string, depth int) (bool, Result, error)
 func (c *checker) lookupFailed(t *Term, domain, kind, target string, err error) (bool, Result, error) {
 	if notFound(err) {
 		if c.trace {
-			c.tracef("%s: %s: %s %s: not found (void lookup)", domain, t.Text, kind, target)
+			c.tr(domain, ": ", t.Text, ": ", kind, " ", target, ": not found (void lookup)")
 		}
 		if err := c.void(t.Text, domain); err != nil {
 			return false, PermError, err
 		}
 		return false, "", nil
 	}
-	c.tracef("%s: %s: %s lookup of %s failed: %v: temperror", domain, t.Text, kind, target, err)
+	if c.trace {
+		c.tracef("%s: %s: %s lookup of %s failed: %v: temperror", domain, t.Text, kind, target, err)
+	}
 	return false, TempError, dnsErr(kind, target, err)
 }
 
@@ -510,12 +586,16 @@ func (c *checker) explain(t *Term, domain string) string {
 	defer func() { c.env.Current = saved }()
 	target, err := c.target(t, domain)
 	if err != nil {
-		c.tracef("%s: %s: %v: no explanation", domain, t.Text, err)
+		if c.trace {
+			c.tracef("%s: %s: %v: no explanation", domain, t.Text, err)
+		}
 		return ""
 	}
 	txts, err := c.res.LookupTXT(c.ctx, target)
 	if err != nil || len(txts) != 1 {
-		c.tracef("%s: %s: no single TXT record at %s: no explanation", domain, t.Text, target)
+		if c.trace {
+			c.tracef("%s: %s: no single TXT record at %s: no explanation", domain, t.Text, target)
+		}
 		return ""
 	}
 	now := time.Now
@@ -523,11 +603,15 @@ func (c *checker) explain(t *Term, domain string) string {
 		now = c.opts.Now
 	}
 	c.env.Time = now().Unix()
-	s, err := expand(txts[0], &c.env, true)
+	s, err := expand(txts[0], &c.env, true, c)
 	if err != nil {
-		c.tracef("%s: %s: %v: no explanation", domain, t.Text, err)
+		if c.trace {
+			c.tracef("%s: %s: %v: no explanation", domain, t.Text, err)
+		}
 		return ""
 	}
-	c.tracef("%s: explanation: %s", domain, s)
+	if c.trace {
+		c.tracef("%s: explanation: %s", domain, s)
+	}
 	return s
 }

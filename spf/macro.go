@@ -29,10 +29,11 @@ func ExpandMacros(s string, env *MacroEnv, exp bool) (string, error) {
 		}
 		return s, nil
 	}
-	return expand(s, env, exp)
+	return expand(s, env, exp, nil)
 }
 
-func expand(s string, env *MacroEnv, exp bool) (string, error) {
+// expand expands s; chk, when not nil, computes %{p}.
+func expand(s string, env *MacroEnv, exp bool, chk *checker) (string, error) {
 	var b strings.Builder
 	b.Grow(len(s) + 32)
 	for i := 0; i < len(s); i++ {
@@ -71,12 +72,12 @@ func expand(s string, env *MacroEnv, exp bool) (string, error) {
 			return "", err
 		}
 		i += end
-		m.write(&b, env)
+		m.write(&b, env, chk)
 	}
 	return b.String(), nil
 }
 
-func (m *macro) value(env *MacroEnv) string {
+func (m *macro) value(env *MacroEnv, chk *checker) string {
 	switch m.letter {
 	case 's':
 		return env.Sender
@@ -108,6 +109,9 @@ func (m *macro) value(env *MacroEnv) string {
 	case 't':
 		return strconv.FormatInt(env.Time, 10)
 	case 'p':
+		if chk != nil {
+			return chk.macroPTR()
+		}
 		if env.PTR == nil {
 			return "unknown"
 		}
@@ -123,8 +127,8 @@ func isDelim(c byte, delims string) bool {
 	return strings.IndexByte(delims, c) >= 0
 }
 
-func (m *macro) write(b *strings.Builder, env *MacroEnv) {
-	v := m.value(env)
+func (m *macro) write(b *strings.Builder, env *MacroEnv, chk *checker) {
+	v := m.value(env, chk)
 	if m.digits == 0 && !m.reverse && (m.delims == "" || m.delims == ".") {
 		writeEscaped(b, v, m.upper)
 		return

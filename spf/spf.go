@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -55,6 +56,57 @@ var (
 	ErrDNS                = errors.New("spf: DNS lookup failed")
 	ErrMacro              = errors.New("spf: invalid macro expansion")
 )
+
+// CheckError is the Err of a Check: Err is the sentinel (ErrTooManyLookups,
+// ErrDNS, a *SyntaxError, ...) and the other fields say where. It unwraps
+// to Err and, for DNS failures, to the resolver's error too.
+type CheckError struct {
+	Err    error  // the cause: a sentinel of this package or a *SyntaxError
+	Domain string // the domain whose record (or lookup) failed
+	Term   string // the term being evaluated, as written, or ""
+	Detail string // more: the DNS query type, the target domain, ...
+	DNSErr error  // the resolver's error for ErrDNS
+}
+
+func (e *CheckError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Err.Error())
+	switch {
+	case e.DNSErr != nil:
+		b.WriteString(": ")
+		b.WriteString(e.Detail)
+		b.WriteString(" ")
+		b.WriteString(e.Domain)
+		b.WriteString(": ")
+		b.WriteString(e.DNSErr.Error())
+		return b.String()
+	case e.Term != "":
+		b.WriteString(" (")
+		b.WriteString(e.Term)
+		if e.Detail != "" {
+			b.WriteString(" -> ")
+			b.WriteString(e.Detail)
+		}
+		b.WriteString(" in ")
+		b.WriteString(e.Domain)
+		b.WriteString(")")
+	case e.Detail != "":
+		b.WriteString(": ")
+		b.WriteString(e.Detail)
+	case e.Domain != "":
+		b.WriteString(" at ")
+		b.WriteString(e.Domain)
+	}
+	return b.String()
+}
+
+// Unwrap returns Err and, for DNS failures, the resolver's error.
+func (e *CheckError) Unwrap() []error {
+	if e.DNSErr != nil {
+		return []error{e.Err, e.DNSErr}
+	}
+	return []error{e.Err}
+}
 
 // Options tunes a check. A nil *Options means the defaults of every field.
 type Options struct {
