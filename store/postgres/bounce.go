@@ -1,0 +1,202 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/deskmail/deskmail/bounce"
+)
+
+// BounceStore is bounce.Store on PostgreSQL. Update and UpdateAccount run
+// fn under a row lock (the row is created inside the transaction when
+// missing, so concurrent first writers queue up too); AddCounts is one
+// UPSERT with arithmetic. No update is lost, across any number of
+// processes, and fn runs exactly once per call.
+type BounceStore struct{ db *DB }
+
+var _ bounce.Store = (*BounceStore)(nil)
+
+// BounceStore returns the bounce.Store of db.
+func (db *DB) BounceStore() *BounceStore { return &BounceStore{db: db} }
+
+const bounceAddressColumns = `state, soft_count, sends_left, last_reason, updated, events`
+
+func scanBounceAddress(row pgx.Row, st *bounce.AddressState, extra ...any) error {
+	var events []byte
+	if err := row.Scan(append([]any{&st.State, &st.SoftCount, &st.SendsLeft, &st.LastReason, &st.Updated, &events}, extra...)...); err != nil {
+		return err
+	}
+	st.Updated = utc(st.Updated)
+	st.Events = nil
+	if len(events) > 0 && string(events) != "null" {
+		if err := json.Unmarshal(events, &st.Events); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Update implements bounce.Store.
+func (s *BounceStore) Update(ctx context.Context, account, address string, fn func(*bounce.AddressState) error) (bounce.AddressState, error) {
+	var out bounce.AddressState
+	err := pgx.BeginFunc(ctx, s.db.pool, func(tx pgx.Tx) error {
+		// Insert a placeholder row or lock the existing one; the placeholder
+		// exists only inside this transaction unless it commits. xmax = 0
+		// tells an inserted row from a locked one.
+		st := bounce.AddressState{Account: account, Address: address}
+		var fresh bool
+		err := scanBounceAddress(tx.QueryRow(ctx, `insert into deskmail_bounce_addresses as b
+			(account, address, state, soft_count, sends_left, last_reason, updated, events)
+			values ($1, $2, '', 0, 0, '', 'epoch', 'null')
+			on conflict (account, address) do update set state = b.state
+			returning `+bounceAddressColumns+`, xmax = 0`, account, address), &st, &fresh)
+		if err != nil {
+			return fmt.Errorf("postgres: bounce update: %w", err)
+		}
+		if fresh {
+			st = bounce.AddressState{Account: account, Address: address, State: bounce.StateOK}
+		}
+		if err := fn(&st); err != nil {
+			return err
+		}
+		st.Account, st.Address = account, address
+		events, err := json.Marshal(st.Events)
+		if err != nil {
+			return fmt.Errorf("postgres: bounce update: %w", err)
+		}
+		_, err = tx.Exec(ctx, `update deskmail_bounce_addresses
+			set state = $3, soft_count = $4, sends_left = $5, last_reason = $6, updated = $7, events = $8
+			where account = $1 and address = $2`,
+			account, address, string(st.State), st.SoftCount, st.SendsLeft, string(st.LastReason), st.Updated, events)
+		if err != nil {
+			return fmt.Errorf("postgres: bounce update: %w", err)
+		}
+		out = st
+		return nil
+	})
+	return out, err
+}
+
+// Get implements bounce.Store.
+func (s *BounceStore) Get(ctx context.Context, account, address string) (bounce.AddressState, error) {
+	st := bounce.AddressState{Account: account, Address: address}
+	err := scanBounceAddress(s.db.pool.QueryRow(ctx, `select `+bounceAddressColumns+`
+		from deskmail_bounce_addresses where account = $1 and address = $2`, account, address), &st)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return bounce.AddressState{}, fmt.Errorf("%w: address %q", bounce.ErrNotFound, address)
+	}
+	if err != nil {
+		return bounce.AddressState{}, fmt.Errorf("postgres: bounce get: %w", err)
+	}
+	return st, nil
+}
+
+// PutDelivery implements bounce.Store with one UPSERT.
+func (s *BounceStore) PutDelivery(ctx context.Context, account string, d bounce.Delivery) error {
+	_, err := s.db.pool.Exec(ctx, `insert into deskmail_bounce_deliveries
+		(account, message_id, recipient, status, reason, detail, updated)
+		values ($1, $2, $3, $4, $5, $6, $7)
+		on conflict (account, message_id, recipient) do update
+		set status = excluded.status, reason = excluded.reason, detail = excluded.detail, updated = excluded.updated`,
+		account, d.MessageID, d.Recipient, string(d.Status), string(d.Reason), d.Detail, d.Updated)
+	if err != nil {
+		return fmt.Errorf("postgres: bounce put delivery: %w", err)
+	}
+	return nil
+}
+
+// Deliveries implements bounce.Store.
+func (s *BounceStore) Deliveries(ctx context.Context, account, messageID string) ([]bounce.Delivery, error) {
+	rows, err := s.db.pool.Query(ctx, `select recipient, status, reason, detail, updated
+		from deskmail_bounce_deliveries where account = $1 and message_id = $2 order by recipient`, account, messageID)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: bounce deliveries: %w", err)
+	}
+	ds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (bounce.Delivery, error) {
+		d := bounce.Delivery{MessageID: messageID}
+		err := r.Scan(&d.Recipient, &d.Status, &d.Reason, &d.Detail, &d.Updated)
+		d.Updated = utc(d.Updated)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: bounce deliveries: %w", err)
+	}
+	if len(ds) == 0 {
+		return nil, fmt.Errorf("%w: deliveries of %q", bounce.ErrNotFound, messageID)
+	}
+	return ds, nil
+}
+
+// AddCounts implements bounce.Store with one UPSERT … SET n = n + $.
+func (s *BounceStore) AddCounts(ctx context.Context, account string, day time.Time, sends, hardBounces int) error {
+	_, err := s.db.pool.Exec(ctx, `insert into deskmail_bounce_counts as c (account, day, sends, hard_bounces)
+		values ($1, $2, $3, $4)
+		on conflict (account, day) do update
+		set sends = c.sends + excluded.sends, hard_bounces = c.hard_bounces + excluded.hard_bounces`,
+		account, bounce.Day(day), sends, hardBounces)
+	if err != nil {
+		return fmt.Errorf("postgres: bounce add counts: %w", err)
+	}
+	return nil
+}
+
+// Counts implements bounce.Store.
+func (s *BounceStore) Counts(ctx context.Context, account string, since time.Time) (sends, hardBounces int, err error) {
+	var n, h int64
+	err = s.db.pool.QueryRow(ctx, `select coalesce(sum(sends), 0)::bigint, coalesce(sum(hard_bounces), 0)::bigint
+		from deskmail_bounce_counts where account = $1 and day >= $2`, account, bounce.Day(since)).Scan(&n, &h)
+	if err != nil {
+		return 0, 0, fmt.Errorf("postgres: bounce counts: %w", err)
+	}
+	return int(n), int(h), nil
+}
+
+// UpdateAccount implements bounce.Store.
+func (s *BounceStore) UpdateAccount(ctx context.Context, account string, fn func(*bounce.AccountState) error) (bounce.AccountState, error) {
+	var out bounce.AccountState
+	err := pgx.BeginFunc(ctx, s.db.pool, func(tx pgx.Tx) error {
+		a := bounce.AccountState{Account: account}
+		var fresh bool
+		err := tx.QueryRow(ctx, `insert into deskmail_bounce_accounts as a (account, exempt, updated)
+			values ($1, false, 'epoch')
+			on conflict (account) do update set exempt = a.exempt
+			returning exempt, updated, xmax = 0`, account).Scan(&a.Exempt, &a.Updated, &fresh)
+		if err != nil {
+			return fmt.Errorf("postgres: bounce update account: %w", err)
+		}
+		if fresh {
+			a = bounce.AccountState{Account: account}
+		}
+		a.Updated = utc(a.Updated)
+		if err := fn(&a); err != nil {
+			return err
+		}
+		a.Account = account
+		if _, err := tx.Exec(ctx, `update deskmail_bounce_accounts set exempt = $2, updated = $3 where account = $1`,
+			account, a.Exempt, a.Updated); err != nil {
+			return fmt.Errorf("postgres: bounce update account: %w", err)
+		}
+		out = a
+		return nil
+	})
+	return out, err
+}
+
+// GetAccount implements bounce.Store.
+func (s *BounceStore) GetAccount(ctx context.Context, account string) (bounce.AccountState, error) {
+	a := bounce.AccountState{Account: account}
+	err := s.db.pool.QueryRow(ctx, `select exempt, updated from deskmail_bounce_accounts where account = $1`, account).Scan(&a.Exempt, &a.Updated)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return bounce.AccountState{}, fmt.Errorf("%w: account %q", bounce.ErrNotFound, account)
+	}
+	if err != nil {
+		return bounce.AccountState{}, fmt.Errorf("postgres: bounce get account: %w", err)
+	}
+	a.Updated = utc(a.Updated)
+	return a, nil
+}

@@ -1,0 +1,117 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DB is deskmail's state on one PostgreSQL database. It implements every
+// store interface of the library; the methods that return a package's Store
+// (AliasStore, BounceStore, …) hand out views of the same pool. A DB is safe
+// for concurrent use by any number of goroutines and processes.
+type DB struct {
+	pool   *pgxpool.Pool
+	closer bool // Close closes the pool: Open made it
+}
+
+// Open connects to the database at dsn (a PostgreSQL URL or key=value
+// string, see pgxpool.ParseConfig) and returns a DB that owns its pool. It
+// does not migrate: call Migrate once at start-up.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx's parse errors can quote the DSN, password included.
+		return nil, errors.New("postgres: cannot parse the connection string")
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: connect: %w", redact(err, cfg.ConnConfig.Password))
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", redact(err, cfg.ConnConfig.Password))
+	}
+	return &DB{pool: pool, closer: true}, nil
+}
+
+// New returns a DB on a pool the host owns; Close leaves the pool open.
+func New(pool *pgxpool.Pool) *DB {
+	return &DB{pool: pool}
+}
+
+// Pool returns the underlying pool.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Close closes the pool when Open created it.
+func (db *DB) Close() {
+	if db.closer {
+		db.pool.Close()
+	}
+}
+
+// redactedError hides a password that a driver error might quote.
+type redactedError struct{ msg string }
+
+func (e *redactedError) Error() string { return e.msg }
+
+func redact(err error, password string) error {
+	if err == nil || password == "" || !strings.Contains(err.Error(), password) {
+		return err
+	}
+	return &redactedError{msg: strings.ReplaceAll(err.Error(), password, "xxxxx")}
+}
+
+// pgCode returns the SQLSTATE of a server error, or "".
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// retryable reports a serialization failure or a deadlock: the transaction
+// was rolled back and may be run again.
+func retryable(err error) bool {
+	c := pgCode(err)
+	return c == "40001" || c == "40P01"
+}
+
+// maxAttempts bounds the retries of a transaction that keeps failing on
+// serialization or deadlock.
+const maxAttempts = 10
+
+// inTx runs fn in a READ COMMITTED transaction and commits it, retrying the
+// whole transaction on a serialization failure or deadlock.
+func (db *DB) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		err = pgx.BeginFunc(ctx, db.pool, fn)
+		if err == nil || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// utc returns t in UTC; the database hands times back in the local zone.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// civilDay returns the date of t (in t's location) as midnight UTC, the form
+// a date column round-trips.
+func civilDay(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
