@@ -106,6 +106,11 @@ var wordDecoder = &mime.WordDecoder{CharsetReader: charset.Reader}
 // maxSubject bounds the subject text BaseSubject works on.
 const maxSubject = 16 << 10
 
+// DecodeSubject returns a Subject header value as text: RFC 2047 words
+// decoded in any charset go-message knows, invalid UTF-8 replaced by
+// U+FFFD, and at most 16 KiB of input read.
+func DecodeSubject(s string) string { return decodeSubject(s) }
+
 func decodeSubject(s string) string {
 	if len(s) > maxSubject {
 		s = s[:maxSubject]
