@@ -7,4 +7,6 @@ var commands = []*command{
 	bounceCommand,
 	spfCommand,
 	forwardCommand,
+	threadCommand, subjectCommand,
+	dkimCommand, dmarcCommand,
 }
