@@ -8,5 +8,6 @@ var commands = []*command{
 	spfCommand,
 	forwardCommand,
 	threadCommand, subjectCommand,
+	threadCommand, subjectCommand,
 	dkimCommand, dmarcCommand,
 }
