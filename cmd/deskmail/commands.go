@@ -8,6 +8,5 @@ var commands = []*command{
 	spfCommand,
 	forwardCommand,
 	threadCommand, subjectCommand,
-	threadCommand, subjectCommand,
 	dkimCommand, dmarcCommand,
 }
