@@ -52,6 +52,13 @@ func ClassifyReply(code int, enhanced, text string, policy Policy) Classificatio
 // enhanced status, reply code and action, with context (the report's prose,
 // lower case) as a last resort.
 func classify(diag, status string, code int, action, command, context string) Reason {
+	return classifyIn(diag, status, code, action, command, context, false)
+}
+
+// classifyIn is classify; prose is set for reports without delivery-status
+// fields, where an unknown user without an SMTP command is, as sisimai reads
+// it, a filter's rejection.
+func classifyIn(diag, status string, code int, action, command, context string, prose bool) Reason {
 	switch action {
 	case "delivered", "relayed", "expanded":
 		return ReasonDelivered
@@ -65,7 +72,7 @@ func classify(diag, status string, code int, action, command, context string) Re
 		// A failure answering MAIL FROM is about the sender.
 		return ReasonRejected
 	}
-	if byText == ReasonUserUnknown && byStatus != ReasonUserUnknown && command == "DATA" && !strongUnknown(diag) {
+	if byText == ReasonUserUnknown && byStatus != ReasonUserUnknown && (command == "DATA" || prose && command == "") && !strongUnknown(diag) {
 		// A "user unknown" that did not answer RCPT TO came from a filter
 		// after DATA, as sisimai reads it.
 		byText = ReasonFiltered
@@ -143,7 +150,7 @@ func (p *parser) finish(h textproto.Header) {
 					context = context[:4096]
 				}
 			}
-			rc.Command = smtpCommand(context)
+			rc.Command = contextCommand(context)
 		}
 		ld := strings.ToLower(rc.Diagnostic)
 		if rc.Reason == "" {
@@ -153,7 +160,7 @@ func (p *parser) finish(h textproto.Header) {
 					context = context[:4096]
 				}
 			}
-			rc.Reason = classify(ld, rc.Status, rc.ReplyCode, rc.Action, rc.Command, context)
+			rc.Reason = classifyIn(ld, rc.Status, rc.ReplyCode, rc.Action, rc.Command, context, len(p.dsn) == 0)
 		}
 		temp := rc.ReplyCode/100 == 4 || statusClass(rc.Status) == '4' || rc.Action == "delayed"
 		if rc.Status == "" {
@@ -252,10 +259,31 @@ func decodeCharset(cs string, b []byte) []byte {
 // strongUnknown reports wording that means an unknown user whatever the
 // SMTP stage.
 func strongUnknown(diag string) bool {
-	for _, s := range []string{"recipient name is not recognized", "couldn't be found", "not listed in", "invalid final delivery userid", "unable to deliver message to"} {
+	for _, s := range []string{"recipient name is not recognized", "couldn't be found", "not listed in", "invalid final delivery userid", "unable to deliver message to", "unknown user:", "no valid recipients"} {
 		if strings.Contains(diag, s) {
 			return true
 		}
 	}
 	return false
+}
+
+// contextCommands are the phrases of a report's prose that name the SMTP
+// command a failure answered.
+var contextCommands = [...]struct{ phrase, cmd string }{
+	{"in reply to rcpt to", "RCPT"}, {"after rcpt to", "RCPT"}, {">>> rcpt to", "RCPT"}, {"rcpt to response", "RCPT"},
+	{"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"}, {">>> mail from", "MAIL"},
+	{"in reply to end of data", "DATA"}, {"after end of data", "DATA"}, {"in reply to data", "DATA"}, {">>> data", "DATA"},
+	{"after data", "DATA"}, {"in reply to helo", "HELO"}, {"in reply to ehlo", "HELO"}, {"after initial connection", "HELO"},
+}
+
+// contextCommand returns the command the last such phrase of lower-case
+// prose names.
+func contextCommand(s string) string {
+	best, at := "", -1
+	for _, c := range contextCommands {
+		if i := strings.LastIndex(s, c.phrase); i > at {
+			best, at = c.cmd, i
+		}
+	}
+	return best
 }

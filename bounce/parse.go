@@ -255,6 +255,33 @@ type parser struct {
 	original []byte   // the returned message or its header
 	topType  string
 	parts    int
+	nested   int // depth of reports read from attachments
+	// fromOriginalTo is set when the recipients were taken from the
+	// returned message's To for want of anything better.
+	fromOriginalTo bool
+}
+
+// repairHeader indents header lines that lack a colon, as broken mailers
+// write folded parameters ("boundary=...") at the start of a line.
+func repairHeader(b []byte) []byte {
+	end := bytes.Index(b, []byte("\n\n"))
+	if end < 0 {
+		end = len(b)
+	}
+	var out []byte
+	for off := 0; off < end; {
+		nl := bytes.IndexByte(b[off:end], '\n')
+		line := b[off:end]
+		if nl >= 0 {
+			line = b[off : off+nl+1]
+		}
+		if off > 0 && len(line) > 0 && line[0] != ' ' && line[0] != '\t' && bytes.IndexByte(line, ':') < 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, line...)
+		off += len(line)
+	}
+	return append(out, b[end:]...)
 }
 
 const maxParts = 64
@@ -286,11 +313,30 @@ func (p *parser) parse(h textproto.Header, body []byte) {
 		switch {
 		case p.looksLikeBounce(h):
 			p.scanText(h)
-			if len(rep.Recipients) == 0 && p.isVacation(h) {
-				p.vacation(h)
-			}
 		case p.isVacation(h):
 			p.vacation(h)
+		}
+	}
+	if (len(rep.Recipients) == 0 || p.fromOriginalTo) && p.original != nil && p.nested < 1 && rep.Kind == KindNone && p.looksLikeBounce(h) {
+		// A report forwarded as an attachment: read the attached one.
+		if inner, _, err := readHeader(p.original); err == nil {
+			_, body, _ := readHeader(p.original)
+			q := &parser{policy: p.policy, nested: p.nested + 1}
+			q.rep.From = decodeWords(inner.Get("From"))
+			q.rep.To = inner.Get("To")
+			q.rep.Subject = decodeWords(inner.Get("Subject"))
+			q.walk(inner, body, 0)
+			if len(q.dsn) > 0 {
+				q.parseDSN()
+			}
+			if len(q.rep.Recipients) == 0 && q.looksLikeBounce(inner) {
+				q.scanText(inner)
+			}
+			if len(q.rep.Recipients) > 0 {
+				rep.Recipients = q.rep.Recipients
+				p.dsn, p.texts = q.dsn, q.texts
+				p.original = q.original
+			}
 		}
 	}
 	p.parseOriginal()
@@ -312,10 +358,19 @@ func (p *parser) walk(h textproto.Header, body []byte, depth int) {
 			p.texts = append(p.texts, body)
 			return
 		}
-		for _, pb := range splitMultipart(body, boundary) {
+		parts := splitMultipart(body, boundary)
+		if len(parts) == 0 {
+			// No delimiter at all: read the body as text.
+			p.texts = append(p.texts, body)
+			return
+		}
+		for _, pb := range parts {
 			ph, pbody, err := readHeader(pb)
 			if err != nil {
-				continue
+				ph, pbody, err = readHeader(repairHeader(pb))
+				if err != nil {
+					continue
+				}
 			}
 			p.walk(ph, pbody, depth+1)
 		}

@@ -58,7 +58,7 @@ func originalStart(t string) int {
 			if j := strings.IndexByte(next, '\n'); j >= 0 {
 				next = next[:j]
 			}
-			if isHeaderStart(next) || (len(next) > 0 && (next[0] == ' ' || next[0] == '\t') && strings.TrimSpace(next) != "") {
+			if (isHeaderStart(next) || (len(next) > 0 && (next[0] == ' ' || next[0] == '\t') && strings.TrimSpace(next) != "")) && hasKeyField(t[off:]) {
 				return off
 			}
 		}
@@ -228,9 +228,13 @@ func (p *parser) scanText(h textproto.Header) {
 		cands = append(cands, cand{addr, i})
 	}
 	if len(cands) == 0 {
-		// Any address in angle brackets the prose names.
+		// An address on a line that speaks of delivery or recipients.
 		for i, line := range lines {
-			for _, a := range angleAddrs(line) {
+			ll := strings.ToLower(line)
+			if !strings.Contains(ll, "deliver") && !strings.Contains(ll, "recipient") && !strings.Contains(ll, "address") {
+				continue
+			}
+			for _, a := range splitAddrs(ll) {
 				if !exclude[a] && !seen[a] {
 					seen[a] = true
 					cands = append(cands, cand{a, i})
@@ -247,6 +251,7 @@ func (p *parser) scanText(h textproto.Header) {
 			if !seen[a] && !exclude[a] {
 				seen[a] = true
 				cands = append(cands, cand{a, -1})
+				p.fromOriginalTo = true
 			}
 		}
 	}
@@ -614,4 +619,30 @@ func (p *parser) textRecipients() []string {
 		}
 	}
 	return out
+}
+
+// hasKeyField reports whether the header block at the start of t has a
+// field only a message header has (not just "Subject:" and "Date:" lines
+// quoted in prose).
+func hasKeyField(t string) bool {
+	for i := 0; i < 8 && t != ""; i++ {
+		line := t
+		if j := strings.IndexByte(t, '\n'); j >= 0 {
+			line, t = t[:j], t[j+1:]
+		} else {
+			t = ""
+		}
+		if line == "" {
+			return false
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			continue
+		}
+		for _, k := range []string{"received:", "return-path:", "message-id:", "from:", "to:", "mime-version:", "dkim-signature:", "x-", "delivered-to:", "content-type:", "authentication-results:", "arc-"} {
+			if len(line) >= len(k) && strings.EqualFold(line[:len(k)], k) {
+				return true
+			}
+		}
+	}
+	return false
 }
