@@ -52,7 +52,7 @@
 // prefix. A separator or block without a sender
 // address yields Forwarded false: the Evidence field then says why.
 //
-// Header labels are recognised in some forty languages ("Von", "De",
+// Header labels are recognised in some twenty-five languages ("Von", "De",
 // "Od", "Feladó", "Kimden", "От", "送信元" …), with ASCII or full-width
 // colons, quoted with ">" or not. Address lists are read the way clients
 // print them, which is looser than RFC 5322: "Doe, John <j@x>", Outlook's
