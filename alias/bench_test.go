@@ -78,12 +78,14 @@ func BenchmarkRoute(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := processCPU()
 			for i := 0; i < b.N; i++ {
 				rt, err := r.Route(ctx, rcpts, &h)
 				if err != nil || rt.Account == "" {
 					b.Fatal(rt, err)
 				}
 			}
+			reportCPU(b, cpu)
 		})
 	}
 }

@@ -169,34 +169,16 @@ func NewRouter(store Store, opts *RouterOptions) *Router {
 func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, error) {
 	var rt Route
 	rt.Matches = make([]Match, 0, 4)
-	budget := r.max
-	var keys []string
-	add := func(raw string, m MatchMethod) error {
-		keys = extractKeys(raw, keys[:0])
-		for _, k := range keys {
-			if budget <= 0 {
-				return nil
-			}
-			budget--
-			mt, ok, err := r.lookup(ctx, k, m)
-			if err != nil {
-				return err
-			}
-			if ok {
-				rt.Matches = append(rt.Matches, mt)
-			}
-		}
-		return nil
-	}
+	c := collector{r: r, rt: &rt, budget: r.max}
 	for _, rc := range rcpts {
-		if err := add(rc, MatchEnvelope); err != nil {
+		if err := c.add(ctx, rc, MatchEnvelope); err != nil {
 			return Route{}, err
 		}
 	}
 	if h != nil {
 		for _, f := range headerOrder {
 			for _, v := range h.Values(f.field) {
-				if err := add(v, f.method); err != nil {
+				if err := c.add(ctx, v, f.method); err != nil {
 					return Route{}, err
 				}
 			}
@@ -230,6 +212,54 @@ func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, er
 	}
 	r.forwarding(&rt, h)
 	return rt, nil
+}
+
+// collector gathers the matches of one Route call.
+type collector struct {
+	r      *Router
+	rt     *Route
+	budget int
+}
+
+// add looks up every address of one header value (or envelope recipient).
+func (c *collector) add(ctx context.Context, raw string, m MatchMethod) error {
+	if !simpleList(raw) {
+		list, _ := deskmail.ParseAddressList(raw)
+		for _, a := range list {
+			if a.Domain == "" {
+				continue
+			}
+			if err := c.one(ctx, a.Key(), m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i := 0; i <= len(raw); {
+		var part string
+		part, i = nextPart(raw, i)
+		if k := partKey(part); k != "" {
+			if err := c.one(ctx, k, m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (c *collector) one(ctx context.Context, k string, m MatchMethod) error {
+	if c.budget <= 0 {
+		return nil
+	}
+	c.budget--
+	mt, ok, err := c.r.lookup(ctx, k, m)
+	if err != nil {
+		return err
+	}
+	if ok {
+		c.rt.Matches = append(c.rt.Matches, mt)
+	}
+	return nil
 }
 
 func (r *Router) lookup(ctx context.Context, k string, m MatchMethod) (Match, bool, error) {
@@ -337,8 +367,8 @@ func foreignForward(rt *Route, h Header) string {
 
 // extractKeys appends the canonical keys of the addresses in a header value
 // (an address list) to dst. Simple lists — names in quotes or encoded words,
-// addresses in angle brackets or bare — are scanned without allocating a
-// parser; anything else (comments, groups, escapes, non-ASCII) goes through
+// addresses in angle brackets or bare — are scanned without a parser;
+// anything else (comments, groups, escapes, non-ASCII) goes through
 // deskmail.ParseAddressList. Unparsable entries are skipped.
 func extractKeys(v string, dst []string) []string {
 	if !simpleList(v) {
@@ -350,39 +380,51 @@ func extractKeys(v string, dst []string) []string {
 		}
 		return dst
 	}
-	start, inQuote, inAngle := 0, false, false
-	for i := 0; i <= len(v); i++ {
-		if i < len(v) {
-			switch c := v[i]; {
-			case c == '"':
-				inQuote = !inQuote
-				continue
-			case inQuote:
-				continue
-			case c == '<':
-				inAngle = true
-				continue
-			case c == '>':
-				inAngle = false
-				continue
-			case c != ',' || inAngle:
-				continue
-			}
-		}
-		part := v[start:i]
-		start = i + 1
-		if lt := strings.LastIndexByte(part, '<'); lt >= 0 {
-			gt := strings.IndexByte(part[lt:], '>')
-			if gt < 0 {
-				continue
-			}
-			part = part[lt+1 : lt+gt]
-		}
-		if k := deskmail.CanonicalKey(part); k != "" && strings.IndexByte(k, '@') > 0 {
+	for i := 0; i <= len(v); {
+		var part string
+		part, i = nextPart(v, i)
+		if k := partKey(part); k != "" {
 			dst = append(dst, k)
 		}
 	}
 	return dst
+}
+
+// nextPart returns the list entry of a simple list that starts at i and the
+// index after its comma (len(v)+1 after the last entry).
+func nextPart(v string, i int) (string, int) {
+	inQuote, inAngle := false, false
+	for j := i; j < len(v); j++ {
+		switch c := v[j]; {
+		case c == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case c == '<':
+			inAngle = true
+		case c == '>':
+			inAngle = false
+		case c == ',' && !inAngle:
+			return v[i:j], j + 1
+		}
+	}
+	return v[i:], len(v) + 1
+}
+
+// partKey returns the canonical key of one simple list entry: the addr-spec
+// in its last angle brackets, or the whole entry; "" when it does not parse.
+func partKey(part string) string {
+	if lt := strings.LastIndexByte(part, '<'); lt >= 0 {
+		gt := strings.IndexByte(part[lt:], '>')
+		if gt < 0 {
+			return ""
+		}
+		part = part[lt+1 : lt+gt]
+	}
+	k := deskmail.CanonicalKey(part)
+	if strings.IndexByte(k, '@') <= 0 {
+		return ""
+	}
+	return k
 }
 
 // simpleList reports whether v can be scanned by extractKeys' fast path:
