@@ -203,3 +203,15 @@ func TestHeaders(t *testing.T) {
 		t.Errorf("Err = %v", c.Err)
 	}
 }
+
+// dnstestZone is a small zone for fuzzing check_host.
+func dnstestZone() *dnstest.Zone {
+	z := dnstest.New()
+	z.AddIP("example.com", "192.0.2.1", "2001:db8::1")
+	z.AddMX("example.com", 10, "mx.example.com")
+	z.AddIP("mx.example.com", "192.0.2.2")
+	z.AddPTR("192.0.2.1", "example.com")
+	z.AddTXT("user.example.com", "v=spf1 include:example.com ~all")
+	z.SetFault("slow.example.com", dnstest.Timeout)
+	return z
+}
