@@ -8,8 +8,15 @@ require (
 )
 
 require (
+	github.com/emersion/go-message v0.18.2 // indirect
+	golang.org/x/crypto v0.51.0 // indirect
+	golang.org/x/net v0.55.0 // indirect
+	golang.org/x/text v0.41.0 // indirect
+)
+
+require (
 	blitiri.com.ar/go/spf v1.6.0
-	github.com/emersion/go-msgauth v0.7.0 // indirect
+	github.com/emersion/go-msgauth v0.7.0
 )
 
 replace github.com/deskmail/deskmail => ../

@@ -1,6 +1,7 @@
 package dkim
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -48,6 +49,10 @@ type KeyRecord struct {
 	Flags []string
 	// Notes is the n= tag.
 	Notes string
+
+	// parsed caches the key parsed from parsedFrom (== PublicKey).
+	parsed     crypto.PublicKey
+	parsedFrom []byte
 }
 
 // Testing reports whether the record carries t=y: the domain is testing
@@ -77,6 +82,17 @@ func (r *KeyRecord) Key() (crypto.PublicKey, error) {
 	if r.Revoked() {
 		return nil, ErrRevoked
 	}
+	if r.parsed != nil && bytes.Equal(r.parsedFrom, r.PublicKey) {
+		return r.parsed, nil
+	}
+	k, err := r.parseKey()
+	if err == nil {
+		r.parsed, r.parsedFrom = k, r.PublicKey
+	}
+	return k, err
+}
+
+func (r *KeyRecord) parseKey() (crypto.PublicKey, error) {
 	switch r.KeyType {
 	case "", "rsa":
 		pub, err := x509.ParsePKIXPublicKey(r.PublicKey)

@@ -1,0 +1,148 @@
+// Package dkim compares deskmail's DKIM signing and verification with
+// calling github.com/emersion/go-msgauth/dkim directly on the same message
+// and key: deskmail's wrapper (signature parsing, key-record parsing for
+// the key size, the key store and the key cache) must cost at most 5%.
+//
+//	go test -run '^$' -bench . -count 8 ./dkim/ | tee new.txt
+//	benchstat -col /impl new.txt
+package dkim
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/deskmail/deskmail"
+	"github.com/deskmail/deskmail/dkim"
+	msgdkim "github.com/emersion/go-msgauth/dkim"
+)
+
+// message is a typical helpdesk reply: a dozen header fields and a 3 KB
+// text body.
+var message = []byte(strings.ReplaceAll("From: Acme Support <support@example.com>\n"+
+	"To: Customer <customer@example.net>\n"+
+	"Cc: team@example.com\n"+
+	"Reply-To: support+t1234@example.com\n"+
+	"Subject: Re: [#1234] Printer on fire\n"+
+	"Date: Sun, 22 Nov 2026 10:00:00 +0000\n"+
+	"Message-ID: <t1234.r5.abcdef@example.com>\n"+
+	"In-Reply-To: <CAF=abc@mail.example.net>\n"+
+	"References: <CAF=abc@mail.example.net>\n"+
+	"MIME-Version: 1.0\n"+
+	"Content-Type: text/plain; charset=utf-8\n"+
+	"Content-Transfer-Encoding: 8bit\n"+
+	"\n"+strings.Repeat("We have sent a technician to look at the printer.  It should be fine by noon.\n", 40), "\n", "\r\n"))
+
+type keyCase struct {
+	name     string
+	file     string
+	selector string
+}
+
+var keyCases = []keyCase{{"rsa2048", "rsa2048.pem", "rsa"}, {"ed25519", "ed25519.pem", "ed"}}
+
+func loadKey(b *testing.B, file string) crypto.Signer {
+	data, err := os.ReadFile("../../dkim/testdata/" + file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	k, err := dkim.ParsePrivateKey(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return k
+}
+
+// txtMap serves key records from memory for both implementations.
+type txtMap map[string]string
+
+func (m txtMap) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	return []string{m[name]}, nil
+}
+
+func msgauthOptions(k crypto.Signer, sel string) *msgdkim.SignOptions {
+	return &msgdkim.SignOptions{
+		Domain: "example.com", Selector: sel, Signer: k,
+		HeaderCanonicalization: msgdkim.CanonicalizationRelaxed, BodyCanonicalization: msgdkim.CanonicalizationRelaxed,
+		HeaderKeys: dkim.RecommendedHeaders,
+	}
+}
+
+func BenchmarkSign(b *testing.B) {
+	for _, kc := range keyCases {
+		key := loadKey(b, kc.file)
+		b.Run("alg="+kc.name+"/impl=msgauth", func(b *testing.B) {
+			opts := msgauthOptions(key, kc.selector)
+			var out bytes.Buffer
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				out.Reset()
+				if err := msgdkim.Sign(&out, bytes.NewReader(message), opts); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("alg="+kc.name+"/impl=deskmail", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := dkim.Sign(message, "example.com", kc.selector, key, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("alg="+kc.name+"/impl=deskmail-middleware", func(b *testing.B) {
+			ctx := context.Background()
+			store := dkim.NewMemoryStore()
+			store.Update(ctx, "acme", "example.com", func(s *dkim.KeyState) error { return s.Begin(kc.selector, key, time.Now()) })
+			signer, _ := dkim.NewSigner(&dkim.SignerOptions{Keys: store})
+			sink := deskmail.TransportFunc(func(ctx context.Context, env *deskmail.Envelope, msg []byte) (*deskmail.Result, error) {
+				return nil, nil
+			})
+			t := signer.Middleware()(sink)
+			env := &deskmail.Envelope{Account: "acme", HeaderFrom: "support@example.com", To: []string{"customer@example.net"}}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := t.Send(ctx, env, message); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	for _, kc := range keyCases {
+		key := loadKey(b, kc.file)
+		signed, err := dkim.Sign(message, "example.com", kc.selector, key, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rec, _ := dkim.NewKeyRecord(key)
+		zone := txtMap{kc.selector + "._domainkey.example.com": rec.String()}
+		b.Run("alg="+kc.name+"/impl=msgauth", func(b *testing.B) {
+			opts := &msgdkim.VerifyOptions{LookupTXT: func(name string) ([]string, error) { return zone.LookupTXT(context.Background(), name) }}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				vs, err := msgdkim.VerifyWithOptions(bytes.NewReader(signed), opts)
+				if err != nil || len(vs) != 1 || vs[0].Err != nil {
+					b.Fatal(err, vs)
+				}
+			}
+		})
+		b.Run("alg="+kc.name+"/impl=deskmail", func(b *testing.B) {
+			ctx := context.Background()
+			opts := &dkim.VerifyOptions{Resolver: zone}
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				vs, err := dkim.Verify(ctx, signed, opts)
+				if err != nil || len(vs) != 1 || vs[0].Result != dkim.ResultPass {
+					b.Fatal(err, vs)
+				}
+			}
+		})
+	}
+}
