@@ -3,6 +3,8 @@ package bounce_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -391,5 +393,21 @@ func TestForgedBounces(t *testing.T) {
 				t.Errorf("state %v, want hard_blocked", st.State)
 			}
 		})
+	}
+}
+
+func TestSecretsStayOut(t *testing.T) {
+	const secret = "do-not-print-this-secret"
+	v := mustVERP(t, secret)
+	var logs strings.Builder
+	tr := bounce.NewTracker(bounce.NewMemoryStore(), &bounce.Options{VERP: v, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	rp, _ := v.ReturnPath("acme", "x@example.com", "m@x")
+	_, err1 := v.Verify(rp[:len(rp)-25] + "zz@bounces.example.net")
+	_, err2 := tr.Apply(context.Background(), &bounce.Report{Kind: bounce.KindFailure, Envelope: []string{"b-zzzz@bounces.example.net"}})
+	tr.Record(context.Background(), bounce.Outcome{Account: "acme", Address: "x@example.com", Reason: bounce.ReasonUserUnknown})
+	for _, s := range []string{fmt.Sprint(err1), fmt.Sprint(err2), logs.String(), fmt.Sprintf("%v %+v", v, v)} {
+		if strings.Contains(s, secret) {
+			t.Errorf("secret shows in %q", s)
+		}
 	}
 }
