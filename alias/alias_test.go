@@ -672,3 +672,33 @@ func TestOwnsAndParticipants(t *testing.T) {
 		t.Errorf("directory error: %v", err)
 	}
 }
+
+func TestReplyPrivate(t *testing.T) {
+	mk := func(s string) deskmail.Address { x, _ := deskmail.ParseAddress(s); return x }
+	mary := mk("Mary <mary@customer.example>")
+	tests := []struct {
+		name      string
+		auto      bool
+		rcpts     []string
+		forwarded bool
+		want      bool
+	}{
+		{"A12/setting off: public even without the customer", false, []string{"boss@acme.example"}, false, false},
+		{"A12/customer left out: private", true, []string{"boss@acme.example"}, false, true},
+		{"A12/customer among the recipients: public", true, []string{"boss@acme.example", "MARY@customer.example"}, false, false},
+		{"A12/customer by sub-address: public", true, []string{"mary+x@customer.example"}, false, false},
+		{"A12/forwarded threads are always private", false, []string{"mary@customer.example"}, true, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := &alias.Account{ID: "acme", Settings: alias.Settings{AutoPrivate: tc.auto}}
+			var rs []deskmail.Address
+			for _, r := range tc.rcpts {
+				rs = append(rs, mk(r))
+			}
+			if got := a.ReplyPrivate(mary, rs, tc.forwarded); got != tc.want {
+				t.Errorf("ReplyPrivate = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

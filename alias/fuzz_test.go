@@ -52,3 +52,27 @@ func FuzzRoute(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseConfirmation feeds arbitrary subjects and bodies from the Gmail
+// sender: no panic, and a recognized confirmation always has a numeric code.
+func FuzzParseConfirmation(f *testing.F) {
+	f.Add("(#123456789) Gmail Forwarding Confirmation - Receive Mail from mary@gmail.com", "Confirmation code: 123456789\nhttps://mail-settings.google.com/mail/vf-abc")
+	f.Add("=?UTF-8?B?KCM5ODc2NTQzMjEpIEdtYWlsIOOBrui7oumAgeOBrueiuuiqjQ==?=", "")
+	f.Add("Gmail の転送の確認", "確認コード：12345678\r\nhttps://mail.google.com/mail/vf-%5B=\r\nx%5D")
+	f.Add("（#4444）", "=?")
+	f.Fuzz(func(t *testing.T, subject, body string) {
+		h := textproto.Header{}
+		h.Set("From", "forwarding-noreply@google.com")
+		h.Set("Subject", subject)
+		c, err := alias.ParseConfirmation(&h, []byte(body))
+		if err != nil {
+			return
+		}
+		if c.Code == "" || strings.Trim(c.Code, "0123456789") != "" {
+			t.Fatalf("code %q", c.Code)
+		}
+		if c.Link != "" && !strings.HasPrefix(c.Link, "https://") {
+			t.Fatalf("link %q", c.Link)
+		}
+	})
+}

@@ -133,3 +133,24 @@ func MatchParticipants(ctx context.Context, dir Directory, a *Account, participa
 	}
 	return out, nil
 }
+
+// ReplyPrivate reports whether an agent's reply is private (A12): always
+// when the thread was forwarded in (forwarded threads stay private whatever
+// the setting), else when Settings.AutoPrivate is on and none of the
+// recipients (To, Cc, Bcc) is the ticket's contact, compared by canonical
+// key and without sub-address tags.
+func (a *Account) ReplyPrivate(contact deskmail.Address, recipients []deskmail.Address, forwardedThread bool) bool {
+	if forwardedThread {
+		return true
+	}
+	if !a.Settings.AutoPrivate {
+		return false
+	}
+	ck := contact.Base("").Key()
+	for _, r := range recipients {
+		if r.Base("").Key() == ck {
+			return false
+		}
+	}
+	return true
+}
