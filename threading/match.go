@@ -240,7 +240,11 @@ func (t *Threader) match(ctx context.Context, in *Inbound) (Match, error) {
 	nReply := len(ids)
 	ids = appendIDs(ids, in.References, maxIDs)
 	reverse(ids[nReply:])
-	ids = dedupe(ids)
+	// In-Reply-To usually repeats the last reference: drop that copy. Other
+	// repeats cost a map probe each and change nothing.
+	if nReply == 1 && len(ids) > 1 && ids[1] == ids[0] {
+		ids = append(ids[:1], ids[2:]...)
+	}
 
 	// 2. Tokens.
 	for i, id := range ids {
@@ -458,29 +462,39 @@ func reverse(s []string) {
 	}
 }
 
-// dedupe removes repeated ids, keeping the first; quadratic on the at most
-// 200 ids, which beats a map for the usual 1-20.
-func dedupe(ids []string) []string {
-	if len(ids) > 40 {
-		seen := make(map[string]bool, len(ids))
-		out := ids[:0]
-		for _, id := range ids {
-			if !seen[id] {
-				seen[id] = true
-				out = append(out, id)
+
+// HeaderGetter is the one method NewInbound needs of a parsed header:
+// net/mail.Header, net/textproto.MIMEHeader, go-message's textproto.Header
+// and mail.Header all have it.
+type HeaderGetter interface {
+	Get(key string) string
+}
+
+// NewInbound fills an Inbound for account from a mail's header: Message-ID,
+// In-Reply-To, References, Subject, From (Sender when From does not
+// parse), and the recipients of To, Cc, Delivered-To and X-Original-To. Add
+// the envelope recipients, the body text and per-channel Settings before
+// calling Match. Addresses that do not parse are skipped.
+func NewInbound(account string, h HeaderGetter) *Inbound {
+	in := &Inbound{
+		Account:    account,
+		MessageID:  h.Get("Message-Id"),
+		InReplyTo:  h.Get("In-Reply-To"),
+		References: h.Get("References"),
+		Subject:    h.Get("Subject"),
+	}
+	for _, k := range []string{"From", "Sender"} {
+		if a, err := deskmail.ParseAddress(h.Get(k)); err == nil {
+			in.From = a
+			break
+		}
+	}
+	for _, k := range []string{"Delivered-To", "X-Original-To", "To", "Cc"} {
+		if v := h.Get(k); v != "" {
+			if l, err := deskmail.ParseAddressList(v); err == nil {
+				in.Recipients = append(in.Recipients, l...)
 			}
 		}
-		return out
 	}
-	out := ids[:0]
-outer:
-	for _, id := range ids {
-		for _, o := range out {
-			if o == id {
-				continue outer
-			}
-		}
-		out = append(out, id)
-	}
-	return out
+	return in
 }

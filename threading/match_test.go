@@ -3,6 +3,7 @@ package threading_test
 import (
 	"context"
 	"errors"
+	"net/mail"
 	"strings"
 	"testing"
 
@@ -295,5 +296,28 @@ func TestMatchWithoutHostLookups(t *testing.T) {
 	m, _ = th.Match(context.Background(), &threading.Inbound{Account: "a", Subject: "[#7]", Settings: &threading.Settings{SubjectNumber: true, SubjectParticipants: true}})
 	if m.Method != threading.MethodNew {
 		t.Errorf("T2/subject number without Tickets: %+v", m)
+	}
+}
+
+func TestNewInbound(t *testing.T) {
+	f := newFixture(t, nil)
+	tag, _ := f.th.ReplyTag("acct1", "t-42")
+	raw := "From: =?UTF-8?Q?Customer?= <customer@example.net>\r\n" +
+		"To: Acme <support+" + tag + "@support.example.com>\r\n" +
+		"Cc: cc@example.net\r\n" +
+		"Message-ID: <new@example.net>\r\n" +
+		"In-Reply-To: <0100018c-ses@email.amazonses.com>\r\n" +
+		"Subject: Re: help\r\n\r\nbody\r\n"
+	msg, err := mail.ReadMessage(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := threading.NewInbound("acct1", msg.Header)
+	if in.From.Key() != "customer@example.net" || len(in.Recipients) != 2 || in.MessageID != "<new@example.net>" || in.Subject != "Re: help" {
+		t.Fatalf("NewInbound = %+v", in)
+	}
+	m, err := f.th.Match(context.Background(), in)
+	if err != nil || m.Ticket != "t-42" || m.Reason.Code != "token_recipient" {
+		t.Errorf("T6/match from header: %+v, %v", m, err)
 	}
 }

@@ -34,17 +34,33 @@ func appendIDs(dst []string, s string, max int) []string {
 			break
 		}
 		s = s[i+1:]
-		j := strings.IndexAny(s, "<>")
-		if j < 0 {
+		// Scan to the closing '>', noting white space; a '<' restarts.
+		j, space := 0, false
+		for ; j < len(s); j++ {
+			c := s[j]
+			if c == '<' || c == '>' {
+				break
+			}
+			if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+				space = true
+			}
+		}
+		if j == len(s) {
 			break
 		}
 		if s[j] == '<' { // "<<id>" or an unterminated id: restart at the inner '<'
 			s = s[j:]
 			continue
 		}
-		id := strings.TrimSpace(s[:j])
+		id := s[:j]
 		s = s[j+1:]
-		if id != "" && !strings.ContainsAny(id, " \t\r\n") {
+		if space {
+			id = strings.TrimSpace(id)
+			if strings.ContainsAny(id, " \t\r\n") {
+				continue
+			}
+		}
+		if id != "" {
 			dst = append(dst, id)
 		}
 	}
