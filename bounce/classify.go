@@ -2,6 +2,7 @@ package bounce
 
 import (
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
@@ -91,13 +92,10 @@ func classifyIn(diag, status string, code int, action, command, context string, 
 	if r := defaultMatcher.match(context); r != "" {
 		return r
 	}
-	if strings.Contains(diag, "helo") || strings.Contains(diag, "ehlo") {
+	if command == "HELO" {
 		return ReasonBlocked
 	}
-	if action == "failed" || statusClass(status) == '5' || code/100 == 5 {
-		return ReasonOnHold
-	}
-	return ReasonUndefined
+	return ReasonOnHold
 }
 
 // trustStatus decides between a reason from the enhanced status code and one
@@ -152,6 +150,7 @@ func (p *parser) finish(h textproto.Header) {
 			}
 			rc.Command = contextCommand(context)
 		}
+		rc.Diagnostic = cleanDiagnostic(rc.Diagnostic)
 		ld := strings.ToLower(rc.Diagnostic)
 		if rc.Reason == "" {
 			if context == "" {
@@ -161,6 +160,9 @@ func (p *parser) finish(h textproto.Header) {
 				}
 			}
 			rc.Reason = classifyIn(ld, rc.Status, rc.ReplyCode, rc.Action, rc.Command, context, len(p.dsn) == 0)
+			if rc.unix && (rc.Reason == ReasonOnHold || rc.Reason == ReasonSyntaxError) {
+				rc.Reason = ReasonMailerError
+			}
 		}
 		temp := rc.ReplyCode/100 == 4 || statusClass(rc.Status) == '4' || rc.Action == "delayed"
 		if rc.Status == "" {
@@ -270,7 +272,7 @@ func strongUnknown(diag string) bool {
 // contextCommands are the phrases of a report's prose that name the SMTP
 // command a failure answered.
 var contextCommands = [...]struct{ phrase, cmd string }{
-	{"in reply to rcpt to", "RCPT"}, {"after rcpt to", "RCPT"}, {">>> rcpt to", "RCPT"}, {"rcpt to response", "RCPT"},
+	{"in reply to rcpt to", "RCPT"}, {"our rcpt to", "RCPT"}, {"rcpt command", "RCPT"}, {"after rcpt to", "RCPT"}, {">>> rcpt to", "RCPT"}, {"rcpt to response", "RCPT"},
 	{"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"}, {">>> mail from", "MAIL"},
 	{"in reply to end of data", "DATA"}, {"after end of data", "DATA"}, {"in reply to data", "DATA"}, {">>> data", "DATA"},
 	{"after data", "DATA"}, {"in reply to helo", "HELO"}, {"in reply to ehlo", "HELO"}, {"after initial connection", "HELO"},
@@ -286,4 +288,40 @@ func contextCommand(s string) string {
 		}
 	}
 	return best
+}
+
+// cleanDiagnostic joins a multi-line SMTP reply: "550-5.7.1 a 550-5.7.1 b"
+// becomes "550-5.7.1 a b", so phrases split over reply lines match.
+func cleanDiagnostic(d string) string {
+	code := replyCode(d)
+	if code == 0 {
+		return d
+	}
+	c := strconv.Itoa(code)
+	st := firstStatus(d)
+	first := true
+	var sb strings.Builder
+	for len(d) > 0 {
+		i := strings.Index(d, c)
+		if i < 0 {
+			sb.WriteString(d)
+			break
+		}
+		j := i + len(c)
+		if j < len(d) && (d[j] == '-' || d[j] == ' ') && (i == 0 || d[i-1] == ' ') {
+			k := j + 1
+			if st != "" && strings.HasPrefix(d[k:], st) {
+				k += len(st)
+			}
+			if !first {
+				sb.WriteString(d[:i])
+				d = strings.TrimLeft(d[k:], " ")
+				continue
+			}
+			first = false
+		}
+		sb.WriteString(d[:j])
+		d = d[j:]
+	}
+	return sb.String()
 }

@@ -90,7 +90,11 @@ func (p *parser) parseDSN() {
 			case "status":
 				p.ensure(&cur).Status = firstStatus(f.value)
 			case "diagnostic-code":
-				p.ensure(&cur).Diagnostic = stripType(f.value)
+				rc := p.ensure(&cur)
+				rc.Diagnostic = stripType(f.value)
+				if strings.HasPrefix(strings.ToLower(f.value), "x-unix") {
+					rc.unix = true
+				}
 			case "remote-mta":
 				p.ensure(&cur).RemoteMTA = stripType(f.value)
 			}

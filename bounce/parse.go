@@ -92,6 +92,8 @@ type Recipient struct {
 	Reason Reason
 	// Severity is the policy's severity for Reason.
 	Severity Severity
+
+	unix bool // the diagnostic came from a local program (X-Unix)
 }
 
 // Original is what a report carries of the message it is about.
@@ -309,6 +311,7 @@ func (p *parser) parse(h textproto.Header, body []byte) {
 		if len(rep.Recipients) == 0 {
 			p.scanText(h)
 		}
+	case p.parseSES():
 	default:
 		switch {
 		case p.looksLikeBounce(h):

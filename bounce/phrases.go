@@ -28,7 +28,7 @@ var phraseTable = []struct {
 		"purported responsible address", "google groups", "groups.google.com",
 	}},
 	{ReasonNetworkError, []string{"dns error", "host name lookup failure", "wasn't able to establish", "name server timeout", "mail forwarding loop"}},
-	{ReasonHostUnknown, []string{"domain does not exist", "host unknown", "no such domain", "unknown domain", "domain name not found", "host or domain name not found", "unrouteable mail domain", "bad destination system address"}},
+	{ReasonHostUnknown, []string{"domain does not exist", "host unknown", "no such domain", "unknown domain", "domain name not found", "host or domain name not found", "unrouteable mail domain", "bad destination system address", "domain may not exist"}},
 	{ReasonFiltered, []string{
 		"refused due to recipient preferences", "message filtered", "because the recipient is not accepting mail",
 		"has restricted sms e-mail", "is not accepting any mail", "rejected by recipient", "this account is protected by",
@@ -134,7 +134,7 @@ var phraseTable = []struct {
 		"mail server requires authentication when attempting to send to a non-local",
 	}},
 	{ReasonUserUnknown, []string{
-		"#5.1.1 bad address", "#5.1.0 address rejected", "550 address invalid", "address does not exist", "address not present in directory",
+		"#5.1.1 bad address", "#5.1.0 address rejected", "couldn't be found", "invalid final delivery userid", "unable to deliver message to", "550 address invalid", "address does not exist", "address not present in directory",
 		"address unknown", "can't accept user", "destination addresses were unknown",
 		"destination server rejected recipients", "email address does not exist",
 		"email address could not be found", "invalid address", "invalid mailbox", "invalid recipient",

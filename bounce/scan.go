@@ -272,7 +272,11 @@ func (p *parser) scanText(h textproto.Header) {
 		if !hasDiagnostic(diag) {
 			diag = strings.TrimSpace(diag + " " + bodySummary(lines))
 		}
-		p.rep.Recipients = append(p.rep.Recipients, Recipient{Address: c.addr, Diagnostic: diag})
+		rc := Recipient{Address: c.addr, Diagnostic: diag}
+		if p.delayNotice() {
+			rc.Action = "delayed"
+		}
+		p.rep.Recipients = append(p.rep.Recipients, rc)
 	}
 }
 
@@ -480,7 +484,14 @@ func diagnosticFor(text, addr string) string {
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
 		if recipientInLine(l) == addr {
-			d := blockAfter(lines, i, len(lines), addr)
+			stop := i + 1
+			for stop < len(lines) {
+				if a := recipientInLine(lines[stop]); a != "" && a != addr {
+					break
+				}
+				stop++
+			}
+			d := blockAfter(lines, i, stop, addr)
 			if hasDiagnostic(d) {
 				return d
 			}
@@ -645,4 +656,16 @@ func hasKeyField(t string) bool {
 		}
 	}
 	return false
+}
+
+// delayNotice reports whether a prose report says delivery is still being
+// tried.
+func (p *parser) delayNotice() bool {
+	subj := strings.ToLower(p.rep.Subject)
+	if strings.Contains(subj, "delay") || strings.Contains(subj, "warning") {
+		return true
+	}
+	t := strings.ToLower(p.reportText())
+	return strings.Contains(t, "will be retried") || strings.Contains(t, "will continue to try") ||
+		strings.Contains(t, "has not yet been delivered")
 }
