@@ -20,6 +20,28 @@ func TestMemoryStore(t *testing.T) {
 	aliastest.TestStore(t, func(t *testing.T) alias.Store { return alias.NewMemoryStore() })
 }
 
+// batchStore adds alias.BatchLookup to a MemoryStore, as a database store
+// would, so the router's batch path and the suite's batch clause run.
+type batchStore struct {
+	*alias.MemoryStore
+	calls int
+}
+
+func (b *batchStore) LookupKeys(ctx context.Context, keys []string) ([]alias.Entry, error) {
+	b.calls++
+	var out []alias.Entry
+	for _, k := range keys {
+		if e, err := b.Lookup(ctx, k); err == nil {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func TestBatchStore(t *testing.T) {
+	aliastest.TestStore(t, func(t *testing.T) alias.Store { return &batchStore{MemoryStore: alias.NewMemoryStore()} })
+}
+
 // fixture: account "acme" with two departments, a customer-owned support
 // address forwarding to a platform address, a platform-only sales address,
 // a disabled old address; account "globex" with one department and one
@@ -74,7 +96,18 @@ func hdr(kv ...string) textproto.MIMEHeader {
 }
 
 func TestRoute(t *testing.T) {
-	r := alias.NewRouter(fixture(t), nil)
+	t.Run("per-key lookups", func(t *testing.T) { testRoute(t, fixture(t)) })
+	t.Run("batch lookup", func(t *testing.T) {
+		b := &batchStore{MemoryStore: fixture(t)}
+		testRoute(t, b)
+		if b.calls == 0 {
+			t.Error("router did not use LookupKeys")
+		}
+	})
+}
+
+func testRoute(t *testing.T, store alias.Store) {
+	r := alias.NewRouter(store, nil)
 	tests := []struct {
 		name       string
 		rcpts      []string

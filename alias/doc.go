@@ -90,6 +90,9 @@
 // Store has five methods: Account, UpdateAccount (read-modify-write in one
 // transaction), Lookup (the only method not scoped to an account: routing
 // discovers the account from the address), FetchHealth and
-// UpdateFetchHealth. NewMemoryStore is the in-memory implementation;
-// aliastest.TestStore is the conformance suite every implementation runs.
+// UpdateFetchHealth. A database store should also implement BatchLookup,
+// so that routing one mail costs one query rather than one per candidate
+// address. NewMemoryStore is the in-memory implementation (per-key lookups
+// are cheaper in memory than building a batch); aliastest.TestStore is the
+// conformance suite every implementation runs.
 package alias

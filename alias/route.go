@@ -170,6 +170,9 @@ func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, er
 	var rt Route
 	rt.Matches = make([]Match, 0, 4)
 	c := collector{r: r, rt: &rt, budget: r.max}
+	if b, ok := r.store.(BatchLookup); ok {
+		c.batch = b
+	}
 	for _, rc := range rcpts {
 		if err := c.add(ctx, rc, MatchEnvelope); err != nil {
 			return Route{}, err
@@ -182,6 +185,11 @@ func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, er
 					return Route{}, err
 				}
 			}
+		}
+	}
+	if c.batch != nil {
+		if err := c.resolve(ctx); err != nil {
+			return Route{}, err
 		}
 	}
 	if len(rt.Matches) == 0 {
@@ -219,6 +227,15 @@ type collector struct {
 	r      *Router
 	rt     *Route
 	budget int
+	// With a BatchLookup store, candidates are gathered in pending and
+	// looked up in one call by resolve.
+	batch   BatchLookup
+	pending []candidate
+}
+
+type candidate struct {
+	key    string
+	method MatchMethod
 }
 
 // add looks up every address of one header value (or envelope recipient).
@@ -252,6 +269,10 @@ func (c *collector) one(ctx context.Context, k string, m MatchMethod) error {
 		return nil
 	}
 	c.budget--
+	if c.batch != nil {
+		c.pending = append(c.pending, candidate{k, m})
+		return nil
+	}
 	mt, ok, err := c.r.lookup(ctx, k, m)
 	if err != nil {
 		return err
@@ -262,6 +283,66 @@ func (c *collector) one(ctx context.Context, k string, m MatchMethod) error {
 	return nil
 }
 
+// resolve looks the pending candidates and their base keys up in one
+// LookupKeys call and appends the matches in candidate order.
+func (c *collector) resolve(ctx context.Context) error {
+	if len(c.pending) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, 2*len(c.pending))
+	seen := make(map[string]bool, 2*len(c.pending))
+	addKey := func(k string) {
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for _, p := range c.pending {
+		addKey(p.key)
+		if bk, _ := c.r.baseKey(p.key); bk != "" {
+			addKey(bk)
+		}
+	}
+	entries, err := c.batch.LookupKeys(ctx, keys)
+	if err != nil {
+		return fmt.Errorf("alias: lookup: %w", err)
+	}
+	found := make(map[string]Entry, len(entries))
+	for _, e := range entries {
+		k := e.Address.Address
+		if e.Platform {
+			k = e.Address.PlatformAddress
+		}
+		found[k] = e
+	}
+	for _, p := range c.pending {
+		if e, ok := found[p.key]; ok {
+			c.rt.Matches = append(c.rt.Matches, Match{Entry: e, Method: p.method, Key: p.key})
+			continue
+		}
+		if bk, tag := c.r.baseKey(p.key); bk != "" {
+			if e, ok := found[bk]; ok {
+				c.rt.Matches = append(c.rt.Matches, Match{Entry: e, Method: p.method, Key: bk, Tag: tag})
+			}
+		}
+	}
+	return nil
+}
+
+// baseKey returns the key without its sub-address tag, and the tag; "" when
+// the key has no tag.
+func (r *Router) baseKey(k string) (string, string) {
+	at := strings.LastIndexByte(k, '@')
+	if at <= 0 {
+		return "", ""
+	}
+	base, tag := deskmail.SplitSubaddress(k[:at], r.sep)
+	if tag == "" {
+		return "", ""
+	}
+	return base + k[at:], tag
+}
+
 func (r *Router) lookup(ctx context.Context, k string, m MatchMethod) (Match, bool, error) {
 	e, err := r.store.Lookup(ctx, k)
 	if err == nil {
@@ -270,15 +351,10 @@ func (r *Router) lookup(ctx context.Context, k string, m MatchMethod) (Match, bo
 	if !errors.Is(err, ErrNotFound) {
 		return Match{}, false, fmt.Errorf("alias: lookup: %w", err)
 	}
-	at := strings.LastIndexByte(k, '@')
-	if at <= 0 {
+	bk, tag := r.baseKey(k)
+	if bk == "" {
 		return Match{}, false, nil
 	}
-	base, tag := deskmail.SplitSubaddress(k[:at], r.sep)
-	if tag == "" {
-		return Match{}, false, nil
-	}
-	bk := base + k[at:]
 	e, err = r.store.Lookup(ctx, bk)
 	if err == nil {
 		return Match{Entry: e, Method: m, Key: bk, Tag: tag}, true, nil

@@ -70,6 +70,17 @@ type Store interface {
 	UpdateFetchHealth(ctx context.Context, account, source string, fn func(*FetchHealth) error) (FetchHealth, error)
 }
 
+// BatchLookup is an optional Store ability: looking up many keys in one
+// call, which a database store answers with one query
+// (`WHERE key = ANY($1)`) instead of one round trip per candidate address.
+// Router uses it when the store has it. LookupKeys returns the entries of
+// the keys that exist, in any order, at most one per key; keys that do not
+// exist are simply absent (no error). The entry for key k has
+// k == Address.Address, or k == Address.PlatformAddress with Platform set.
+type BatchLookup interface {
+	LookupKeys(ctx context.Context, keys []string) ([]Entry, error)
+}
+
 // MemoryStore is the in-memory Store: the embedded default for one process,
 // and the store for tests. It is safe for concurrent use. Lookup takes a
 // read lock and one map access, so routing cost does not grow with the

@@ -259,6 +259,40 @@ func TestStore(t *testing.T, newStore func(t *testing.T) alias.Store) {
 		}
 	})
 
+	t.Run("batch lookup agrees with lookup", func(t *testing.T) {
+		s := newStore(t)
+		b, ok := s.(alias.BatchLookup)
+		if !ok {
+			t.Skip("store does not implement alias.BatchLookup")
+		}
+		id := ns(t)
+		mustUpdate(t, s, id, func(a *alias.Account) error {
+			a.AddAddress(alias.SupportAddress{Address: "a@" + id + ".example", PlatformAddress: "a@" + id + ".desk.example"})
+			return a.AddAddress(alias.SupportAddress{Address: "b@" + id + ".example", Disabled: true})
+		})
+		keys := []string{"a@" + id + ".desk.example", "missing@" + id + ".example", "b@" + id + ".example", "a@" + id + ".example"}
+		got, err := b.LookupKeys(ctx, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 {
+			t.Fatalf("LookupKeys returned %d entries, want 3: %+v", len(got), got)
+		}
+		for _, e := range got {
+			k := e.Address.Address
+			if e.Platform {
+				k = e.Address.PlatformAddress
+			}
+			want, err := s.Lookup(ctx, k)
+			if err != nil || want.Account != e.Account || want.Platform != e.Platform || want.Address.Disabled != e.Address.Disabled {
+				t.Errorf("LookupKeys entry %+v, Lookup(%s) = %+v, %v", e, k, want, err)
+			}
+		}
+		if got, err := b.LookupKeys(ctx, []string{"none@" + id + ".example"}); err != nil || len(got) != 0 {
+			t.Errorf("LookupKeys(missing) = %+v, %v; want empty, nil", got, err)
+		}
+	})
+
 	t.Run("fetch health round trip", func(t *testing.T) {
 		s := newStore(t)
 		id := ns(t)
