@@ -1,0 +1,77 @@
+package spf
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"strconv"
+	"testing"
+
+	"github.com/deskmail/deskmail/dnstest"
+)
+
+func TestCheckHost(t *testing.T) {
+	z := dnstest.New()
+	z.AddTXT("loop.example", "v=spf1 include:loop2.example -all")
+	z.AddTXT("loop2.example", "v=spf1 redirect=loop.example")
+	z.AddTXT("v6.example", "v=spf1 ip6:2001:db8:1::/48 a//64 -all")
+	z.AddIP("v6.example", "2001:db8:2::1")
+	z.SetCNAME("alias.example", "v6.example")
+	z.AddTXT("void.example", "v=spf1 a:n1.example mx:n2.example exists:n3.example -all")
+	z.AddTXT("slow.example", "v=spf1 a:t.example -all")
+	z.SetFault("t.example", dnstest.Timeout)
+	z.AddTXT("twice.example", "v=spf1 include:v6.example include:v6.example -all")
+	many := "v=spf1"
+	for i := 0; i < 11; i++ {
+		many += " a:h" + strconv.Itoa(i) + ".example"
+		z.AddIP("h"+strconv.Itoa(i)+".example", "198.51.100.1")
+	}
+	z.AddTXT("many.example", many+" -all")
+
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, domain, ip string
+		want             Result
+		err              error
+		lookups          int
+	}{
+		{"D5/include-redirect loop", "loop.example", "192.0.2.1", PermError, ErrLoop, 2},
+		{"D5/IPv6 CIDR", "v6.example", "2001:db8:1:ffff::1", Pass, nil, 0},
+		{"D5/a with //64", "v6.example", "2001:db8:2::ffff", Pass, nil, 1},
+		{"D5/outside both", "v6.example", "2001:db8:3::1", Fail, nil, 1},
+		{"D5/IPv4 client vs ip6", "v6.example", "192.0.2.1", Fail, nil, 1},
+		{"D5/CNAME to the record", "alias.example", "2001:db8:1::5", Pass, nil, 0},
+		{"D5/third void lookup", "void.example", "192.0.2.1", PermError, ErrTooManyVoidLookups, 3},
+		{"D5/timeout is temperror", "slow.example", "192.0.2.1", TempError, dnstest.ErrTimeout, 1},
+		{"D5/11th lookup", "many.example", "192.0.2.1", PermError, ErrTooManyLookups, 11},
+		{"D5/same include twice counts twice", "twice.example", "192.0.2.1", Fail, nil, 4},
+		{"D5/no record", "none.example", "192.0.2.1", None, ErrNoRecord, 0},
+		{"D5/invalid domain", "nodots", "192.0.2.1", None, ErrInvalidDomain, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := CheckHost(ctx, netip.MustParseAddr(tc.ip), tc.domain, "", &Options{Resolver: z})
+			if c.Result != tc.want || c.Lookups != tc.lookups {
+				t.Errorf("got %s with %d lookups (%v), want %s with %d\n%v", c.Result, c.Lookups, c.Err, tc.want, tc.lookups, c.Trace)
+			}
+			if tc.err != nil && !errors.Is(c.Err, tc.err) {
+				t.Errorf("Err = %v, want %v", c.Err, tc.err)
+			}
+			if c.Sender != "postmaster@"+tc.domain {
+				t.Errorf("Sender = %q", c.Sender)
+			}
+		})
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if c := CheckHost(cctx, netip.MustParseAddr("192.0.2.1"), "v6.example", "a@v6.example", &Options{Resolver: z}); c.Result != TempError || !errors.Is(c.Err, context.Canceled) {
+		t.Errorf("cancelled: %s %v", c.Result, c.Err)
+	}
+	c := CheckHELO(ctx, netip.MustParseAddr("2001:db8:1::1"), "v6.example", &Options{Resolver: z})
+	if c.Result != Pass || c.Identity != "helo" || c.HELO != "v6.example" {
+		t.Errorf("CheckHELO: %+v", c)
+	}
+	c = CheckHost(ctx, netip.MustParseAddr("::ffff:192.0.2.1"), "many.example", "x@many.example", &Options{Resolver: z, MaxLookups: 20, NoTrace: true})
+	if c.Result != Fail || c.Lookups != 11 || c.Trace != nil || !c.IP.Is4() {
+		t.Errorf("MaxLookups 20 / NoTrace / mapped IP: %s %d %v %v", c.Result, c.Lookups, c.Trace, c.IP)
+	}
+}
