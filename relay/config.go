@@ -208,6 +208,9 @@ type Config struct {
 	// CountMessages makes caps count messages. False counts recipients,
 	// as providers' daily limits usually do.
 	CountMessages bool `json:"count_messages,omitempty"`
+	// AnyPort lets Validate accept ports other than 25, 465 and 587 (a
+	// test server, an in-house relay). False means those three only (R2).
+	AnyPort bool `json:"any_port,omitempty"`
 	// Location is the time zone whose calendar day the caps and the
 	// breaker use. Nil means UTC.
 	Location *time.Location `json:"-"`
@@ -296,8 +299,9 @@ func (c *Config) Validate() error {
 		if r.Host == "" || strings.ContainsAny(r.Host, " \t\r\n/") {
 			add(id, "host", fmt.Sprintf("%q is not a host name", r.Host), false)
 		}
-		switch r.Port {
-		case 0, 25, 465, 587:
+		switch {
+		case r.Port == 0 || r.Port == 25 || r.Port == 465 || r.Port == 587:
+		case c.AnyPort && r.Port > 0 && r.Port < 65536:
 		default:
 			add(id, "port", fmt.Sprintf("%d is not 25, 465 or 587", r.Port), false)
 		}

@@ -300,6 +300,9 @@ func (s *Server) Close() error {
 	// Shutdown closes the listener and waits for every connection handler,
 	// which end promptly because their connections are closed.
 	err := s.srv.Shutdown(context.Background())
+	// Serve may not have registered the listener with go-smtp yet; closing
+	// it here ends the accept loop either way.
+	s.ln.Listener.Close()
 	<-s.done
 	if errors.Is(err, net.ErrClosed) {
 		err = nil
