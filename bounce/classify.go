@@ -69,6 +69,9 @@ func classifyIn(diag, status string, code int, action, command, context string, 
 	}
 	byText := defaultMatcher.match(diag)
 	byStatus := statusReason(status)
+	if command != "MAIL" && byText != "" && byText != ReasonUserUnknown && specificMatcher.match(diag) == byText {
+		return byText
+	}
 	if command == "MAIL" && (byText == ReasonUserUnknown || byStatus == ReasonUserUnknown || byStatus == ReasonRejected) {
 		// A failure answering MAIL FROM is about the sender.
 		return ReasonRejected

@@ -174,6 +174,7 @@ func (p *parser) parseFeedback() {
 // complaint records a complaint about rcpts, or about the original
 // message's To when the report names no recipient.
 func (p *parser) complaint(rcpts []string) {
+	p.rep.Kind = KindComplaint
 	if len(rcpts) == 0 {
 		p.parseOriginal()
 		rcpts = splitAddrs(p.rep.Original.To)

@@ -11,6 +11,11 @@ var phraseTable = []struct {
 	phrases []string
 }{
 	{ReasonDelivered, []string{}},
+	{ReasonUserUnknown, []string{"dd this user doesn't have a"}},
+	{ReasonSpeeding, []string{"has sent to too many recipients this hour"}},
+	{ReasonSpamDetected, []string{"ofr_506"}},
+	{ReasonBlocked, []string{"remote protocol error"}},
+	{ReasonFiltered, []string{"was rejected by a remote mail server"}},
 	{ReasonMailerError, []string{"procmail", "couldn't create", "x-unix", "command died with status", "pipe to |", "unknown mailer error", "mailer error"}},
 	{ReasonFailedSTARTTLS, []string{"does not support tls", "starttls is required", "must issue a starttls command first", "tls required but not supported"}},
 	{ReasonNotAccept, []string{"no smtp service", "doesn't receive email", "does not accept mail", "couldn't find a mail exchanger", "null mx"}},
@@ -18,7 +23,7 @@ var phraseTable = []struct {
 	{ReasonRequirePTR, []string{"mismatches client ip", "reverse dns", "ptr record", "cannot find your hostname"}},
 	{ReasonNotCompliantRFC, []string{"multiple addresses in from", "not rfc 5322 compliant", "duplicate header"}},
 	{ReasonContentError, []string{"media error", "improper use of 8-bit data", "mime complexity"}},
-	{ReasonSystemError, []string{"unable to contact ldap", "queue file write error", "internal system error", "insufficient permission"}},
+	{ReasonSystemError, []string{"after multiple retries, giving up", "duplicated message-id", "unable to contact ldap", "queue file write error", "internal system error", "insufficient permission"}},
 	{ReasonOnHold, []string{"on hold"}},
 	{ReasonSecurityError, []string{"delivery not authorized", "unauthenticated senders", "smtp authentication"}},
 	{ReasonSuspend, []string{"disabled recipient", "account is blocked", "temporary locked", "temporarily locked"}},
@@ -42,6 +47,9 @@ var phraseTable = []struct {
 		"did not accept our requests to connect", "will be retried", "queue.expired"}},
 	{ReasonSystemFull, []string{"insufficient disk space"}},
 	{ReasonBlocked, []string{"service refuse"}},
+	// The general table follows; the groups above are specific phrases that
+	// win over the enhanced status code.
+	{"", nil},
 	{ReasonHasMoved, []string{" has been replaced by ", "address has changed", "mailbox has moved"}},
 	{ReasonVirusDetected, []string{
 		"virus", "infected", "malware detected", "message contains a virus", "your message was infected",
@@ -273,7 +281,7 @@ var phraseTable = []struct {
 	}},
 }
 
-// matcher is the compiled phrase table.
+// matcher is a compiled phrase table.
 type matcher struct {
 	reasons []Reason
 	phrases [][]phrase
@@ -282,19 +290,31 @@ type matcher struct {
 // phrase is one entry of the table: fragments that must occur in order.
 type phrase []string
 
-var defaultMatcher = compileMatcher()
+// specificMatcher holds the groups before the {"", nil} separator: phrases
+// precise enough to win over an enhanced status code. defaultMatcher holds
+// the whole table.
+var specificMatcher, defaultMatcher = compileMatchers()
 
-func compileMatcher() *matcher {
-	m := &matcher{}
+func compileMatchers() (*matcher, *matcher) {
+	specific, all := &matcher{}, &matcher{}
+	inSpecific := true
 	for _, e := range phraseTable {
+		if e.reason == "" {
+			inSpecific = false
+			continue
+		}
 		var ps []phrase
 		for _, p := range e.phrases {
 			ps = append(ps, phrase(strings.Split(p, "*")))
 		}
-		m.reasons = append(m.reasons, e.reason)
-		m.phrases = append(m.phrases, ps)
+		if inSpecific {
+			specific.reasons = append(specific.reasons, e.reason)
+			specific.phrases = append(specific.phrases, ps)
+		}
+		all.reasons = append(all.reasons, e.reason)
+		all.phrases = append(all.phrases, ps)
 	}
-	return m
+	return specific, all
 }
 
 // match returns the first reason with a phrase in lower-case text s. A
