@@ -462,7 +462,6 @@ func reverse(s []string) {
 	}
 }
 
-
 // HeaderGetter is the one method NewInbound needs of a parsed header:
 // net/mail.Header, net/textproto.MIMEHeader, go-message's textproto.Header
 // and mail.Header all have it.
