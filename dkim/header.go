@@ -7,21 +7,14 @@ import (
 	"github.com/deskmail/deskmail"
 )
 
-// field is one header field: its name and its raw value (after the colon,
-// folding kept).
-type field struct {
-	name  string
-	value string
-}
-
-// headerFields splits the header section of msg into fields. It accepts
-// CRLF and bare LF line ends.
-func headerFields(msg []byte) []field {
-	var out []field
+// eachField calls fn for each header field of msg with its name and raw
+// value (after the colon, folding kept), until fn returns false. It
+// accepts CRLF and bare LF line ends and allocates nothing itself.
+func eachField(msg []byte, fn func(name, value []byte) bool) {
 	for len(msg) > 0 {
 		line, rest := cutLine(msg)
 		if len(bytes.TrimRight(line, "\r\n")) == 0 {
-			break
+			return
 		}
 		// Collect continuation lines.
 		for len(rest) > 0 && (rest[0] == ' ' || rest[0] == '\t') {
@@ -34,9 +27,10 @@ func headerFields(msg []byte) []field {
 		if !ok {
 			continue
 		}
-		out = append(out, field{name: string(bytes.TrimRight(name, " \t")), value: string(value)})
+		if !fn(bytes.TrimRight(name, " \t"), value) {
+			return
+		}
 	}
-	return out
 }
 
 func cutLine(b []byte) (line, rest []byte) {
@@ -46,22 +40,25 @@ func cutLine(b []byte) (line, rest []byte) {
 	return b, nil
 }
 
+var unfolder = strings.NewReplacer("\r\n", "", "\n", "")
+
 func unfoldValue(v string) string {
-	v = strings.NewReplacer("\r\n", "", "\n", "").Replace(v)
-	return strings.TrimSpace(v)
+	return strings.TrimSpace(unfolder.Replace(v))
 }
 
 // FromDomain returns the lower-case domain of the (first) address in the
 // From header of msg, or "" when there is none.
 func FromDomain(msg []byte) string {
-	for _, f := range headerFields(msg) {
-		if strings.EqualFold(f.name, "From") {
-			addrs, err := deskmail.ParseAddressList(unfoldValue(f.value))
-			if err != nil || len(addrs) == 0 {
-				return ""
-			}
-			return strings.ToLower(addrs[0].Domain)
+	domain := ""
+	eachField(msg, func(name, value []byte) bool {
+		if !bytes.EqualFold(name, []byte("From")) {
+			return true
 		}
-	}
-	return ""
+		addrs, err := deskmail.ParseAddressList(unfoldValue(string(value)))
+		if err == nil && len(addrs) > 0 {
+			domain = strings.ToLower(addrs[0].Domain)
+		}
+		return false
+	})
+	return domain
 }

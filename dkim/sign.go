@@ -46,6 +46,10 @@ const (
 // and SignerOptions.RequireKey is set.
 var ErrNoKey = errors.New("dkim: no signing key for domain")
 
+// ErrNoFrom is returned when a message to sign has no From address to take
+// the signing domain from.
+var ErrNoFrom = errors.New("dkim: message has no From address to take the signing domain from")
+
 // SignOptions are the signature parameters.
 type SignOptions struct {
 	// Headers are the header fields to sign. Nil means RecommendedHeaders.
@@ -209,7 +213,7 @@ func (s *Signer) SignDomain(ctx context.Context, account, domain string, msg []b
 func (s *Signer) Sign(ctx context.Context, account string, msg []byte) ([]byte, error) {
 	d := FromDomain(msg)
 	if d == "" {
-		return nil, errors.New("dkim: message has no From address to take the signing domain from")
+		return nil, ErrNoFrom
 	}
 	return s.SignDomain(ctx, account, d, msg)
 }
@@ -232,7 +236,7 @@ func (s *Signer) Middleware() deskmail.Middleware {
 				domain = FromDomain(msg)
 			}
 			if domain == "" {
-				return nil, errors.New("dkim: message has no From address to take the signing domain from")
+				return nil, ErrNoFrom
 			}
 			signed, err := s.SignDomain(ctx, env.Account, domain, msg)
 			if errors.Is(err, ErrNoKey) && !s.opts.RequireKey {

@@ -122,13 +122,17 @@ func Verify(ctx context.Context, msg []byte, opts *VerifyOptions) ([]*Verificati
 
 	var out []*Verification
 	answers := map[string]txtAnswer{}
-	for _, f := range headerFields(msg) {
-		if !strings.EqualFold(f.name, "DKIM-Signature") {
-			continue
+	var sigValues []string
+	eachField(msg, func(name, value []byte) bool {
+		if bytes.EqualFold(name, []byte("DKIM-Signature")) {
+			sigValues = append(sigValues, unfoldValue(string(value)))
 		}
+		return true
+	})
+	for _, value := range sigValues {
 		v := &Verification{}
 		out = append(out, v)
-		sig, err := ParseSignature(unfoldValue(f.value))
+		sig, err := ParseSignature(value)
 		if err != nil {
 			v.Result, v.Reason = ResultPermError, strings.TrimPrefix(err.Error(), "dkim: ")
 			continue

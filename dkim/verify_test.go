@@ -3,6 +3,7 @@ package dkim_test
 import (
 	"context"
 	"crypto"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -239,6 +240,12 @@ func TestMiddleware(t *testing.T) {
 		}
 		if string(got) != testMsg {
 			t.Error("message changed")
+		}
+	})
+	t.Run("R10/no From address is ErrNoFrom", func(t *testing.T) {
+		_, err := tr.Send(ctx, env, []byte("To: x@example.net\r\n\r\nbody\r\n"))
+		if !errors.Is(err, dkim.ErrNoFrom) {
+			t.Fatalf("err = %v, want ErrNoFrom", err)
 		}
 	})
 	t.Run("R10/RequireKey fails the send", func(t *testing.T) {
