@@ -76,7 +76,7 @@ func classifyIn(diag, status string, code int, action, command, context string, 
 		// A failure answering MAIL FROM is about the sender.
 		return ReasonRejected
 	}
-	if byText == ReasonUserUnknown && byStatus != ReasonUserUnknown && (command == "DATA" || prose && command == "") && !strongUnknown(diag) {
+	if byText == ReasonUserUnknown && byStatus != ReasonUserUnknown && (command == "DATA" || command == "") && !strongUnknown(diag) {
 		// A "user unknown" that did not answer RCPT TO came from a filter
 		// after DATA, as sisimai reads it.
 		byText = ReasonFiltered

@@ -74,6 +74,7 @@ func (p *parser) parseDSN() {
 				}
 			case "final-recipient", "original-recipient", "x-actual-recipient":
 				addr := cleanAddr(stripType(f.value))
+				addr = restoreCase(f.value, addr)
 				if cur == nil {
 					cur = &Recipient{}
 				} else if f.name == "final-recipient" && cur.Address != "" {

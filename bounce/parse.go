@@ -452,12 +452,16 @@ func splitMultipart(body []byte, boundary string) [][]byte {
 			break
 		}
 		i += off
-		if i > 0 && body[i-1] != '\n' {
+		ls := i // start of the delimiter's line, allowing stray indentation
+		for ls > 0 && (body[ls-1] == ' ' || body[ls-1] == '\t') {
+			ls--
+		}
+		if ls > 0 && body[ls-1] != '\n' {
 			off = i + len(delim)
 			continue
 		}
 		if start >= 0 {
-			end := i
+			end := ls
 			if end > start && body[end-1] == '\n' {
 				end--
 			}

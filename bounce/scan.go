@@ -272,7 +272,13 @@ func (p *parser) scanText(h textproto.Header) {
 		if !hasDiagnostic(diag) {
 			diag = strings.TrimSpace(diag + " " + bodySummary(lines))
 		}
-		rc := Recipient{Address: c.addr, Diagnostic: diag}
+		addr := c.addr
+		if c.line >= 0 {
+			addr = restoreCase(lines[c.line], addr)
+		} else {
+			addr = restoreCase(strings.Join(h.Values("X-Failed-Recipients"), " ")+" "+p.rep.Original.To, addr)
+		}
+		rc := Recipient{Address: addr, Diagnostic: diag}
 		if p.delayNotice() {
 			rc.Action = "delayed"
 		}
@@ -401,6 +407,17 @@ func recipientInLine(line string) string {
 	return ""
 }
 
+// restoreCase returns the address a (lower case) as it is written in line,
+// or a when it is not found there.
+func restoreCase(line, a string) string {
+	for i := 0; i+len(a) <= len(line); i++ {
+		if strings.EqualFold(line[i:i+len(a)], a) {
+			return line[i : i+len(a)]
+		}
+	}
+	return a
+}
+
 // addrAt returns the address at the start of s (after an optional '<'), or
 // "" when s does not start with one.
 func addrAt(s string) string {
@@ -481,6 +498,7 @@ func diagnosticFor(text, addr string) string {
 	if text == "" || addr == "" {
 		return ""
 	}
+	addr = strings.ToLower(addr)
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
 		if recipientInLine(l) == addr {
