@@ -167,9 +167,7 @@ func NewRouter(store Store, opts *RouterOptions) *Router {
 // ErrNoRoute when no support address matches, and a store's error
 // otherwise.
 func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, error) {
-	var rt Route
-	rt.Matches = make([]Match, 0, 4)
-	c := collector{r: r, rt: &rt, budget: r.max}
+	c := collector{r: r, budget: r.max, matches: make([]Match, 0, 4)}
 	if b, ok := r.store.(BatchLookup); ok {
 		c.batch = b
 	}
@@ -192,6 +190,7 @@ func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, er
 			return Route{}, err
 		}
 	}
+	rt := Route{Matches: c.matches}
 	if len(rt.Matches) == 0 {
 		return Route{}, ErrNoRoute
 	}
@@ -224,13 +223,23 @@ func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, er
 
 // collector gathers the matches of one Route call.
 type collector struct {
-	r      *Router
-	rt     *Route
-	budget int
+	r       *Router
+	matches []Match
+	budget  int
 	// With a BatchLookup store, candidates are gathered in pending and
 	// looked up in one call by resolve.
 	batch   BatchLookup
 	pending []candidate
+	// seen remembers the first keys looked up and where their match is in
+	// Matches (-1: none), since the envelope, Delivered-To, X-Original-To
+	// and To often repeat one address.
+	seen  [8]seenKey
+	nseen int
+}
+
+type seenKey struct {
+	key string
+	idx int
 }
 
 type candidate struct {
@@ -273,12 +282,28 @@ func (c *collector) one(ctx context.Context, k string, m MatchMethod) error {
 		c.pending = append(c.pending, candidate{k, m})
 		return nil
 	}
+	for i := 0; i < c.nseen; i++ {
+		if c.seen[i].key == k {
+			if j := c.seen[i].idx; j >= 0 {
+				mt := c.matches[j]
+				mt.Method = m
+				c.matches = append(c.matches, mt)
+			}
+			return nil
+		}
+	}
 	mt, ok, err := c.r.lookup(ctx, k, m)
 	if err != nil {
 		return err
 	}
+	idx := -1
 	if ok {
-		c.rt.Matches = append(c.rt.Matches, mt)
+		idx = len(c.matches)
+		c.matches = append(c.matches, mt)
+	}
+	if c.nseen < len(c.seen) {
+		c.seen[c.nseen] = seenKey{k, idx}
+		c.nseen++
 	}
 	return nil
 }
@@ -317,12 +342,12 @@ func (c *collector) resolve(ctx context.Context) error {
 	}
 	for _, p := range c.pending {
 		if e, ok := found[p.key]; ok {
-			c.rt.Matches = append(c.rt.Matches, Match{Entry: e, Method: p.method, Key: p.key})
+			c.matches = append(c.matches, Match{Entry: e, Method: p.method, Key: p.key})
 			continue
 		}
 		if bk, tag := c.r.baseKey(p.key); bk != "" {
 			if e, ok := found[bk]; ok {
-				c.rt.Matches = append(c.rt.Matches, Match{Entry: e, Method: p.method, Key: bk, Tag: tag})
+				c.matches = append(c.matches, Match{Entry: e, Method: p.method, Key: bk, Tag: tag})
 			}
 		}
 	}
