@@ -69,7 +69,7 @@ func classifyIn(diag, status string, code int, action, command, context string, 
 	}
 	byText := defaultMatcher.match(diag)
 	byStatus := statusReason(status)
-	if command != "MAIL" && byText != "" && byText != ReasonUserUnknown && specificMatcher.match(diag) == byText {
+	if command != "MAIL" && byText != "" && specificMatcher.match(diag) == byText {
 		return byText
 	}
 	if command == "MAIL" && (byText == ReasonUserUnknown || byStatus == ReasonUserUnknown || byStatus == ReasonRejected) {
@@ -264,7 +264,7 @@ func decodeCharset(cs string, b []byte) []byte {
 // strongUnknown reports wording that means an unknown user whatever the
 // SMTP stage.
 func strongUnknown(diag string) bool {
-	for _, s := range []string{"recipient name is not recognized", "couldn't be found", "not listed in", "invalid final delivery userid", "unable to deliver message to", "unknown user:", "no valid recipients"} {
+	for _, s := range []string{"recipient name is not recognized", "couldn't be found", "not listed in", "invalid final delivery userid", "unable to deliver message to", "unknown user:", "no valid recipients", ">: user unknown", "#5.1.0 address rejected"} {
 		if strings.Contains(diag, s) {
 			return true
 		}

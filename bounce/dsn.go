@@ -89,7 +89,12 @@ func (p *parser) parseDSN() {
 			case "action":
 				p.ensure(&cur).Action = strings.ToLower(strings.TrimSpace(f.value))
 			case "status":
-				p.ensure(&cur).Status = firstStatus(f.value)
+				rc := p.ensure(&cur)
+				rc.Status = firstStatus(f.value)
+				if i := strings.IndexByte(f.value, '('); i > 0 && rc.Diagnostic == "" {
+					// "4.0.0 (host name lookup failure)": the comment says why.
+					rc.statusNote = strings.Trim(f.value[i:], "() ")
+				}
 			case "diagnostic-code":
 				rc := p.ensure(&cur)
 				rc.Diagnostic = stripType(f.value)
@@ -127,6 +132,9 @@ func (p *parser) parseDSN() {
 	text := p.reportText()
 	for i := range p.rep.Recipients {
 		rc := &p.rep.Recipients[i]
+		if rc.Diagnostic == "" && rc.statusNote != "" && !strings.Contains(rc.statusNote, "failure)") {
+			rc.Diagnostic = rc.statusNote
+		}
 		if rc.Diagnostic == "" || onlyCodes(rc.Diagnostic) {
 			if d := diagnosticFor(text, rc.Address); d != "" {
 				if rc.Diagnostic != "" {

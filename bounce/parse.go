@@ -93,7 +93,8 @@ type Recipient struct {
 	// Severity is the policy's severity for Reason.
 	Severity Severity
 
-	unix bool // the diagnostic came from a local program (X-Unix)
+	unix       bool   // the diagnostic came from a local program (X-Unix)
+	statusNote string // the comment of the Status field
 }
 
 // Original is what a report carries of the message it is about.

@@ -56,9 +56,13 @@ func (p *parser) parseSES() bool {
 			}
 		}
 		var n sesNotification
-		dec := json.NewDecoder(bytes.NewReader(t[i:]))
-		if err := dec.Decode(&n); err != nil {
-			continue
+		if err := json.NewDecoder(bytes.NewReader(t[i:])).Decode(&n); err != nil {
+			// Long lines may come folded, some with a '!' marking the fold.
+			unfolded := bytes.ReplaceAll(t[i:], []byte("!\n "), nil)
+			unfolded = bytes.ReplaceAll(unfolded, []byte("\n "), nil)
+			if err := json.NewDecoder(bytes.NewReader(unfolded)).Decode(&n); err != nil {
+				continue
+			}
 		}
 		p.sesOriginal(&n)
 		switch n.NotificationType {
