@@ -60,7 +60,7 @@ func parsePrefix(s string) (netip.Prefix, error) {
 		}
 	} else {
 		a, err := netip.ParseAddr(s)
-		if err != nil {
+		if err != nil || a.Zone() != "" {
 			return netip.Prefix{}, fmt.Errorf("relay: %q is not an address or range", s)
 		}
 		p = netip.PrefixFrom(a, a.BitLen())

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -319,7 +320,6 @@ func TestFallback(t *testing.T) {
 		class string
 	}{
 		{"R7/connection refused", smtptest.Options{Fault: smtptest.Fault{Refuse: true}}, nil, "fault"},
-		{"R7/DNS failure", smtptest.Options{}, func(c *relay.Config) { c.Relays[0].Host = "no-such-host.invalid" }, "fault"},
 		{"R7/hang at greeting", smtptest.Options{Fault: smtptest.Fault{HangGreeting: true}}, nil, "fault"},
 		{"R7/STARTTLS not offered", smtptest.Options{}, func(c *relay.Config) { c.Relays[0].Security = relay.SecuritySTARTTLS }, "fault"},
 		{"R7/wrong certificate", smtptest.Options{Security: smtptest.ImplicitTLS, Fault: smtptest.Fault{WrongCert: true}}, nil, "fault"},
@@ -371,6 +371,31 @@ func TestFallback(t *testing.T) {
 				t.Fatalf("breaker %+v, want one fault", st)
 			}
 		})
+	}
+}
+
+// notFound is a dialer whose every lookup fails, so the DNS stage is
+// tested without touching the network.
+type notFound struct{}
+
+func (notFound) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: addr, IsNotFound: true}}
+}
+
+func TestDNSFault(t *testing.T) {
+	plat := &platform{}
+	r, _ := relay.NewRouter(&relay.Options{
+		Configs:  relay.Configs{"a": {Account: "a", Relays: []relay.Relay{{ID: "r1", Domain: "example.com", Host: "smtp.example.com"}}}},
+		Platform: plat,
+		SMTP:     &relay.SMTPOptions{Dialer: notFound{}},
+	})
+	res, err := r.Send(context.Background(), &deskmail.Envelope{Account: "a", To: []string{"x@example.net"}}, testMsg("s@example.com"))
+	if err != nil || res.Via != "platform" || len(plat.recipients()) != 1 {
+		t.Fatalf("R7/DNS failure: via %q, %v", res.Via, err)
+	}
+	p := relay.NewDialer(&relay.SMTPOptions{Dialer: notFound{}}).Probe(context.Background(), "a", &relay.Relay{ID: "r1", Host: "smtp.example.com"})
+	if p.Stage != relay.StageDNS || !strings.Contains(p.Message, "could not be resolved") {
+		t.Fatalf("R14/probe = %+v", p)
 	}
 }
 
