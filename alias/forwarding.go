@@ -44,11 +44,12 @@ type ForwardingCheck struct {
 type CheckMail struct {
 	// To is the customer-owned address to send to.
 	To string
-	// Subject holds the token; Header and Token repeat it for the header
-	// field ForwardingCheckHeader.
+	// Subject is the subject to send; it holds the token.
 	Subject string
-	Header  string
-	Token   string
+	// Header is the name of the header field to add (ForwardingCheckHeader)
+	// and Token its value.
+	Header string
+	Token  string
 }
 
 func (f *ForwardingCheck) now() time.Time {

@@ -34,13 +34,12 @@ type MatchMethod string
 
 // The match methods, most trusted first (A2).
 const (
-	MatchEnvelope     MatchMethod = "envelope"       // an SMTP RCPT TO recipient
-	MatchOriginalTo   MatchMethod = "x-original-to"  // X-Original-To (Postfix)
-	MatchDeliveredTo  MatchMethod = "delivered-to"   // Delivered-To
-	MatchForwardedTo  MatchMethod = "x-forwarded-to" // X-Forwarded-To (Gmail and others)
-	MatchTo           MatchMethod = "to"             // the To header
-	MatchCc           MatchMethod = "cc"             // the Cc header
-	matchMethodsCount             = 6
+	MatchEnvelope    MatchMethod = "envelope"       // an SMTP RCPT TO recipient
+	MatchOriginalTo  MatchMethod = "x-original-to"  // X-Original-To (Postfix)
+	MatchDeliveredTo MatchMethod = "delivered-to"   // Delivered-To
+	MatchForwardedTo MatchMethod = "x-forwarded-to" // X-Forwarded-To (Gmail and others)
+	MatchTo          MatchMethod = "to"             // the To header
+	MatchCc          MatchMethod = "cc"             // the Cc header
 )
 
 var headerOrder = [...]struct {
