@@ -170,6 +170,12 @@ func testRoute(t *testing.T, store alias.Store) {
 		{name: "A16/group and comments take the full parser",
 			h:       hdr("To", "team: a@x.example, sales@acme.desk.example (Sales);"),
 			account: "acme", address: "sales@acme.desk.example", dept: "sales", method: alias.MatchTo},
+		{name: "A3/Gmail forwarding confirmation never becomes a ticket",
+			rcpts: []string{"sales@acme.desk.example"}, h: hdr("From", "Gmail Team <Forwarding-Noreply@google.com>", "Subject", "(#123) Gmail Forwarding Confirmation"),
+			account: "acme", address: "sales@acme.desk.example", dept: "sales", method: alias.MatchEnvelope, drop: alias.DropConfirmation},
+		{name: "A3/other google.com senders are routed",
+			rcpts: []string{"sales@acme.desk.example"}, h: hdr("From", "\"forwarding-noreply@google.com\" <someone@google.com>"),
+			account: "acme", address: "sales@acme.desk.example", dept: "sales", method: alias.MatchEnvelope},
 		{name: "no match", h: hdr("To", "nobody@nowhere.example"), err: alias.ErrNoRoute},
 		{name: "empty", err: alias.ErrNoRoute},
 	}

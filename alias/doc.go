@@ -37,7 +37,8 @@
 // Header interface: a go-message *textproto.Header, net/textproto.MIMEHeader
 // or MailHeader) and returns a Route: account, support address, effective
 // department, how it matched, the sub-address tag, whether it came through a
-// customer-owned forward, and a drop reason for a disabled address (A6). The
+// customer-owned forward, and a drop reason for a disabled address (A6) or
+// a Gmail forwarding confirmation (A3). The
 // trust order is envelope, X-Original-To, Delivered-To, X-Forwarded-To, To,
 // Cc; the account is that of the most trusted match, and within it the
 // first enabled address wins (see Router for the exact rule). Each candidate

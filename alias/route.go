@@ -61,6 +61,11 @@ const (
 	// DropAddressDisabled: every support address the mail matched in its
 	// account has fetching turned off (A6).
 	DropAddressDisabled DropReason = "address_disabled"
+	// DropConfirmation: the mail comes from a provider's forwarding-
+	// confirmation sender (Gmail's forwarding-noreply@google.com); it must
+	// not become a ticket (A3). ParseConfirmation extracts its code and
+	// link.
+	DropConfirmation DropReason = "forwarding_confirmation"
 )
 
 // ErrNoRoute is returned by Route when no support address matches.
@@ -97,8 +102,9 @@ type Route struct {
 	// ForwardedFor is the customer-side address the mail was first sent to,
 	// when ViaCustomerForward is set.
 	ForwardedFor string `json:"forwarded_for,omitempty"`
-	// Drop is set when the mail must not become a ticket; Account and
-	// Address still say where it was addressed.
+	// Drop is set when the mail must not become a ticket (a disabled
+	// address, a forwarding confirmation); Account and Address still say
+	// where it was addressed.
 	Drop DropReason `json:"drop,omitempty"`
 	// Matches lists every support address found, in trust order, including
 	// those of other accounts and duplicates found by several methods.
@@ -217,7 +223,24 @@ func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, er
 		}
 	}
 	r.forwarding(&rt, h)
+	if rt.Drop == "" && h != nil && fromConfirmationSender(h) {
+		rt.Drop = DropConfirmation
+	}
 	return rt, nil
+}
+
+// fromConfirmationSender reports whether the From field names Gmail's
+// forwarding-confirmation sender, without a full address parse.
+func fromConfirmationSender(h Header) bool {
+	for _, v := range h.Values("From") {
+		for i := 0; i+len(GmailForwardingSender) <= len(v); i++ {
+			if strings.EqualFold(v[i:i+len(GmailForwardingSender)], GmailForwardingSender) {
+				a, err := deskmail.ParseAddress(v)
+				return err == nil && a.Key() == GmailForwardingSender
+			}
+		}
+	}
+	return false
 }
 
 // collector gathers the matches of one Route call.
