@@ -76,7 +76,11 @@ func classifyIn(diag, status string, code int, action, command, context string, 
 		// A failure answering MAIL FROM is about the sender.
 		return ReasonRejected
 	}
-	if byText == ReasonUserUnknown && byStatus != ReasonUserUnknown && (command == "DATA" || command == "") && !strongUnknown(diag) {
+	if byText == ReasonUserUnknown && byStatus == ReasonSuspend && command != "RCPT" {
+		// 5.2.1 is "mailbox disabled" (RFC 3463).
+		return ReasonSuspend
+	}
+	if byText == ReasonUserUnknown && byStatus != ReasonUserUnknown && (command == "DATA" || command == "" && !strongUnknown(diag)) {
 		// A "user unknown" that did not answer RCPT TO came from a filter
 		// after DATA, as sisimai reads it.
 		byText = ReasonFiltered
@@ -135,7 +139,11 @@ func (p *parser) finish(h textproto.Header) {
 	kind := KindNone
 	for i := range rep.Recipients {
 		rc := &rep.Recipients[i]
-		if ds := firstStatus(rc.Diagnostic); ds != "" && (rc.Status == "" || strings.HasSuffix(rc.Status, ".0.0") && !strings.HasSuffix(ds, ".0.0") && ds[0] == rc.Status[0]) {
+		if ds, afterCode := diagStatus(rc.Diagnostic); ds != "" && (rc.Status == "" ||
+			strings.HasSuffix(rc.Status, ".0.0") && !strings.HasSuffix(ds, ".0.0") && ds[0] == rc.Status[0] ||
+			afterCode && ds[0] == rc.Status[0] && !strings.HasSuffix(ds, ".0.0")) {
+			// The remote server's own code is more precise than the
+			// reporting MTA's summary.
 			rc.Status = ds
 		}
 		if rc.ReplyCode == 0 {

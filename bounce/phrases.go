@@ -32,6 +32,7 @@ var phraseTable = []struct {
 		"mail from rejected", "invalid sender", "sender verify failed", "sender domain", "is not a registered gateway user",
 		"purported responsible address", "google groups", "groups.google.com",
 	}},
+	{ReasonSecurityError, []string{">... access denied"}},
 	{ReasonNetworkError, []string{"dns error", "host name lookup failure", "wasn't able to establish", "name server timeout", "mail forwarding loop"}},
 	{ReasonHostUnknown, []string{"domain does not exist", "host unknown", "no such domain", "unknown domain", "domain name not found", "host or domain name not found", "unrouteable mail domain", "bad destination system address", "domain may not exist"}},
 	{ReasonFiltered, []string{

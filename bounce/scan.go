@@ -518,6 +518,21 @@ func diagnosticFor(text, addr string) string {
 	return ""
 }
 
+// diagStatus is firstStatus, and reports whether the code follows a reply
+// code.
+func diagStatus(s string) (string, bool) {
+	st := firstStatus(s)
+	if st == "" {
+		return "", false
+	}
+	i := strings.Index(s, st)
+	j := i - 1
+	for j > 0 && (s[j] == ' ' || s[j] == '-' || s[j] == '\'' || s[j] == '#') && i-j < 4 {
+		j--
+	}
+	return st, j >= 2 && isDigit(s[j]) && isDigit(s[j-1]) && s[j-2] == st[0]
+}
+
 // firstStatus returns the RFC 3463 enhanced status code of s: the first
 // one that follows a reply code ("550 5.1.1", "550-'5.2.2"), else the first
 // failure code (4.x.x, 5.x.x), else the first.
