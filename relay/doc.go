@@ -57,10 +57,10 @@
 // Store keeps the day counters and breaker states. Every method is one
 // atomic operation with plain data arguments (no callbacks), so a SQL store
 // implements each as one statement or one short transaction: with a row
-// per (account, day, relay) and relay ” holding the plan total, Reserve is
-// two conditional upserts ("INSERT … ON CONFLICT DO UPDATE SET n = n + $n
-// WHERE n + $n <= $cap RETURNING n"), the plan row first, in one
-// transaction rolled back when either returns no row; RecordOutcome is one
+// per (account, day, relay) and the empty relay ID holding the plan total,
+// Reserve is two conditional upserts ("INSERT … ON CONFLICT DO UPDATE
+// SET n = n + $n WHERE n + $n <= $cap RETURNING n"), the plan row first,
+// in one transaction rolled back when either returns no row; RecordOutcome is one
 // upsert returning the new state. NewMemoryStore is the in-process
 // default, sharded by account; the relaytest package holds the conformance
 // suite every Store passes.
