@@ -41,45 +41,47 @@ func scanBounceAddress(row pgx.Row, st *bounce.AddressState, extra ...any) error
 	return nil
 }
 
-// Update implements bounce.Store.
+// Update implements bounce.Store in two round trips (see the package
+// documentation); fn runs once.
 func (s *BounceStore) Update(ctx context.Context, account, address string, fn func(*bounce.AddressState) error) (bounce.AddressState, error) {
-	var out bounce.AddressState
-	err := pgx.BeginFunc(ctx, s.db.pool, func(tx pgx.Tx) error {
-		// Insert a placeholder row or lock the existing one; the placeholder
-		// exists only inside this transaction unless it commits. xmax = 0
-		// tells an inserted row from a locked one.
-		st := bounce.AddressState{Account: account, Address: address}
-		var fresh bool
-		err := scanBounceAddress(tx.QueryRow(ctx, `insert into deskmail_bounce_addresses as b
+	var st bounce.AddressState
+	var fresh bool
+	// Insert a placeholder row or lock the existing one; the placeholder
+	// exists only inside this transaction unless it commits. xmax = 0
+	// tells an inserted row from a locked one.
+	err := s.db.lockedUpdate(ctx, `insert into deskmail_bounce_addresses as b
 			(account, address, state, soft_count, sends_left, last_reason, updated, events)
 			values ($1, $2, '', 0, 0, '', 'epoch', 'null')
 			on conflict (account, address) do update set state = b.state
-			returning `+bounceAddressColumns+`, xmax = 0`, account, address), &st, &fresh)
-		if err != nil {
-			return fmt.Errorf("postgres: bounce update: %w", err)
-		}
-		if fresh {
-			st = bounce.AddressState{Account: account, Address: address, State: bounce.StateOK}
-		}
-		if err := fn(&st); err != nil {
-			return err
-		}
-		st.Account, st.Address = account, address
-		events, err := json.Marshal(st.Events)
-		if err != nil {
-			return fmt.Errorf("postgres: bounce update: %w", err)
-		}
-		_, err = tx.Exec(ctx, `update deskmail_bounce_addresses
-			set state = $3, soft_count = $4, sends_left = $5, last_reason = $6, updated = $7, events = $8
-			where account = $1 and address = $2`,
-			account, address, string(st.State), st.SoftCount, st.SendsLeft, string(st.LastReason), st.Updated, events)
-		if err != nil {
-			return fmt.Errorf("postgres: bounce update: %w", err)
-		}
-		out = st
-		return nil
-	})
-	return out, err
+			returning `+bounceAddressColumns+`, xmax = 0`, []any{account, address},
+		func(row pgx.Row) error {
+			if err := scanBounceAddress(row, &st, &fresh); err != nil {
+				return fmt.Errorf("postgres: bounce update: %w", err)
+			}
+			return nil
+		},
+		func() (string, []any, error) {
+			if fresh {
+				st = bounce.AddressState{State: bounce.StateOK}
+			}
+			st.Account, st.Address = account, address
+			if err := fn(&st); err != nil {
+				return "", nil, err
+			}
+			st.Account, st.Address = account, address
+			events, err := json.Marshal(st.Events)
+			if err != nil {
+				return "", nil, fmt.Errorf("postgres: bounce update: %w", err)
+			}
+			return `update deskmail_bounce_addresses
+				set state = $3, soft_count = $4, sends_left = $5, last_reason = $6, updated = $7, events = $8
+				where account = $1 and address = $2`,
+				[]any{account, address, string(st.State), st.SoftCount, st.SendsLeft, string(st.LastReason), st.Updated, events}, nil
+		})
+	if err != nil {
+		return bounce.AddressState{}, err
+	}
+	return st, nil
 }
 
 // Get implements bounce.Store.
@@ -156,35 +158,36 @@ func (s *BounceStore) Counts(ctx context.Context, account string, since time.Tim
 	return int(n), int(h), nil
 }
 
-// UpdateAccount implements bounce.Store.
+// UpdateAccount implements bounce.Store in two round trips; fn runs once.
 func (s *BounceStore) UpdateAccount(ctx context.Context, account string, fn func(*bounce.AccountState) error) (bounce.AccountState, error) {
-	var out bounce.AccountState
-	err := pgx.BeginFunc(ctx, s.db.pool, func(tx pgx.Tx) error {
-		a := bounce.AccountState{Account: account}
-		var fresh bool
-		err := tx.QueryRow(ctx, `insert into deskmail_bounce_accounts as a (account, exempt, updated)
+	a := bounce.AccountState{Account: account}
+	var fresh bool
+	err := s.db.lockedUpdate(ctx, `insert into deskmail_bounce_accounts as a (account, exempt, updated)
 			values ($1, false, 'epoch')
 			on conflict (account) do update set exempt = a.exempt
-			returning exempt, updated, xmax = 0`, account).Scan(&a.Exempt, &a.Updated, &fresh)
-		if err != nil {
-			return fmt.Errorf("postgres: bounce update account: %w", err)
-		}
-		if fresh {
-			a = bounce.AccountState{Account: account}
-		}
-		a.Updated = utc(a.Updated)
-		if err := fn(&a); err != nil {
-			return err
-		}
-		a.Account = account
-		if _, err := tx.Exec(ctx, `update deskmail_bounce_accounts set exempt = $2, updated = $3 where account = $1`,
-			account, a.Exempt, a.Updated); err != nil {
-			return fmt.Errorf("postgres: bounce update account: %w", err)
-		}
-		out = a
-		return nil
-	})
-	return out, err
+			returning exempt, updated, xmax = 0`, []any{account},
+		func(row pgx.Row) error {
+			if err := row.Scan(&a.Exempt, &a.Updated, &fresh); err != nil {
+				return fmt.Errorf("postgres: bounce update account: %w", err)
+			}
+			return nil
+		},
+		func() (string, []any, error) {
+			if fresh {
+				a = bounce.AccountState{}
+			}
+			a.Account, a.Updated = account, utc(a.Updated)
+			if err := fn(&a); err != nil {
+				return "", nil, err
+			}
+			a.Account = account
+			return `update deskmail_bounce_accounts set exempt = $2, updated = $3 where account = $1`,
+				[]any{account, a.Exempt, a.Updated}, nil
+		})
+	if err != nil {
+		return bounce.AccountState{}, err
+	}
+	return a, nil
 }
 
 // GetAccount implements bounce.Store.

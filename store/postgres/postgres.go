@@ -115,3 +115,69 @@ func civilDay(t time.Time) time.Time {
 	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// lockedUpdate runs a read-modify-write of one row in two round trips
+// instead of four: [BEGIN; lockSQL] pipelined, then modify in Go, then
+// [the write; COMMIT] pipelined. lockSQL inserts a placeholder row or locks
+// the existing one (INSERT … ON CONFLICT DO UPDATE … RETURNING), so the row
+// lock is held from the read to the commit and concurrent writers of the
+// same row, in any process, queue up; scan reads its result. modify returns
+// the write statement; an error from it rolls back (the placeholder too)
+// and is returned as is. modify runs exactly once.
+func (db *DB) lockedUpdate(ctx context.Context, lockSQL string, lockArgs []any, scan func(pgx.Row) error, modify func() (string, []any, error)) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// A connection released inside a transaction (after an error that the
+	// rollback could not clear) is destroyed by the pool, never reused.
+	defer conn.Release()
+	b := &pgx.Batch{}
+	b.Queue("begin")
+	b.Queue(lockSQL, lockArgs...)
+	br := conn.SendBatch(ctx, b)
+	_, err = br.Exec()
+	if err == nil {
+		err = scan(br.QueryRow())
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		rollback(ctx, conn)
+		return err
+	}
+	sql, args, err := modify()
+	if err != nil {
+		rollback(ctx, conn)
+		return err
+	}
+	b = &pgx.Batch{}
+	b.Queue(sql, args...)
+	b.Queue("commit")
+	br = conn.SendBatch(ctx, b)
+	_, err = br.Exec()
+	if err == nil {
+		var tag pgconn.CommandTag
+		tag, err = br.Exec()
+		if err == nil && tag.String() != "COMMIT" {
+			err = pgx.ErrTxCommitRollback
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		rollback(ctx, conn)
+	}
+	return err
+}
+
+func rollback(ctx context.Context, conn *pgxpool.Conn) {
+	if conn.Conn().PgConn().TxStatus() == 'I' {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_, _ = conn.Exec(ctx, "rollback")
+}

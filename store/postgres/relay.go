@@ -1,0 +1,168 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/deskmail/deskmail/relay"
+)
+
+// RelayStore is relay.Store on PostgreSQL. One row of deskmail_relay_usage
+// per account and day holds the plan total and every relay's count (a JSON
+// object), so Reserve checks both caps and moves both counters in one
+// single-row statement: the row lock makes concurrent reservations, from
+// any number of processes, queue on it, and none can overshoot a cap.
+// Breakers live in deskmail_relay_breakers, one row per account, day and
+// relay, each RecordOutcome one UPSERT.
+type RelayStore struct{ db *DB }
+
+var _ relay.Store = (*RelayStore)(nil)
+
+// RelayStore returns the relay.Store of db.
+func (db *DB) RelayStore() *RelayStore { return &RelayStore{db: db} }
+
+func checkReservation(r relay.Reservation) error {
+	if r.Account == "" {
+		return errors.New("postgres: relay: reservation without account")
+	}
+	if r.N < 0 {
+		return fmt.Errorf("postgres: relay: negative reservation %d", r.N)
+	}
+	return nil
+}
+
+// reserveSQL is the whole reservation. The INSERT's source row is filtered
+// by n <= each cap (a first reservation larger than a cap fails); the ON
+// CONFLICT update applies only when both the plan total and the relay count
+// stay within their caps (a cap of 0 is none). The outer SELECT reports
+// whether it applied and, from the statement's snapshot, the total before
+// it, which tells which cap refused.
+const reserveSQL = `with up as (
+	insert into deskmail_relay_usage as u (account, day, total, relays)
+	select $1::text, $2::date, $4::bigint,
+		case when $3::text = '' then '{}'::jsonb else jsonb_build_object($3::text, $4::bigint) end
+	where ($5::bigint = 0 or $4::bigint <= $5::bigint)
+		and ($3::text = '' or $6::bigint = 0 or $4::bigint <= $6::bigint)
+	on conflict (account, day) do update set
+		total = u.total + $4::bigint,
+		relays = case when $3::text = '' then u.relays
+			else jsonb_set(u.relays, array[$3::text], to_jsonb(coalesce((u.relays->>$3::text)::bigint, 0) + $4::bigint)) end
+	where ($5::bigint = 0 or u.total + $4::bigint <= $5::bigint)
+		and ($3::text = '' or $6::bigint = 0 or coalesce((u.relays->>$3::text)::bigint, 0) + $4::bigint <= $6::bigint)
+	returning 1)
+select exists (select from up),
+	coalesce((select total from deskmail_relay_usage where account = $1::text and day = $2::date), 0)`
+
+// Reserve implements relay.Store in one statement.
+func (s *RelayStore) Reserve(ctx context.Context, r relay.Reservation) error {
+	if err := checkReservation(r); err != nil {
+		return err
+	}
+	var ok bool
+	var total int64
+	err := s.db.pool.QueryRow(ctx, reserveSQL, r.Account, civilDay(r.Day), r.Relay, r.N, r.PlanCap, r.RelayCap).Scan(&ok, &total)
+	if err != nil {
+		return fmt.Errorf("postgres: relay reserve: %w", err)
+	}
+	switch {
+	case ok:
+		return nil
+	case r.PlanCap > 0 && total+r.N > r.PlanCap:
+		return relay.ErrPlanCapReached
+	case r.Relay != "" && r.RelayCap > 0:
+		return relay.ErrRelayCapReached
+	default:
+		// The snapshot predates a reservation that filled the plan.
+		return relay.ErrPlanCapReached
+	}
+}
+
+// Refund implements relay.Store in one statement; counts stop at zero.
+func (s *RelayStore) Refund(ctx context.Context, r relay.Reservation, keepTotal bool) error {
+	if err := checkReservation(r); err != nil {
+		return err
+	}
+	_, err := s.db.pool.Exec(ctx, `update deskmail_relay_usage set
+		total = case when $5::boolean then total else greatest(0, total - $4::bigint) end,
+		relays = case when $3::text = '' or relays->$3::text is null then relays
+			else jsonb_set(relays, array[$3::text], to_jsonb(greatest(0, (relays->>$3::text)::bigint - $4::bigint))) end
+		where account = $1 and day = $2`, r.Account, civilDay(r.Day), r.Relay, r.N, keepTotal)
+	if err != nil {
+		return fmt.Errorf("postgres: relay refund: %w", err)
+	}
+	return nil
+}
+
+// Usage implements relay.Store.
+func (s *RelayStore) Usage(ctx context.Context, account string, day time.Time) (relay.Usage, error) {
+	u := relay.Usage{Relays: map[string]int64{}}
+	var relays []byte
+	err := s.db.pool.QueryRow(ctx, `select total, relays from deskmail_relay_usage where account = $1 and day = $2`,
+		account, civilDay(day)).Scan(&u.Total, &relays)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return u, nil
+	}
+	if err != nil {
+		return relay.Usage{}, fmt.Errorf("postgres: relay usage: %w", err)
+	}
+	var m map[string]int64
+	if err := json.Unmarshal(relays, &m); err != nil {
+		return relay.Usage{}, fmt.Errorf("postgres: relay usage: %w", err)
+	}
+	for k, v := range m {
+		if v != 0 {
+			u.Relays[k] = v
+		}
+	}
+	return u, nil
+}
+
+// RecordOutcome implements relay.Store in one UPSERT. JustOpened is computed
+// from the row before the update, inside the statement, so exactly one of
+// many concurrent faults reports it.
+func (s *RelayStore) RecordOutcome(ctx context.Context, account, relayID string, day time.Time, o relay.Outcome, threshold int) (relay.BreakerState, error) {
+	switch o {
+	case relay.OutcomeSuccess, relay.OutcomeFault, relay.OutcomeQuota:
+	default:
+		return relay.BreakerState{}, fmt.Errorf("postgres: relay: unknown outcome %d", o)
+	}
+	var b relay.BreakerState
+	err := s.db.pool.QueryRow(ctx, `insert into deskmail_relay_breakers as b
+		(account, day, relay, faults, open, exhausted, just_opened)
+		values ($1, $2, $3,
+			case when $5::boolean then 1 else 0 end,
+			$5::boolean and $7::int > 0 and 1 >= $7::int,
+			$6::boolean,
+			$5::boolean and $7::int > 0 and 1 >= $7::int)
+		on conflict (account, day, relay) do update set
+			faults = case when $4::boolean then 0 when $5::boolean then b.faults + 1 else b.faults end,
+			open = b.open or ($5::boolean and $7::int > 0 and b.faults + 1 >= $7::int),
+			exhausted = b.exhausted or $6::boolean,
+			just_opened = not b.open and $5::boolean and $7::int > 0 and b.faults + 1 >= $7::int
+		returning faults, open, exhausted, just_opened`,
+		account, civilDay(day), relayID, o == relay.OutcomeSuccess, o == relay.OutcomeFault, o == relay.OutcomeQuota, threshold).
+		Scan(&b.Faults, &b.Open, &b.Exhausted, &b.JustOpened)
+	if err != nil {
+		return relay.BreakerState{}, fmt.Errorf("postgres: relay record outcome: %w", err)
+	}
+	return b, nil
+}
+
+// Breaker implements relay.Store.
+func (s *RelayStore) Breaker(ctx context.Context, account, relayID string, day time.Time) (relay.BreakerState, error) {
+	var b relay.BreakerState
+	err := s.db.pool.QueryRow(ctx, `select faults, open, exhausted from deskmail_relay_breakers
+		where account = $1 and day = $2 and relay = $3`, account, civilDay(day), relayID).Scan(&b.Faults, &b.Open, &b.Exhausted)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return relay.BreakerState{}, nil
+	}
+	if err != nil {
+		return relay.BreakerState{}, fmt.Errorf("postgres: relay breaker: %w", err)
+	}
+	return b, nil
+}
