@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -39,7 +40,8 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 		c.maxVoid = 2
 	}
 	c.trace = !opts.NoTrace
-	c.cache = make([]cachedRecord, 0, 4)
+	h := new(checkAlloc)
+	c.cache = h.cache[:0]
 	ip = ip.Unmap()
 	c.ip = ip
 	domain = strings.TrimSuffix(domain, ".")
@@ -75,9 +77,16 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 	if c.trace {
 		c.tr("result: ", string(out.Result))
 	}
-	res := new(Check)
-	*res = *out
-	return res
+	h.cache = [len(h.cache)]cachedRecord{} // do not keep records alive
+	h.Check = *out
+	return &h.Check
+}
+
+// checkAlloc puts the returned Check and the first record-cache entries
+// in one allocation.
+type checkAlloc struct {
+	Check
+	cache [4]cachedRecord
 }
 
 // CheckMailFrom checks the MAIL FROM identity as RFC 7208 section 2.4 asks:
@@ -252,7 +261,7 @@ func (c *checker) fetch(domain string) (*Record, Result, error) {
 	switch n {
 	case 0:
 		if c.trace {
-			c.tracef("%s: no SPF record among %d TXT records: none", domain, len(txts))
+			c.tr(domain, ": no SPF record among ", strconv.Itoa(len(txts)), " TXT records: none")
 		}
 		return nil, None, ErrNoRecord
 	case 1:
@@ -388,9 +397,9 @@ func (c *checker) network() string {
 }
 
 func (c *checker) contains(addrs []netip.Addr, t *Term) bool {
-	bits := t.CIDR4
+	bits := int(t.CIDR4)
 	if !c.ip.Is4() {
-		bits = t.CIDR6
+		bits = int(t.CIDR6)
 	}
 	for _, a := range addrs {
 		a = a.Unmap()

@@ -17,9 +17,12 @@
 //
 // The result is a *Check: the Result, the expanded exp= Explanation on
 // fail, the deciding Mechanism, the lookup counts, a Trace of readable
-// lines and, for temperror and permerror, an Err to branch on with
-// errors.Is (ErrTooManyLookups, ErrMultipleRecords, ErrSyntax with a
-// *SyntaxError giving the offset, ...).
+// lines (Options.NoTrace skips it) and, for temperror and permerror (and
+// none), an Err. Err is a *CheckError naming the domain and term; branch
+// on it with errors.Is: ErrTooManyLookups, ErrTooManyVoidLookups,
+// ErrMultipleRecords, ErrLoop, ErrNoIncludeRecord, ErrDNS (which also
+// unwraps to the resolver's *net.DNSError), ErrSyntax (errors.As gives the
+// *SyntaxError with the offset), ErrNoRecord, ErrInvalidDomain.
 //
 // The package passes the openspf.org suites: 203 of 203 tests of
 // rfc7208-tests.yml, with the expected explanation in all of the 14 tests
@@ -44,9 +47,20 @@
 //     lookup that finds nothing counts as a void lookup.
 //   - Address lookups of MX names that find nothing are not void lookups;
 //     other failures of them are temperror.
-//   - The exp= lookup does not count towards either limit.
+//   - The exp= lookup does not count towards either limit, nor do the
+//     PTR and address lookups of %{p} (at most 10 names, done once per
+//     check).
 //   - A record is parsed completely before evaluation: a syntax error
 //     anywhere gives permerror even if an earlier mechanism would match.
+//
+// # Performance
+//
+// Records are parsed by hand into one slice of terms whose strings point
+// into the record text; there are no regular expressions, macros are
+// expanded only where a '%' appears, errors are formatted only when read,
+// and the trace costs one allocation per line. Over the whole RFC 7208
+// suite check_host() allocates less than blitiri.com.ar/go/spf and runs at
+// least as fast (bench/spf).
 //
 // # Records
 //

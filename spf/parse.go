@@ -80,6 +80,16 @@ type Term struct {
 	// Zero for modifiers.
 	Qualifier Qualifier
 
+	// CIDR4 and CIDR6 are the prefix lengths of a and mx (32 and 128 when
+	// not written).
+	CIDR4, CIDR6 uint8
+
+	// Pos is the byte offset of the term in the record.
+	Pos int
+
+	// Text is the term as written.
+	Text string
+
 	// Name is the modifier name as written, for KindModifier.
 	Name string
 
@@ -91,15 +101,6 @@ type Term struct {
 	// Prefix is the network of ip4 and ip6 (bits as written, address not
 	// masked).
 	Prefix netip.Prefix
-
-	// CIDR4 and CIDR6 are the prefix lengths of a and mx (32 and 128 when
-	// not written).
-	CIDR4, CIDR6 int
-
-	// Pos is the byte offset of the term in the record, Text the term as
-	// written.
-	Pos  int
-	Text string
 }
 
 // String returns the term in canonical form: lower-case names, the
@@ -144,11 +145,11 @@ func (t *Term) appendTo(b *strings.Builder) {
 	if t.Kind == KindA || t.Kind == KindMX {
 		if t.CIDR4 != 32 {
 			b.WriteByte('/')
-			b.WriteString(strconv.Itoa(t.CIDR4))
+			b.WriteString(strconv.Itoa(int(t.CIDR4)))
 		}
 		if t.CIDR6 != 128 {
 			b.WriteString("//")
-			b.WriteString(strconv.Itoa(t.CIDR6))
+			b.WriteString(strconv.Itoa(int(t.CIDR6)))
 		}
 	}
 }
@@ -385,7 +386,7 @@ func parseTerm(t *Term) error {
 			if err != nil {
 				return errf(off, "%v", err)
 			}
-			t.CIDR4, t.CIDR6 = c4, c6
+			t.CIDR4, t.CIDR6 = uint8(c4), uint8(c6)
 		}
 	case KindIP4, KindIP6:
 		if len(rest) < 2 || rest[0] != ':' {
