@@ -6,6 +6,7 @@ import (
 	"net/textproto"
 	"time"
 
+	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/internal/token"
 )
@@ -102,4 +103,50 @@ func ExampleParseConfirmation() {
 	c, err := alias.ParseConfirmation(h, body)
 	fmt.Println(c.Code, c.Link, c.Requester, err)
 	// Output: 482913377 https://mail-settings.google.com/mail/vf-abc123-XyZ mary@gmail.com <nil>
+}
+
+func ExampleForwardingCheck() {
+	keys, _ := token.NewKeyring([]byte("a secret of at least 16 bytes"))
+	f := &alias.ForwardingCheck{Keyring: keys}
+	sa := alias.SupportAddress{Address: "support@acme.example", PlatformAddress: "support@acme.desk.example"}
+	m, _ := f.Mail("acme", sa)
+	fmt.Println("send to", m.To)
+
+	// The mail comes back through the customer's forward, subject intact.
+	h := textproto.MIMEHeader{}
+	h.Set("Subject", "Fwd: "+m.Subject)
+	account, addr, err := f.Recognize(h)
+	fmt.Println(account, addr, err)
+	// Output:
+	// send to support@acme.example
+	// acme support@acme.example <nil>
+}
+
+func ExampleMatchParticipants() {
+	a := &alias.Account{ID: "acme"}
+	a.AddAddress(alias.SupportAddress{Address: "support@acme.example"})
+	crm := alias.DirectoryFunc(func(ctx context.Context, account string, keys []string) ([]alias.Contact, error) {
+		return []alias.Contact{{ID: "lead-7", Kind: "lead", Address: "mary@customer.example"}}, nil
+	})
+	from, _ := deskmail.ParseAddress("Mary <Mary@Customer.example>")
+	to, _ := deskmail.ParseAddress("support@acme.example")
+	cc, _ := deskmail.ParseAddress("bob@customer.example")
+	matches, _ := alias.MatchParticipants(context.Background(), crm, a, []deskmail.Address{from, to, cc})
+	for _, m := range matches {
+		fmt.Println(m.Address, len(m.Contacts))
+	}
+	// Output:
+	// mary@customer.example 1
+	// bob@customer.example 0
+}
+
+func ExampleAccount_Owns() {
+	a := &alias.Account{ID: "acme"}
+	a.AddAddress(alias.SupportAddress{Address: "support@acme.example"})
+	a.AddIdentity(alias.Identity{Address: "brad@acme.example"}, time.Time{})
+	from, _ := deskmail.ParseAddress("Brad <brad@acme.example>")
+	if o, ok := a.Owns(from, ""); ok {
+		fmt.Println("outgoing copy from", o.Kind, o.Address)
+	}
+	// Output: outgoing copy from identity brad@acme.example
 }

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/deskmail/deskmail/alias"
+	"github.com/deskmail/deskmail/internal/token"
 )
 
 // FuzzRoute routes arbitrary headers and envelope recipients against the
@@ -73,6 +75,33 @@ func FuzzParseConfirmation(f *testing.F) {
 		}
 		if c.Link != "" && !strings.HasPrefix(c.Link, "https://") {
 			t.Fatalf("link %q", c.Link)
+		}
+	})
+}
+
+// FuzzTokens feeds arbitrary strings to the token checks: no panic, and
+// nothing but a token this keyring issued is ever accepted.
+func FuzzTokens(f *testing.F) {
+	keys, _ := token.NewKeyring([]byte("fuzz-secret-0123456789"))
+	v := &alias.Verifier{Keyring: keys, Now: func() time.Time { return t0 }}
+	fc := &alias.ForwardingCheck{Keyring: keys, Now: func() time.Time { return t0 }}
+	a := &alias.Account{ID: "acme"}
+	a.AddIdentity(alias.Identity{Address: "brad@acme.example"}, t0)
+	good, _ := v.Issue(a, "brad@acme.example")
+	m, _ := fc.Mail("acme", alias.SupportAddress{Address: "s@acme.example", PlatformAddress: "s@acme.desk.example"})
+	f.Add(good)
+	f.Add(m.Token)
+	f.Add("")
+	f.Add(strings.ToUpper(good))
+	f.Fuzz(func(t *testing.T, tok string) {
+		b := a.Clone()
+		if addr, err := v.Verify(b, tok); err == nil && addr != "brad@acme.example" {
+			t.Fatalf("accepted %q for %q", tok, addr)
+		}
+		h := textproto.Header{}
+		h.Set(alias.ForwardingCheckHeader, tok)
+		if acct, addr, err := fc.Recognize(&h); err == nil && (acct != "acme" || addr != "s@acme.example") {
+			t.Fatalf("forwarding token %q accepted for %q %q", tok, acct, addr)
 		}
 	})
 }
