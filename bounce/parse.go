@@ -321,10 +321,17 @@ func (p *parser) parse(h textproto.Header, body []byte) {
 			p.vacation(h)
 		}
 	}
-	if (len(rep.Recipients) == 0 || p.fromOriginalTo) && p.original != nil && p.nested < 1 && rep.Kind == KindNone && p.looksLikeBounce(h) {
-		// A report forwarded as an attachment: read the attached one.
-		if inner, _, err := readHeader(p.original); err == nil {
-			_, body, _ := readHeader(p.original)
+	nestedSrc := p.original
+	if nestedSrc == nil {
+		if t := p.allText(); len(rep.Recipients) == 0 {
+			if i := originalStart(t); i >= 0 {
+				nestedSrc = []byte(t[i:])
+			}
+		}
+	}
+	if (len(rep.Recipients) == 0 || p.fromOriginalTo) && nestedSrc != nil && p.nested < 1 && rep.Kind == KindNone && p.looksLikeBounce(h) {
+		// A report forwarded as an attachment or inline: read that one.
+		if inner, body, err := readHeader(nestedSrc); err == nil {
 			q := &parser{policy: p.policy, nested: p.nested + 1}
 			q.rep.From = decodeWords(inner.Get("From"))
 			q.rep.To = inner.Get("To")

@@ -199,33 +199,24 @@ func (p *parser) scanText(h textproto.Header) {
 	lines := strings.Split(text, "\n")
 	var cands []cand
 	seen := map[string]bool{}
-	for _, v := range h.Values("X-Failed-Recipients") {
-		for _, a := range splitAddrs(v) {
-			if !seen[a] {
-				seen[a] = true
-				cands = append(cands, cand{a, -1})
-			}
-		}
-	}
-	fromHeader := len(cands) > 0
 	for i, line := range lines {
-		if fromHeader {
-			// X-Failed-Recipients named them: find their lines.
-			if a := recipientInLine(line); a != "" {
-				for k := range cands {
-					if cands[k].addr == a && cands[k].line < 0 {
-						cands[k].line = i
-					}
-				}
-			}
-			continue
-		}
 		addr := recipientInLine(line)
-		if addr == "" || exclude[addr] || seen[addr] {
+		if addr == "" || seen[addr] || exclude[addr] && !recipientOnly(line, addr) {
 			continue
 		}
 		seen[addr] = true
 		cands = append(cands, cand{addr, i})
+	}
+	if len(cands) == 0 {
+		// Exim and others name the failed recipients in a header field.
+		for _, v := range h.Values("X-Failed-Recipients") {
+			for _, a := range splitAddrs(v) {
+				if !seen[a] {
+					seen[a] = true
+					cands = append(cands, cand{a, -1})
+				}
+			}
+		}
 	}
 	if len(cands) == 0 {
 		// An address on a line that speaks of delivery or recipients.
@@ -701,4 +692,13 @@ func (p *parser) delayNotice() bool {
 	t := strings.ToLower(p.reportText())
 	return strings.Contains(t, "will be retried") || strings.Contains(t, "will continue to try") ||
 		strings.Contains(t, "has not yet been delivered")
+}
+
+// recipientOnly reports whether a line holds nothing but the address, as
+// "<addr>:" or "addr:": a recipient even when it equals the report's To.
+func recipientOnly(line, addr string) bool {
+	t := strings.ToLower(strings.TrimSpace(line))
+	t = strings.TrimSuffix(t, ":")
+	t = strings.TrimSuffix(strings.TrimPrefix(t, "<"), ">")
+	return t == addr && strings.HasSuffix(strings.TrimSpace(line), ":")
 }
