@@ -1,0 +1,210 @@
+package inbound
+
+import (
+	"net/netip"
+
+	"github.com/deskmail/deskmail"
+	"github.com/deskmail/deskmail/alias"
+	"github.com/deskmail/deskmail/autoreply"
+	"github.com/deskmail/deskmail/bounce"
+	"github.com/deskmail/deskmail/dmarc"
+	"github.com/deskmail/deskmail/forward"
+)
+
+// Envelope is what the receiving SMTP server knows of a mail besides its
+// bytes. For fetched mail (POP, IMAP) leave ClientIP invalid and the
+// recipients empty: authentication then relies on DKIM and routing on the
+// header.
+type Envelope struct {
+	// MailFrom is the reverse-path of MAIL FROM; "" is the null sender <>.
+	MailFrom string `json:"mail_from"`
+	// Rcpts are the RCPT TO addresses of this delivery. When one SMTP
+	// transaction names recipients of several accounts, call Process once
+	// per account with that account's recipients.
+	Rcpts []string `json:"rcpts,omitempty"`
+	// ClientIP is the connecting client's address. The zero value skips
+	// SPF (the verdict then rests on DKIM).
+	ClientIP netip.Addr `json:"client_ip"`
+	// HELO is the name the client gave in HELO or EHLO.
+	HELO string `json:"helo,omitempty"`
+}
+
+// Action is what the host does with a mail.
+type Action string
+
+// The actions of a Decision.
+const (
+	// ActionNewTicket: open a ticket for Decision.Contact.
+	ActionNewTicket Action = "new_ticket"
+	// ActionAppend: add the mail to Decision.Ticket (privately when
+	// Decision.Private is set).
+	ActionAppend Action = "append"
+	// ActionSuspend: hold the mail for review (D4: sender authentication
+	// failed, or the mail could not be read). Decision.Held says what the
+	// mail would have become; an agent who recovers it applies that.
+	ActionSuspend Action = "suspend"
+	// ActionDrop: do not file the mail; Decision.Reasons say why (our own
+	// mail looping back, a duplicate, a disabled address, a bounce that is
+	// not about our mail, no support address).
+	ActionDrop Action = "drop"
+	// ActionBounce: a delivery report about a message we sent was applied to
+	// the bounce state; show it on Decision.Ticket (B6).
+	ActionBounce Action = "bounce_processed"
+	// ActionConfirmation: a forwarding confirmation (A3), never a ticket:
+	// show Decision.Confirmation to the account's administrator, or record
+	// Decision.Address as verified for a platform check mail.
+	ActionConfirmation Action = "confirmation"
+	// ActionOutgoingCopy: a copy of mail one of the account's own
+	// addresses sent from another client (A14): file it against
+	// Decision.Contact (and Decision.Ticket when it threads), not as a new
+	// ticket.
+	ActionOutgoingCopy Action = "outgoing_copy"
+)
+
+// Reason is one step of a decision: a short machine-readable code and a
+// sentence a person can read.
+type Reason struct {
+	Code string `json:"code"`
+	Text string `json:"text"`
+}
+
+// String returns "code: text".
+func (r Reason) String() string { return r.Code + ": " + r.Text }
+
+// The reason codes a Decision may carry. Codes are stable; texts may change.
+const (
+	CodeMalformed        = "malformed"          // the header could not be read
+	CodeTooLarge         = "too_large"          // the mail exceeds Options.MaxBytes
+	CodeAuthPass         = "auth_pass"          // DMARC passed or asked for nothing
+	CodeAuthFail         = "auth_fail"          // DMARC failed with quarantine or reject (D4)
+	CodeAuthTempError    = "auth_temperror"     // DNS failed; the mail goes on, flagged
+	CodeAuthSkipped      = "auth_skipped"       // Options.SkipAuth, or no client IP (fetched mail)
+	CodeForwardingCheck  = "forwarding_check"   // our own forwarding-check mail came back (A3)
+	CodeConfirmation     = "forwarding_confirm" // a provider's forwarding confirmation (A3)
+	CodeBounce           = "bounce"             // a report about our mail was applied (B6)
+	CodeBounceNotOurs    = "bounce_not_ours"    // a report about no mail of ours: forged or stray (B10)
+	CodeBounceNoTracker  = "bounce_no_tracker"  // a report, and no Options.Bounces to apply it
+	CodeLoop             = "loop"               // our own mail came back (L2)
+	CodeAutoReply        = "auto_reply"         // automatic mail: no auto-response (L1)
+	CodeNoRoute          = "no_route"           // no support address matches
+	CodeAddressDisabled  = "address_disabled"   // fetching is off for the address (A6)
+	CodeRouted           = "routed"             // the support address and department (A2, A4)
+	CodeViaForward       = "via_customer_fwd"   // arrived through a customer-owned address (A2)
+	CodeOutgoingCopy     = "outgoing_copy"      // From is one of the account's addresses (A14)
+	CodeAgentForward     = "agent_forward"      // an agent forwarded a customer's mail (A11)
+	CodeDuplicate        = "duplicate"          // the Message-ID is already on a ticket
+	CodeThreaded         = "threaded"           // joined an existing ticket (T1-T5)
+	CodeNewTicket        = "new_ticket"         // no ticket matched
+	CodeStranger         = "stranger"           // joined through headers, sender not a participant
+	CodePrivateReply     = "private_reply"      // an agent's reply that leaves out the customer (A12)
+	CodePrivateForwarded = "private_forwarded"  // a forwarded thread is private (A12)
+	CodeNoSender         = "no_sender"          // neither From nor Sender holds an address
+)
+
+// Decision is the pipeline's answer for one mail. The host applies it: the
+// pipeline never writes host data.
+type Decision struct {
+	// Action is what to do.
+	Action Action `json:"action"`
+	// Held is the action the mail would have had, when Action is
+	// ActionSuspend (D4: a suspended mail can be recovered).
+	Held Action `json:"held,omitempty"`
+	// Account is the tenant, "" when unknown (no route).
+	Account string `json:"account,omitempty"`
+	// Address is the support address the mail was sent to (its
+	// customer-visible Address), and Department its effective department.
+	Address    string `json:"address,omitempty"`
+	Department string `json:"department,omitempty"`
+	// Route is the full routing answer (A2, A4, A6), nil before routing.
+	Route *alias.Route `json:"route,omitempty"`
+	// Contact is who the mail is for on the helpdesk side: the sender,
+	// the original sender of an agent's forward (A11), the first outside
+	// recipient of an outgoing copy (A14), or the bounced recipient.
+	Contact deskmail.Address `json:"-"`
+	// ContactAddr is Contact's addr-spec, for JSON.
+	ContactAddr string `json:"contact,omitempty"`
+	// ContactName is Contact's display name.
+	ContactName string `json:"contact_name,omitempty"`
+	// From is the author of the mail (From, else Sender).
+	From deskmail.Address `json:"-"`
+	// ReplyTo holds the Reply-To addresses, when the mail has them: answers
+	// go there rather than to From.
+	ReplyTo []deskmail.Address `json:"-"`
+	// Participants are the mail's addresses other than the account's own,
+	// with the host's records for each (A15). Nil without a Directory.
+	Participants []alias.ParticipantMatch `json:"participants,omitempty"`
+	// Agent is set when the sender is one of the account's active agents.
+	Agent bool `json:"agent,omitempty"`
+	// Ticket is the host's ticket id for ActionAppend, ActionBounce and a
+	// threaded outgoing copy.
+	Ticket string `json:"ticket,omitempty"`
+	// Thread is how the ticket was found (T1-T5): the threading method and
+	// its reason.
+	Thread *ThreadInfo `json:"thread,omitempty"`
+	// Private makes the mail a private note (A12, strangers).
+	Private bool `json:"private"`
+	// AutoReply is the auto-reply and loop detection (L1, L2).
+	AutoReply autoreply.Result `json:"auto_reply"`
+	// NoAutoResponse is set when the host must not answer the mail
+	// automatically (automatic mail, suspended mail, bounces).
+	NoAutoResponse bool `json:"no_auto_response"`
+	// Auth is the sender-authentication verdict with its
+	// Authentication-Results value (D4); nil with Options.SkipAuth.
+	Auth *dmarc.Verdict `json:"auth,omitempty"`
+	// AuthenticationResults repeats Auth.AuthenticationResults, ready to be
+	// prepended as a header field of the stored mail.
+	AuthenticationResults string `json:"authentication_results,omitempty"`
+	// Forward is the forwarded original of an agent's forward (A11).
+	Forward *forward.Forward `json:"-"`
+	// Confirmation is a provider's forwarding confirmation (A3).
+	Confirmation *alias.Confirmation `json:"confirmation,omitempty"`
+	// ConfirmationTrusted is set when the confirmation carries a valid
+	// DKIM signature aligned with the provider's domain, so its link may
+	// be followed automatically.
+	ConfirmationTrusted bool `json:"confirmation_trusted,omitempty"`
+	// Bounce is what was applied for a delivery report (B2-B7).
+	Bounce *bounce.Applied `json:"bounce,omitempty"`
+	// Report is the parsed delivery report, when the mail was one.
+	Report *bounce.Report `json:"-"`
+	// MessageID is the mail's Message-ID without angle brackets.
+	MessageID string `json:"message_id,omitempty"`
+	// Subject is the decoded subject.
+	Subject string `json:"subject,omitempty"`
+	// Reasons explain the decision, in the order the steps ran.
+	Reasons []Reason `json:"reasons"`
+}
+
+// ThreadInfo is how a mail was matched to a ticket.
+type ThreadInfo struct {
+	Method string `json:"method"`
+	Reason Reason `json:"reason"`
+	// Stranger: joined through its headers, but the sender is not a
+	// participant of the ticket.
+	Stranger bool `json:"stranger,omitempty"`
+	// Notes are evidence seen and rejected (a forged token, a ticket
+	// number from a sender the policy refuses).
+	Notes []Reason `json:"notes,omitempty"`
+}
+
+// Why returns the reason with code, or the zero Reason.
+func (d *Decision) Why(code string) (Reason, bool) {
+	for _, r := range d.Reasons {
+		if r.Code == code {
+			return r, true
+		}
+	}
+	return Reason{}, false
+}
+
+func (d *Decision) add(code, text string) {
+	d.Reasons = append(d.Reasons, Reason{code, text})
+}
+
+func (d *Decision) setContact(a deskmail.Address) {
+	d.Contact = a
+	d.ContactAddr = ""
+	d.ContactName = a.Name
+	if a.Local != "" {
+		d.ContactAddr = a.Addr()
+	}
+}
