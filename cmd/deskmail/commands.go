@@ -4,6 +4,7 @@ package main
 // add one line here for a new command.
 var commands = []*command{
 	addressCommand,
+	relayCommand,
 	bounceCommand,
 	spfCommand,
 	forwardCommand,
