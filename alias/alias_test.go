@@ -741,3 +741,20 @@ func TestReplyPrivate(t *testing.T) {
 		})
 	}
 }
+
+func TestSMTPEndpoint(t *testing.T) {
+	tests := []struct {
+		s    alias.SMTPServer
+		addr string
+		tls  bool
+	}{
+		{alias.SMTPServer{Host: "smtp.gmail.com"}, "smtp.gmail.com:587", false},
+		{alias.SMTPServer{Host: "smtp.gmail.com", Security: "tls"}, "smtp.gmail.com:465", true},
+		{alias.SMTPServer{Host: "::1", Port: 2525, Security: "none"}, "[::1]:2525", false},
+	}
+	for _, tc := range tests {
+		if addr, tls := tc.s.Endpoint(); addr != tc.addr || tls != tc.tls {
+			t.Errorf("A8/Endpoint(%+v) = %s %v, want %s %v", tc.s, addr, tls, tc.addr, tc.tls)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/deskmail/deskmail"
@@ -412,4 +414,19 @@ func openToken(k *token.Keyring, version byte, tok string) (tokenPayload, error)
 		account: string(rest[:i]),
 		addr:    string(rest[i+1:]),
 	}, nil
+}
+
+// Endpoint returns the server's "host:port" with the documented defaults
+// applied (587, or 465 for implicit TLS) and whether the connection uses
+// implicit TLS rather than STARTTLS.
+func (s *SMTPServer) Endpoint() (addr string, implicitTLS bool) {
+	implicitTLS = s.Security == "tls"
+	port := s.Port
+	if port == 0 {
+		port = 587
+		if implicitTLS {
+			port = 465
+		}
+	}
+	return net.JoinHostPort(s.Host, strconv.Itoa(port)), implicitTLS
 }
