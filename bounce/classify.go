@@ -72,6 +72,12 @@ func classifyIn(diag, status string, code int, action, command, context string, 
 	if command != "MAIL" && byText != "" && specificMatcher.match(diag) == byText {
 		return byText
 	}
+	if spec := specificMatcher.match(diag); spec != "" && spec == byText && spec != ReasonUserUnknown && spec != ReasonFiltered {
+		// Provider codes and precise wording decide whatever the command.
+		if command != "MAIL" || spec == ReasonBlocked || spec == ReasonTooManyConn {
+			return spec
+		}
+	}
 	if command == "MAIL" && (byText == ReasonUserUnknown || byStatus == ReasonUserUnknown || byStatus == ReasonRejected) {
 		// A failure answering MAIL FROM is about the sender.
 		return ReasonRejected
@@ -286,7 +292,7 @@ var contextCommands = [...]struct{ phrase, cmd string }{
 	{"in reply to rcpt to", "RCPT"}, {"our rcpt to", "RCPT"}, {"rcpt command", "RCPT"}, {"after rcpt to", "RCPT"}, {">>> rcpt to", "RCPT"}, {"rcpt to response", "RCPT"},
 	{"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"}, {">>> mail from", "MAIL"},
 	{"in reply to end of data", "DATA"}, {"after end of data", "DATA"}, {"in reply to data", "DATA"}, {">>> data", "DATA"},
-	{"after data", "DATA"}, {"in reply to helo", "HELO"}, {"in reply to ehlo", "HELO"}, {"after initial connection", "HELO"},
+	{"after data", "DATA"}, {"in reply to helo", "HELO"}, {"in reply to ehlo", "HELO"}, {"after ehlo", "HELO"}, {"after helo", "HELO"}, {"after initial connection", "HELO"},
 }
 
 // contextCommand returns the command the last such phrase of lower-case

@@ -292,6 +292,10 @@ func blockAfter(lines []string, i, stop int, addr string) string {
 		sb.WriteString(rest)
 	}
 	n := 0
+	class := byte(0)
+	if c := leadingCode(sb.String()); c != 0 {
+		class = c
+	}
 	for k := i + 1; k < stop && k < len(lines) && n < 8; k++ {
 		t := strings.TrimSpace(lines[k])
 		if t == "" {
@@ -299,6 +303,13 @@ func blockAfter(lines []string, i, stop int, addr string) string {
 				continue
 			}
 			break
+		}
+		// In a transcript, a reply of another class is another event.
+		if c := leadingCode(t); c != 0 {
+			if class != 0 && c != class {
+				break
+			}
+			class = c
 		}
 		if sb.Len() > 0 {
 			sb.WriteByte(' ')
@@ -701,4 +712,14 @@ func recipientOnly(line, addr string) bool {
 	t = strings.TrimSuffix(t, ":")
 	t = strings.TrimSuffix(strings.TrimPrefix(t, "<"), ">")
 	return t == addr && strings.HasSuffix(strings.TrimSpace(line), ":")
+}
+
+// leadingCode returns the class digit of a reply code that starts a
+// transcript line ("550 ...", "<<< 421 ..."), or 0.
+func leadingCode(t string) byte {
+	t = strings.TrimPrefix(t, "<<< ")
+	if len(t) >= 4 && (t[0] == '4' || t[0] == '5') && isDigit(t[1]) && isDigit(t[2]) && (t[3] == ' ' || t[3] == '-') {
+		return t[0]
+	}
+	return 0
 }
