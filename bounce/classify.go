@@ -82,6 +82,9 @@ func classifyIn(diag, status string, code int, action, command, context string, 
 		// A failure answering MAIL FROM is about the sender.
 		return ReasonRejected
 	}
+	if byText == ReasonUserUnknown && domainDoesNotExist(diag) {
+		return ReasonHostUnknown
+	}
 	if byText == ReasonUserUnknown && byStatus == ReasonSuspend && command != "RCPT" {
 		// 5.2.1 is "mailbox disabled" (RFC 3463).
 		return ReasonSuspend
@@ -341,4 +344,18 @@ func cleanDiagnostic(d string) string {
 		d = d[j:]
 	}
 	return sb.String()
+}
+
+// domainDoesNotExist reports wording like "553 example.com does not exist":
+// a host name, not a mailbox, that does not exist.
+func domainDoesNotExist(diag string) bool {
+	i := strings.Index(diag, " does not exist")
+	if i <= 0 {
+		return false
+	}
+	w := diag[:i]
+	if j := strings.LastIndexAny(w, " \t:<(["); j >= 0 {
+		w = w[j+1:]
+	}
+	return strings.IndexByte(w, '.') > 0 && !strings.ContainsAny(w, "@>'\"")
 }
