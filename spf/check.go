@@ -40,6 +40,9 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 		c.maxVoid = 2
 	}
 	c.trace = !opts.NoTrace
+	if c.trace {
+		c.tbuf, c.tends = make([]byte, 0, 384), make([]int, 0, 8)
+	}
 	h := new(checkAlloc)
 	c.cache = h.cache[:0]
 	ip = ip.Unmap()
@@ -77,6 +80,7 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 	if c.trace {
 		c.tr("result: ", string(out.Result))
 	}
+	out.Trace = c.traceLines()
 	h.cache = [len(h.cache)]cachedRecord{} // do not keep records alive
 	h.Check = *out
 	return &h.Check
@@ -166,33 +170,44 @@ type checker struct {
 
 	mech, mechDomain string
 	expTerm          *Term
+	tbuf             []byte // trace text
+	tends            []int  // end offset of each trace line in tbuf
 	expDomain        string
 
 	ptrDone  bool
 	ptrNames []string // validated names of ip, for %{p}
 }
 
-// tr appends the concatenation of parts to the trace: one allocation.
+// tr appends a trace line made of parts. Lines accumulate in one byte
+// buffer and become substrings of a single string at the end of the
+// check: a handful of allocations per check instead of one per line.
 func (c *checker) tr(parts ...string) {
-	n := 0
 	for _, p := range parts {
-		n += len(p)
+		c.tbuf = append(c.tbuf, p...)
 	}
-	var b strings.Builder
-	b.Grow(n)
-	for _, p := range parts {
-		b.WriteString(p)
-	}
-	if c.out.Trace == nil {
-		c.out.Trace = make([]string, 0, 8)
-	}
-	c.out.Trace = append(c.out.Trace, b.String())
+	c.tends = append(c.tends, len(c.tbuf))
 }
 
 func (c *checker) tracef(format string, args ...any) {
 	if c.trace {
-		c.out.Trace = append(c.out.Trace, fmt.Sprintf(format, args...))
+		c.tbuf = fmt.Appendf(c.tbuf, format, args...)
+		c.tends = append(c.tends, len(c.tbuf))
 	}
+}
+
+// traceLines splits the trace buffer into lines.
+func (c *checker) traceLines() []string {
+	if len(c.tends) == 0 {
+		return nil
+	}
+	s := string(c.tbuf)
+	out := make([]string, len(c.tends))
+	st := 0
+	for i, e := range c.tends {
+		out[i] = s[st:e]
+		st = e
+	}
+	return out
 }
 
 func dnsErr(kind, name string, err error) error {
