@@ -187,18 +187,6 @@ func (r *Router) Route(ctx context.Context, env *deskmail.Envelope, msg []byte) 
 		if rl.Disabled || domain == "" || !strings.EqualFold(strings.TrimSuffix(rl.Domain, "."), domain) || !rl.Carries(env.Kind) {
 			continue
 		}
-		st, err := r.store.Breaker(ctx, env.Account, rl.ID, day)
-		if err != nil {
-			return Route{}, err
-		}
-		if st.Open {
-			reason = "breaker_open"
-			continue
-		}
-		if st.Exhausted {
-			reason = "relay_exhausted"
-			continue
-		}
 		rr := res
 		rr.Relay, rr.RelayCap = rl.ID, rl.DailyCap
 		switch err := r.store.Reserve(ctx, rr); {
@@ -206,6 +194,12 @@ func (r *Router) Route(ctx context.Context, env *deskmail.Envelope, msg []byte) 
 			return Route{Relay: rl, Reservation: rr, Reason: "relay", cfg: cfg}, nil
 		case errors.Is(err, ErrRelayCapReached):
 			reason = "relay_cap"
+			continue
+		case errors.Is(err, ErrRelayBroken):
+			reason = "breaker_open"
+			continue
+		case errors.Is(err, ErrRelayExhausted):
+			reason = "relay_exhausted"
 			continue
 		case errors.Is(err, ErrPlanCapReached):
 			return Route{}, &LimitError{Account: env.Account, Day: day, Limit: cfg.Plan.DailyTotal}

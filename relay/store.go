@@ -22,7 +22,10 @@ type Store interface {
 	// r.Relay is not "", to that relay's day count — both or neither. It
 	// fails with ErrPlanCapReached when the total would exceed r.PlanCap,
 	// or ErrRelayCapReached when the relay count would exceed r.RelayCap
-	// (a cap of zero is no cap). The plan cap is checked first.
+	// (a cap of zero is no cap). The plan cap is checked first. A relay
+	// whose breaker is open for the day fails with ErrRelayBroken, one
+	// marked exhausted with ErrRelayExhausted, before any cap; so one call
+	// both checks the breaker and reserves.
 	Reserve(ctx context.Context, r Reservation) error
 	// Refund takes back units of an earlier Reserve that were not sent:
 	// r.N from the relay's day count when r.Relay is not "", and from the
@@ -92,6 +95,10 @@ var (
 	ErrRelayCapReached = errors.New("relay: relay daily cap reached")
 	// ErrPlanCapReached: the plan's daily total is used up (R6).
 	ErrPlanCapReached = errors.New("relay: plan daily total reached")
+	// ErrRelayBroken: the relay's breaker is open for the day (R8).
+	ErrRelayBroken = errors.New("relay: relay breaker open for the day")
+	// ErrRelayExhausted: the relay reported its own quota used up today.
+	ErrRelayExhausted = errors.New("relay: relay quota exhausted for the day")
 )
 
 // DayOf returns the calendar day of t in loc (nil = UTC) as midnight UTC of
@@ -173,6 +180,16 @@ func (s *MemoryStore) Reserve(ctx context.Context, r Reservation) error {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	a := sh.day(r.Account, r.Day)
+	if r.Relay != "" {
+		if b := a.breakers[r.Relay]; b != nil {
+			if b.Open {
+				return ErrRelayBroken
+			}
+			if b.Exhausted {
+				return ErrRelayExhausted
+			}
+		}
+	}
 	if r.PlanCap > 0 && a.total+r.N > r.PlanCap {
 		return ErrPlanCapReached
 	}

@@ -148,6 +148,28 @@ func TestStore(t *testing.T, newStore func(t *testing.T) relay.Store) {
 			t.Fatalf("read state = %+v", st)
 		}
 	})
+	t.Run("reserve refuses a broken or exhausted relay", func(t *testing.T) {
+		s := newStore(t)
+		a := acct(t, "a")
+		for i := 0; i < 3; i++ {
+			_, err := s.RecordOutcome(ctx, a, "r1", day, relay.OutcomeFault, 3)
+			must(t, err)
+		}
+		_, err := s.RecordOutcome(ctx, a, "r2", day, relay.OutcomeQuota, 3)
+		must(t, err)
+		if err := s.Reserve(ctx, relay.Reservation{Account: a, Relay: "r1", Day: day, N: 1}); !errors.Is(err, relay.ErrRelayBroken) {
+			t.Fatalf("broken relay: %v, want ErrRelayBroken", err)
+		}
+		if err := s.Reserve(ctx, relay.Reservation{Account: a, Relay: "r2", Day: day, N: 1}); !errors.Is(err, relay.ErrRelayExhausted) {
+			t.Fatalf("exhausted relay: %v, want ErrRelayExhausted", err)
+		}
+		must(t, s.Reserve(ctx, relay.Reservation{Account: a, Day: day, N: 1}))
+		u, _ := s.Usage(ctx, a, day)
+		if u.Total != 1 || u.Relays["r1"] != 0 || u.Relays["r2"] != 0 {
+			t.Fatalf("refused reservations counted: %+v", u)
+		}
+		must(t, s.Reserve(ctx, relay.Reservation{Account: a, Relay: "r1", Day: next, N: 1}))
+	})
 	t.Run("success resets consecutive faults", func(t *testing.T) {
 		s := newStore(t)
 		a := acct(t, "a")
