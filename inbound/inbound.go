@@ -249,12 +249,13 @@ func (p *Pipeline) process(ctx context.Context, env *Envelope, raw []byte) (*Dec
 		return d, nil
 	}
 	d.setContact(d.From)
+	toCc := headerAddresses(&h, "To", "Cc")
 
 	// Outgoing copy (A14): From is one of the account's own addresses.
 	if owned, ok := acct.Owns(d.From, p.sep); ok {
 		d.Action = ActionOutgoingCopy
 		d.add(CodeOutgoingCopy, fmt.Sprintf("From is the account's %s %s: a copy of mail sent from another client, filed against its recipient", strings.ReplaceAll(string(owned.Kind), "_", " "), owned.Address))
-		for _, a := range headerAddresses(&h, "To", "Cc") {
+		for _, a := range toCc {
 			if _, own := acct.Owns(a, p.sep); !own {
 				d.setContact(a)
 				break
@@ -266,7 +267,7 @@ func (p *Pipeline) process(ctx context.Context, env *Envelope, raw []byte) (*Dec
 		if d.Action == ActionAppend || d.Action == ActionNewTicket {
 			d.Action = ActionOutgoingCopy
 		}
-		if err := p.participants(ctx, d, acct, &h); err != nil {
+		if err := p.participants(ctx, d, acct, toCc); err != nil {
 			return d, err
 		}
 		p.applyAuth(d)
@@ -303,8 +304,7 @@ func (p *Pipeline) process(ctx context.Context, env *Envelope, raw []byte) (*Dec
 		switch {
 		case err == nil:
 			if c, err := deskmail.ParseAddress(t.Contact); err == nil {
-				rcpts := headerAddresses(&h, "To", "Cc")
-				if acct.ReplyPrivate(c, rcpts, false) {
+				if acct.ReplyPrivate(c, toCc, false) {
 					d.Private = true
 					d.add(CodePrivateReply, "an agent's reply whose recipients leave out the ticket's contact "+c.Addr()+" is private")
 				}
@@ -314,7 +314,7 @@ func (p *Pipeline) process(ctx context.Context, env *Envelope, raw []byte) (*Dec
 		}
 	}
 
-	if err := p.participants(ctx, d, acct, &h); err != nil {
+	if err := p.participants(ctx, d, acct, toCc); err != nil {
 		return d, err
 	}
 	p.applyAuth(d)
@@ -431,7 +431,7 @@ func (p *Pipeline) applyAuth(d *Decision) {
 }
 
 func (p *Pipeline) confirmation(ctx context.Context, d *Decision, env *Envelope, h *textproto.Header, body []byte) (bool, error) {
-	if fc := p.o.ForwardingCheck; fc != nil {
+	if fc := p.o.ForwardingCheck; fc != nil && mayBeCheck(h) {
 		account, addr, err := fc.Recognize(h)
 		switch {
 		case err == nil:
@@ -470,6 +470,16 @@ func (p *Pipeline) confirmation(ctx context.Context, d *Decision, env *Envelope,
 	}
 	d.add(CodeConfirmation, text)
 	return true, p.routeHeader(ctx, d, env, h)
+}
+
+// mayBeCheck is a cheap test for a forwarding-check mail, so that the
+// token search runs only on candidates.
+func mayBeCheck(h *textproto.Header) bool {
+	if h.Has(alias.ForwardingCheckHeader) {
+		return true
+	}
+	s := h.Get("Subject")
+	return strings.Contains(s, "=?") || strings.Contains(strings.ToLower(s), "forwarding check")
 }
 
 // routeHeader fills account and address for a decision made before the
@@ -667,7 +677,7 @@ func (p *Pipeline) agentForward(d *Decision, acct *alias.Account, h *textproto.H
 	d.add(CodePrivateForwarded, "a forwarded thread is private")
 }
 
-func (p *Pipeline) participants(ctx context.Context, d *Decision, acct *alias.Account, h *textproto.Header) error {
+func (p *Pipeline) participants(ctx context.Context, d *Decision, acct *alias.Account, toCc []deskmail.Address) error {
 	if p.o.Directory == nil {
 		return nil
 	}
@@ -679,7 +689,7 @@ func (p *Pipeline) participants(ctx context.Context, d *Decision, acct *alias.Ac
 		list = append(list, d.From)
 	}
 	list = append(list, d.ReplyTo...)
-	list = append(list, headerAddresses(h, "To", "Cc")...)
+	list = append(list, toCc...)
 	if len(list) > 50 {
 		list = list[:50]
 	}
