@@ -9,14 +9,17 @@ require (
 
 require (
 	github.com/emersion/go-message v0.18.2 // indirect
-	golang.org/x/crypto v0.51.0 // indirect
-	golang.org/x/net v0.55.0 // indirect
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6 // indirect
+	github.com/emersion/go-smtp v0.25.1 // indirect
+	golang.org/x/crypto v0.54.0 // indirect
+	golang.org/x/net v0.56.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
 )
 
 require (
 	blitiri.com.ar/go/spf v1.6.0
 	github.com/emersion/go-msgauth v0.7.0
+	github.com/wneessen/go-mail v0.8.1
 )
 
 replace github.com/deskmail/deskmail => ../
