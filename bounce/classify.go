@@ -53,13 +53,6 @@ func ClassifyReply(code int, enhanced, text string, policy Policy) Classificatio
 // enhanced status, reply code and action, with context (the report's prose,
 // lower case) as a last resort.
 func classify(diag, status string, code int, action, command, context string) Reason {
-	return classifyIn(diag, status, code, action, command, context, false)
-}
-
-// classifyIn is classify; prose is set for reports without delivery-status
-// fields, where an unknown user without an SMTP command is, as sisimai reads
-// it, a filter's rejection.
-func classifyIn(diag, status string, code int, action, command, context string, prose bool) Reason {
 	switch action {
 	case "delivered", "relayed", "expanded":
 		return ReasonDelivered
@@ -69,13 +62,11 @@ func classifyIn(diag, status string, code int, action, command, context string, 
 	}
 	byText := defaultMatcher.match(diag)
 	byStatus := statusReason(status)
-	if command != "MAIL" && byText != "" && specificMatcher.match(diag) == byText {
-		return byText
-	}
-	if spec := specificMatcher.match(diag); spec != "" && spec == byText && spec != ReasonUserUnknown && spec != ReasonFiltered {
-		// Provider codes and precise wording decide whatever the command.
-		if command != "MAIL" || spec == ReasonBlocked || spec == ReasonTooManyConn {
-			return spec
+	if byText != "" && specificMatcher.match(diag) == byText {
+		// Provider codes and precise wording decide, but a refusal of MAIL
+		// FROM is about the sender unless it names a block.
+		if command != "MAIL" || byText == ReasonBlocked || byText == ReasonTooManyConn {
+			return byText
 		}
 	}
 	if command == "MAIL" && (byText == ReasonUserUnknown || byStatus == ReasonUserUnknown || byStatus == ReasonRejected) {
@@ -179,7 +170,7 @@ func (p *parser) finish(h textproto.Header) {
 					context = context[:4096]
 				}
 			}
-			rc.Reason = classifyIn(ld, rc.Status, rc.ReplyCode, rc.Action, rc.Command, context, len(p.dsn) == 0)
+			rc.Reason = classify(ld, rc.Status, rc.ReplyCode, rc.Action, rc.Command, context)
 			if rc.unix && (rc.Reason == ReasonOnHold || rc.Reason == ReasonSyntaxError) {
 				rc.Reason = ReasonMailerError
 			}

@@ -150,21 +150,29 @@ func (t *Tracker) Reserve(ctx context.Context, account, address, messageID strin
 	now := t.o.Now()
 	var d Decision
 	errDrop := errors.New("drop")
+	errOK := errors.New("ok")
 	st, err := t.store.Update(ctx, account, address, func(s *AddressState) error {
 		switch s.State {
 		case StateHardBlocked:
-			d.Reason = "hard_blocked"
+			d.Reason = DropHardBlocked
 			return errDrop
 		case StateSoftBlocked:
 			if s.SendsLeft <= 0 {
-				d.Reason = "soft_blocked"
+				d.Reason = DropSoftBlocked
 				return errDrop
 			}
 			s.SendsLeft--
+			t.addEvent(s, Event{At: now, Type: EventSent, MessageID: messageID,
+				Detail: fmt.Sprintf("%d more sends allowed", s.SendsLeft)})
+			return nil
 		}
-		t.addEvent(s, Event{At: now, Type: EventSent, MessageID: messageID})
-		return nil
+		// An address in good standing: nothing to store.
+		*s = AddressState{Account: s.Account, Address: s.Address, State: StateOK}
+		return errOK
 	})
+	if errors.Is(err, errOK) {
+		return Decision{Allowed: true, State: AddressState{Account: account, Address: address, State: StateOK}}, nil
+	}
 	if errors.Is(err, errDrop) {
 		st, err = t.store.Get(ctx, account, address)
 		if err != nil {
