@@ -76,6 +76,20 @@
 // added to the ticket and receives nothing. StrangerNewTicket opens a new
 // ticket instead. Without Options.Tickets the check is skipped.
 //
+// The inbound pipeline fills an Inbound from a parsed header with
+// NewInbound, adds the envelope recipients and the body text, calls Match,
+// and after filing the mail calls Threader.Remember with its Message-ID.
+// The outbound path calls Remember with the Message-ID it wrote and any id
+// the provider reported.
+//
+// # Recognising our own mail
+//
+// The form of our Message-IDs is stable and documented, so other packages
+// can use it without a Threader: IsOurMessageID(id, install) is a string
+// check with no secret (autoreply's loop detection), and
+// Threader.ParseMessageID verifies the MAC and returns the Token with
+// account, ticket and message (bounce attribution of a returned message).
+//
 // # What the host implements
 //
 // Store is the message index (Message-ID → ticket per account), with

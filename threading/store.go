@@ -105,9 +105,13 @@ func (m *MemoryStore) Lookup(ctx context.Context, account string, ids []string) 
 }
 
 // Remember indexes ids (with or without angle brackets) for ticket, marking
-// them outbound or not. Ids already indexed are left alone, whatever their
-// ticket. Call it for every mail sent (with the Message-ID written and any
-// id the provider reported) and every mail received.
+// them outbound or not, with the time from Options.Now. Ids already indexed
+// are left alone, whatever their ticket (the first writer wins), and values
+// that cannot be msg-ids (empty, holding white space or brackets) are
+// skipped. Call it for every mail sent, with the Message-ID written and any
+// id the provider reported (Amazon SES, Microsoft 365 rewrite it), and for
+// every mail received, so a second delivery is seen as MethodDuplicate and
+// replies to the customer's own mails find the ticket.
 func (t *Threader) Remember(ctx context.Context, account, ticket string, outbound bool, ids ...string) error {
 	if t.index == nil {
 		return errors.New("threading: no index configured")

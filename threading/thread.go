@@ -45,10 +45,57 @@ type ThreadOptions struct {
 	NoSubjectGrouping bool
 }
 
-// idKey is what the id table is keyed by: a keyed hash and the length.
-type idKey struct {
+// idTable maps ids, by hash and length, to containers: open addressing,
+// linear probing, at most 70% full.
+type idTable struct {
+	slots []idSlot
+	mask  uint64
+	used  int
+}
+
+type idSlot struct {
 	h uint64
 	n uint32
+	c int32 // container + 1; 0 marks a free slot
+}
+
+func newIDTable(n int) *idTable {
+	size := 16
+	for size*7 < n*10 {
+		size <<= 1
+	}
+	return &idTable{slots: make([]idSlot, size), mask: uint64(size - 1)}
+}
+
+// slot returns the slot of (h, n): the one holding it, or the free slot
+// where it goes, which the caller fills by setting c.
+func (t *idTable) slot(h uint64, n uint32) *idSlot {
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		s := &t.slots[i]
+		if s.c == 0 {
+			s.h, s.n = h, n
+			return s
+		}
+		if s.h == h && s.n == n {
+			return s
+		}
+	}
+}
+
+// grow doubles the table when it is more than 70% full; filled bounds the
+// number of ids stored (every id has a container).
+func (t *idTable) grow(filled int) {
+	if filled*10 <= len(t.slots)*7 {
+		return
+	}
+	old := t.slots
+	t.slots = make([]idSlot, 2*len(old))
+	t.mask = uint64(len(t.slots) - 1)
+	for _, s := range old {
+		if s.c != 0 {
+			*t.slot(s.h, s.n) = s
+		}
+	}
 }
 
 // container is a node of the id table (RFC 5256 "container"). It holds no
@@ -88,15 +135,15 @@ func Threads(msgs []Message, opts *ThreadOptions) []*Node {
 	}
 	n := len(msgs)
 	cs := make([]container, 0, n+n/8)
-	// The table is keyed by a 64-bit hash of the id (seeded at random per
-	// call) and its length, not by the string: probing then touches only the
-	// table, never the ids' bytes scattered over the heap, which halves the
-	// time on large mailboxes. Two distinct ids collide with probability
-	// about n²/2^64 per call — below 10^-7 for a million messages — and
+	// The id table is an open-addressing hash table keyed by a 64-bit hash
+	// of the id (seeded at random per call) and its length, not by the
+	// string: a probe touches one cache line of the table and never the
+	// ids' bytes scattered over the heap, which matters once the table
+	// outgrows the caches. Two distinct ids collide with probability about
+	// n²/2^64 per call — below 10^-7 for a million messages — and would
 	// only merge two containers of the display, never a ticket.
-	table := make(map[idKey]int32, n+n/8)
+	table := newIDTable(n + n/8)
 	seed := maphash.MakeSeed()
-	key := func(id string) idKey { return idKey{maphash.String(seed, id), uint32(len(id))} }
 	var seq int32
 
 	idOf := func(c *container) string {
@@ -112,16 +159,20 @@ func Threads(msgs []Message, opts *ThreadOptions) []*Node {
 
 	for i := range msgs {
 		m := &msgs[i]
-		mk := key(m.ID)
-		self, ok := table[mk]
-		if !ok || m.ID == "" || cs[self].msg >= 0 {
-			// new, empty-id, or repeated id: a container of its own; only a
-			// new id enters the table
+		var self int32 = -1
+		if m.ID != "" {
+			sl := table.slot(maphash.String(seed, m.ID), uint32(len(m.ID)))
+			if sl.c == 0 {
+				sl.c = int32(len(cs)) + 1 // a new id enters the table
+			} else if cs[sl.c-1].msg < 0 {
+				self = sl.c - 1 // referred to before: fill the empty container
+			}
+		}
+		if self < 0 {
+			// new, empty-id or repeated id: a container of its own
 			self = int32(len(cs))
 			cs = append(cs, container{msg: -1, idMsg: int32(i), idRef: -2, parent: -1, first: -1, next: -1})
-			if m.ID != "" && !ok {
-				table[mk] = self
-			}
+			table.grow(len(cs))
 		}
 		cs[self].msg = int32(i)
 
@@ -136,12 +187,13 @@ func Threads(msgs []Message, opts *ThreadOptions) []*Node {
 			if r == "" {
 				continue
 			}
-			rk := key(r)
-			c, ok := table[rk]
-			if !ok {
+			sl := table.slot(maphash.String(seed, r), uint32(len(r)))
+			c := sl.c - 1
+			if c < 0 {
 				c = int32(len(cs))
+				sl.c = c + 1
 				cs = append(cs, container{msg: -1, idMsg: int32(i), idRef: ref0 + int32(k), parent: -1, first: -1, next: -1})
-				table[rk] = c
+				table.grow(len(cs)) // sl is stale from here
 			}
 			if c == self {
 				continue // a message cannot be its own ancestor
