@@ -430,9 +430,8 @@ func mediaType(v string) (string, map[string]string) {
 	}
 	ct = strings.ToLower(strings.TrimSpace(ct))
 	params = map[string]string{}
-	lv := strings.ToLower(v)
 	for _, k := range []string{"boundary", "charset", "report-type"} {
-		if i := strings.Index(lv, k+"="); i >= 0 {
+		if i := indexFoldASCII(v, k+"="); i >= 0 {
 			s := v[i+len(k)+1:]
 			if strings.HasPrefix(s, `"`) {
 				s = s[1:]
@@ -563,4 +562,26 @@ func appendUnique(list []string, s string) []string {
 		}
 	}
 	return append(list, s)
+}
+
+// indexFoldASCII is strings.Index ignoring ASCII case, with indexes into s
+// itself (strings.ToLower may change the length of non-ASCII text).
+func indexFoldASCII(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		ok := true
+		for j := 0; j < len(sub); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return i
+		}
+	}
+	return -1
 }
