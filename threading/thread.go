@@ -157,6 +157,7 @@ func Threads(msgs []Message, opts *ThreadOptions) []*Node {
 		return m.References[c.idRef]
 	}
 
+	var one [1]string
 	for i := range msgs {
 		m := &msgs[i]
 		var self int32 = -1
@@ -179,7 +180,8 @@ func Threads(msgs []Message, opts *ThreadOptions) []*Node {
 		refs := m.References
 		ref0 := int32(0)
 		if len(refs) == 0 && m.InReplyTo != "" {
-			refs = []string{m.InReplyTo}
+			one[0] = m.InReplyTo
+			refs = one[:]
 			ref0 = -1
 		}
 		prev := int32(-1)
