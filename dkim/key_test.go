@@ -3,6 +3,8 @@ package dkim_test
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -239,4 +241,33 @@ func TestNoKeyMaterialInOutput(t *testing.T) {
 	}
 	leaks("middleware error", err.Error())
 	leaks("log", logBuf.String())
+}
+
+func TestKeySizeFromDER(t *testing.T) {
+	for _, f := range []string{"rsa2048.pem", "rsa1024.pem"} {
+		b := mustRead(t, "testdata/"+f)
+		k, err := parsePKCS1OrPKCS8(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, _ := dkim.NewKeyRecord(k)
+		want := k.Public().(*rsa.PublicKey).N.BitLen()
+		// SubjectPublicKeyInfo, as published.
+		r1, err := dkim.ParseKeyRecord(rec.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := &dkim.KeyRecord{KeyType: "rsa", PublicKey: r1.PublicKey}
+		if got := fresh.KeySize(); got != want {
+			t.Errorf("R10/%s SPKI: KeySize %d, want %d", f, got, want)
+		}
+		// PKCS #1 RSAPublicKey, as some publishers write it.
+		pk1 := &dkim.KeyRecord{KeyType: "rsa", PublicKey: x509.MarshalPKCS1PublicKey(k.Public().(*rsa.PublicKey))}
+		if got := pk1.KeySize(); got != want {
+			t.Errorf("R10/%s PKCS1: KeySize %d, want %d", f, got, want)
+		}
+	}
+	if got := (&dkim.KeyRecord{KeyType: "rsa", PublicKey: []byte{0x30, 0x03, 0x02, 0x01}}).KeySize(); got != 0 {
+		t.Errorf("truncated DER: %d", got)
+	}
 }

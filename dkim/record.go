@@ -120,6 +120,11 @@ func (r *KeyRecord) parseKey() (crypto.PublicKey, error) {
 // KeySize returns the key size in bits (the RSA modulus length, or 256 for
 // Ed25519), or 0 when the key cannot be parsed.
 func (r *KeyRecord) KeySize() int {
+	if (r.KeyType == "rsa" || r.KeyType == "") && r.parsed == nil {
+		if n := rsaModulusBits(r.PublicKey); n > 0 {
+			return n
+		}
+	}
 	k, err := r.Key()
 	if err != nil {
 		return 0
@@ -195,7 +200,11 @@ func (r *KeyRecord) ZoneLine(selector, domain string) string {
 // k= rsa or ed25519, no duplicate tags) and lenient where the RFC says
 // unknown tags and values are ignored. A revoked key (empty p=) parses
 // without error; KeyRecord.Revoked reports it.
-func ParseKeyRecord(s string) (*KeyRecord, error) {
+func ParseKeyRecord(s string) (*KeyRecord, error) { return parseKeyRecord(s, true) }
+
+// parseKeyRecord parses a key record; with validate false it leaves the
+// key bytes unparsed (Verify lets go-msgauth parse them).
+func parseKeyRecord(s string, validate bool) (*KeyRecord, error) {
 	tags, err := parseTags(s)
 	if err != nil {
 		return nil, err
@@ -245,7 +254,7 @@ func ParseKeyRecord(s string) (*KeyRecord, error) {
 	if r.KeyType == "" {
 		r.KeyType = "rsa"
 	}
-	if !r.Revoked() {
+	if validate && !r.Revoked() {
 		if _, err := r.Key(); err != nil {
 			return nil, err
 		}
@@ -254,8 +263,10 @@ func ParseKeyRecord(s string) (*KeyRecord, error) {
 }
 
 func colonList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ":") {
+	out := make([]string, 0, strings.Count(s, ":")+1)
+	for s != "" {
+		var p string
+		p, s, _ = strings.Cut(s, ":")
 		if p = stripFWS(p); p != "" {
 			out = append(out, p)
 		}
@@ -278,11 +289,28 @@ func stripFWS(s string) string {
 
 type tag struct{ name, value string }
 
+type tagList []tag
+
+func (l tagList) lookup(name string) (string, bool) {
+	for _, t := range l {
+		if t.name == name {
+			return t.value, true
+		}
+	}
+	return "", false
+}
+
+func (l tagList) get(name string) string {
+	v, _ := l.lookup(name)
+	return v
+}
+
 // parseTags parses an RFC 6376 section 3.2 tag-list.
 func parseTags(s string) ([]tag, error) {
-	var tags []tag
-	seen := map[string]bool{}
-	for _, part := range strings.Split(s, ";") {
+	tags := make([]tag, 0, 16)
+	for s != "" {
+		var part string
+		part, s, _ = strings.Cut(s, ";")
 		if strings.TrimSpace(part) == "" {
 			continue
 		}
@@ -294,10 +322,9 @@ func parseTags(s string) ([]tag, error) {
 		if name == "" || !isTagName(name) {
 			return nil, &RecordError{Reason: fmt.Sprintf("malformed tag name %q", truncate(name, 40))}
 		}
-		if seen[name] {
+		if _, dup := tagList(tags).lookup(name); dup {
 			return nil, &RecordError{Tag: name, Reason: "appears twice"}
 		}
-		seen[name] = true
 		tags = append(tags, tag{name, strings.Trim(value, " \t\r\n")})
 	}
 	if len(tags) == 0 {

@@ -55,36 +55,37 @@ func (s *Signature) KeyAlgorithm() string {
 // checks what RFC 6376 makes a permanent error: required tags (v a b bh d h
 // s), v=1, h= including From, i= within d=, numeric t=/x=/l=, x= not before
 // t=, and base64 in b= and bh=.
-func ParseSignature(value string) (*Signature, error) {
+func ParseSignature(value string) (*Signature, error) { return parseSignature(value, true) }
+
+// parseSignature parses a DKIM-Signature value; with decode false it
+// leaves b= and bh= undecoded (Verify lets go-msgauth decode them).
+func parseSignature(value string, decode bool) (*Signature, error) {
 	tags, err := parseTags(value)
 	if err != nil {
 		return nil, err
 	}
-	m := make(map[string]string, len(tags))
-	for _, t := range tags {
-		m[t.name] = t.value
-	}
+	m := tagList(tags)
 	for _, req := range []string{"v", "a", "b", "bh", "d", "h", "s"} {
-		if _, ok := m[req]; !ok {
+		if _, ok := m.lookup(req); !ok {
 			return nil, &RecordError{Tag: req, Reason: "required tag missing"}
 		}
 	}
 	s := &Signature{BodyLength: -1}
-	if s.Version = m["v"]; s.Version != "1" {
+	if s.Version = m.get("v"); s.Version != "1" {
 		return nil, &RecordError{Tag: "v", Reason: fmt.Sprintf("version %q, want 1", s.Version)}
 	}
-	s.Algorithm = strings.ToLower(stripFWS(m["a"]))
+	s.Algorithm = strings.ToLower(stripFWS(m.get("a")))
 	if k, h, ok := strings.Cut(s.Algorithm, "-"); !ok || k == "" || h == "" {
 		return nil, &RecordError{Tag: "a", Reason: fmt.Sprintf("malformed algorithm %q", truncate(s.Algorithm, 40))}
 	}
-	s.Domain = strings.ToLower(strings.TrimSuffix(stripFWS(m["d"]), "."))
+	s.Domain = strings.ToLower(strings.TrimSuffix(stripFWS(m.get("d")), "."))
 	if s.Domain == "" {
 		return nil, &RecordError{Tag: "d", Reason: "empty domain"}
 	}
-	if s.Selector = stripFWS(m["s"]); s.Selector == "" {
+	if s.Selector = stripFWS(m.get("s")); s.Selector == "" {
 		return nil, &RecordError{Tag: "s", Reason: "empty selector"}
 	}
-	s.Headers = colonList(m["h"])
+	s.Headers = colonList(m.get("h"))
 	from := false
 	for _, h := range s.Headers {
 		if strings.EqualFold(h, "From") {
@@ -94,7 +95,7 @@ func ParseSignature(value string) (*Signature, error) {
 	if !from {
 		return nil, &RecordError{Tag: "h", Reason: "From is not signed"}
 	}
-	if i, ok := m["i"]; ok {
+	if i, ok := m.lookup("i"); ok {
 		s.Identifier = stripFWS(i)
 		at := strings.LastIndexByte(s.Identifier, '@')
 		if at < 0 {
@@ -108,7 +109,7 @@ func ParseSignature(value string) (*Signature, error) {
 		s.Identifier = "@" + s.Domain
 	}
 	s.HeaderCanonicalization, s.BodyCanonicalization = "simple", "simple"
-	if c, ok := m["c"]; ok {
+	if c, ok := m.lookup("c"); ok {
 		h, b, _ := strings.Cut(stripFWS(c), "/")
 		s.HeaderCanonicalization = strings.ToLower(h)
 		if b != "" {
@@ -121,7 +122,7 @@ func ParseSignature(value string) (*Signature, error) {
 		}
 	}
 	num := func(tag string) (int64, bool, error) {
-		v, ok := m[tag]
+		v, ok := m.lookup(tag)
 		if !ok {
 			return 0, false, nil
 		}
@@ -153,10 +154,13 @@ func ParseSignature(value string) (*Signature, error) {
 	} else if ok {
 		s.BodyLength = n
 	}
-	if s.BodyHash, err = base64.StdEncoding.DecodeString(stripFWS(m["bh"])); err != nil {
+	s.B = stripFWS(m.get("b"))
+	if !decode {
+		return s, nil
+	}
+	if s.BodyHash, err = base64.StdEncoding.DecodeString(stripFWS(m.get("bh"))); err != nil {
 		return nil, &RecordError{Tag: "bh", Reason: "invalid base64"}
 	}
-	s.B = stripFWS(m["b"])
 	if s.Data, err = base64.StdEncoding.DecodeString(s.B); err != nil {
 		return nil, &RecordError{Tag: "b", Reason: "invalid base64"}
 	}

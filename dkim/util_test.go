@@ -37,3 +37,18 @@ func rawEd25519Seed(t *testing.T, k crypto.Signer) string {
 	}
 	return base64.StdEncoding.EncodeToString(priv.Seed())
 }
+
+func parsePKCS1OrPKCS8(b []byte) (crypto.Signer, error) {
+	blk, _ := pem.Decode(b)
+	if blk == nil {
+		return nil, errors.New("no pem")
+	}
+	if blk.Type == "RSA PRIVATE KEY" {
+		return x509.ParsePKCS1PrivateKey(blk.Bytes)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	return k.(crypto.Signer), nil
+}

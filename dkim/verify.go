@@ -68,7 +68,10 @@ type Verification struct {
 	// Reason explains a result other than pass, for a person.
 	Reason string `json:"reason,omitempty"`
 	// Signature and Key are the parsed signature and key record, when
-	// they could be parsed.
+	// they could be parsed. Verify leaves Signature.BodyHash and
+	// Signature.Data nil and the key bytes unparsed (go-msgauth decodes
+	// and checks them); use ParseSignature and ParseKeyRecord for the
+	// strict, fully decoded forms.
 	Signature *Signature `json:"-"`
 	Key       *KeyRecord `json:"-"`
 }
@@ -132,7 +135,7 @@ func Verify(ctx context.Context, msg []byte, opts *VerifyOptions) ([]*Verificati
 	for _, value := range sigValues {
 		v := &Verification{}
 		out = append(out, v)
-		sig, err := ParseSignature(value)
+		sig, err := parseSignature(value, false)
 		if err != nil {
 			v.Result, v.Reason = ResultPermError, strings.TrimPrefix(err.Error(), "dkim: ")
 			continue
@@ -153,7 +156,7 @@ func Verify(ctx context.Context, msg []byte, opts *VerifyOptions) ([]*Verificati
 			answers[name] = txtAnswer{txts, err}
 		}
 		if a := answers[name]; a.err == nil && len(a.txts) == 1 {
-			if rec, err := ParseKeyRecord(a.txts[0]); err == nil {
+			if rec, err := parseKeyRecord(a.txts[0], false); err == nil {
 				v.Key, v.KeySize, v.Testing = rec, rec.KeySize(), rec.Testing()
 			}
 		}
@@ -212,7 +215,7 @@ func Verify(ctx context.Context, msg []byte, opts *VerifyOptions) ([]*Verificati
 func (v *Verification) applyPolicy(now time.Time) {
 	sig, key := v.Signature, v.Key
 	if key != nil && v.Result == ResultPass {
-		if AlgorithmOf(mustKey(key)) == RSA && v.KeySize < MinVerifyBits {
+		if key.KeyType == "rsa" && v.KeySize < MinVerifyBits {
 			v.Result, v.Reason = ResultPermError, fmt.Sprintf("RSA key of %d bits is under the %d-bit minimum (RFC 8301)", v.KeySize, MinVerifyBits)
 			return
 		}
@@ -231,9 +234,4 @@ func (v *Verification) applyPolicy(now time.Time) {
 	if v.Testing && v.Result == ResultFail {
 		v.Result, v.Reason = ResultNeutral, "key is in testing mode (t=y); failure ignored: "+v.Reason
 	}
-}
-
-func mustKey(r *KeyRecord) any {
-	k, _ := r.Key()
-	return k
 }

@@ -62,3 +62,20 @@ func ExampleOrgDomain() {
 	fmt.Println(org)
 	// Output: example.com
 }
+
+func ExampleAuthenticate() {
+	zone := dnstest.New()
+	zone.AddTXT("example.com", "v=spf1 ip4:192.0.2.0/24 -all")
+	zone.AddTXT("_dmarc.example.com", "v=DMARC1; p=reject")
+	msg := "From: alice@example.com\r\nTo: support@helpdesk.example\r\nSubject: hi\r\n\r\nHello\r\n"
+
+	v, _ := dmarc.Authenticate(context.Background(), &dmarc.Message{
+		IP: netip.MustParseAddr("203.0.113.9"), HELO: "mx.spoofer.example",
+		MailFrom: "alice@example.com", Raw: []byte(msg),
+	}, &dmarc.VerdictOptions{DMARC: &dmarc.Options{Resolver: zone}, AuthServID: "mx.helpdesk.example"})
+	fmt.Println(v.Action)
+	fmt.Println(v.AuthenticationResults)
+	// Output:
+	// suspend
+	// mx.helpdesk.example; spf=fail smtp.helo=mx.spoofer.example smtp.mailfrom=alice@example.com; dkim=none; dmarc=fail reason="p=reject disposition=reject" header.from=example.com
+}
