@@ -1,6 +1,8 @@
 package relay_test
 
 import (
+	"encoding/json"
+	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -88,6 +90,28 @@ func FuzzParseSecurity(f *testing.F) {
 		sec, err := relay.ParseSecurity(s)
 		if err == nil && !sec.Valid() {
 			t.Fatalf("%q parsed to invalid %q", s, sec)
+		}
+	})
+}
+
+func FuzzConfigJSON(f *testing.F) {
+	f.Add(`{"account":"a","plan":{"daily_total":5000},"relays":[{"id":"r1","domain":"example.com","host":"smtp.example.com","port":587,"security":"starttls","auth":"PLAIN","username":"u","kinds":["mass"],"daily_cap":2000}]}`)
+	f.Add(`{"account":"a","relays":[{"id":"r1","domain":"xn--bcher-kva.example","host":"h","return_path":"fixed","bounce_address":"b@example.com"}]}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		var c relay.Config
+		if json.Unmarshal([]byte(s), &c) != nil {
+			return
+		}
+		err := c.Validate()
+		if err != nil && !errors.Is(err, relay.ErrInvalidConfig) {
+			t.Fatalf("Validate error %v is not ErrInvalidConfig", err)
+		}
+		if err == nil {
+			for _, r := range c.Relays {
+				if r.ID == "" || r.Host == "" || !r.Auth.Valid() || (r.Security != "" && !r.Security.Valid()) {
+					t.Fatalf("invalid relay accepted: %+v", r)
+				}
+			}
 		}
 	})
 }

@@ -638,3 +638,34 @@ func TestProbe(t *testing.T) {
 		})
 	}
 }
+
+func TestMiddleware(t *testing.T) {
+	srv := smtptest.New(t, nil)
+	plat := &platform{}
+	mw, err := relay.Middleware(&relay.Options{Configs: relay.Configs{"a": {Account: "a", Relays: []relay.Relay{relayFor("r1", srv)}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := deskmail.Chain(plat, mw)
+	res, err := tr.Send(context.Background(), &deskmail.Envelope{Account: "a", To: []string{"x@example.net"}}, testMsg("s@example.com"))
+	if err != nil || res.Via != "relay:r1" {
+		t.Fatalf("via %q, %v", res.Via, err)
+	}
+	res, err = tr.Send(context.Background(), &deskmail.Envelope{Account: "other", To: []string{"x@example.net"}}, testMsg("s@example.com"))
+	if err != nil || res.Via != "platform" || len(plat.recipients()) != 1 {
+		t.Fatalf("account without configuration: via %q, %v", res.Via, err)
+	}
+}
+
+func TestPlatformFailureRefunds(t *testing.T) {
+	plat := &platform{fail: errors.New("platform down")}
+	r, _ := relay.NewRouter(&relay.Options{Configs: relay.Configs{"a": {Account: "a", Plan: relay.Plan{DailyTotal: 10}}}, Platform: plat, Now: newClock().Now})
+	_, err := r.Send(context.Background(), &deskmail.Envelope{Account: "a", To: []string{"x@example.net", "y@example.net"}}, nil)
+	if err == nil {
+		t.Fatal("platform error lost")
+	}
+	u, _ := r.Store().Usage(context.Background(), "a", relay.DayOf(newClock().Now(), nil))
+	if u.Total != 0 {
+		t.Fatalf("R6/unsent units not refunded: %+v", u)
+	}
+}
