@@ -195,11 +195,11 @@ func testRoute(t *testing.T, store alias.Store) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rt.Account != tc.account || rt.Address.Address != tc.address || rt.Department != tc.dept || rt.Method != tc.method ||
+			if rt.Account != tc.account || rt.Address != tc.address || rt.Department != tc.dept || rt.Method != tc.method ||
 				rt.ViaCustomerForward != tc.forward || rt.ForwardedFor != tc.forwardFor || rt.Drop != tc.drop || rt.Tag != tc.tag {
 				t.Errorf("route = {account %q address %q dept %q method %q forward %v for %q drop %q tag %q}\n"+
 					"want    {account %q address %q dept %q method %q forward %v for %q drop %q tag %q}",
-					rt.Account, rt.Address.Address, rt.Department, rt.Method, rt.ViaCustomerForward, rt.ForwardedFor, rt.Drop, rt.Tag,
+					rt.Account, rt.Address, rt.Department, rt.Method, rt.ViaCustomerForward, rt.ForwardedFor, rt.Drop, rt.Tag,
 					tc.account, tc.address, tc.dept, tc.method, tc.forward, tc.forwardFor, tc.drop, tc.tag)
 			}
 		})
@@ -210,7 +210,7 @@ func TestRouteSeparatorAndMailHeader(t *testing.T) {
 	r := alias.NewRouter(fixture(t), &alias.RouterOptions{SubaddressSeparator: "-"})
 	h := alias.MailHeader{"To": {"sales-leads@acme.desk.example"}}
 	rt, err := r.Route(context.Background(), nil, h)
-	if err != nil || rt.Address.Address != "sales@acme.desk.example" || rt.Tag != "leads" {
+	if err != nil || rt.Address != "sales@acme.desk.example" || rt.Tag != "leads" {
 		t.Fatalf("A16/configurable separator: %+v, %v", rt.Match, err)
 	}
 	if _, err := r.Route(context.Background(), nil, alias.MailHeader{"To": {"sales+leads@acme.desk.example"}}); !errors.Is(err, alias.ErrNoRoute) {

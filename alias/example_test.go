@@ -33,7 +33,7 @@ func ExampleRouter_Route() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(rt.Account, rt.Address.Address, rt.Department, rt.Method, rt.ViaCustomerForward)
+	fmt.Println(rt.Account, rt.Address, rt.Department, rt.Method, rt.ViaCustomerForward)
 	// Output: acme support@acme.example support envelope true
 }
 

@@ -46,10 +46,10 @@ func FuzzRoute(f *testing.F) {
 			return
 		}
 		e, err := store.Lookup(context.Background(), rt.Key)
-		if err != nil || e.Account != rt.Account || e.Address.Address != rt.Address.Address {
+		if err != nil || e.Account != rt.Account || e.Address.Address != rt.Address {
 			t.Fatalf("route %+v does not match the store: %+v %v", rt.Match, e, err)
 		}
-		if rt.Drop == alias.DropAddressDisabled && !rt.Address.Disabled {
+		if rt.Drop == alias.DropAddressDisabled && !rt.Disabled {
 			t.Fatalf("dropped an enabled address: %+v", rt)
 		}
 	})

@@ -73,7 +73,17 @@ var ErrNoRoute = errors.New("alias: no support address matches")
 
 // Match is one support address found in a mail.
 type Match struct {
-	Entry
+	// Account is the tenant that owns the support address.
+	Account string `json:"account"`
+	// Address is the support address (SupportAddress.Address).
+	Address string `json:"address"`
+	// Platform reports that the platform address matched rather than the
+	// address itself.
+	Platform bool `json:"platform,omitempty"`
+	// Disabled reports that fetching is off for the address (A6).
+	Disabled bool `json:"disabled,omitempty"`
+	// Department is the effective department (Account.DepartmentOf).
+	Department string `json:"department,omitempty"`
 	// Method is where the address was found.
 	Method MatchMethod `json:"method"`
 	// Key is the canonical key that matched (after removing a sub-address
@@ -84,6 +94,11 @@ type Match struct {
 	Tag string `json:"tag,omitempty"`
 }
 
+func newMatch(e *Entry, m MatchMethod, key, tag string) Match {
+	return Match{Account: e.Account, Address: e.Address.Address, Platform: e.Platform, Disabled: e.Address.Disabled,
+		Department: e.Department, Method: m, Key: key, Tag: tag}
+}
+
 // Route is the router's answer for one inbound mail.
 type Route struct {
 	// Account, Address, Department, Method and Key describe the chosen
@@ -92,6 +107,8 @@ type Route struct {
 	// same support address, so "To: support+orders@" is reported even when
 	// the envelope named the platform address.
 	Match
+	// SupportAddress is the chosen support address in full.
+	SupportAddress SupportAddress `json:"support_address"`
 	// ViaCustomerForward reports that the mail reached the platform through
 	// a customer-owned forwarding address (A2): it matched a customer-owned
 	// support address, either through its platform address while the
@@ -202,7 +219,7 @@ func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, er
 	acct := rt.Matches[0].Account
 	chosen := -1
 	for i := range rt.Matches {
-		if rt.Matches[i].Account == acct && !rt.Matches[i].Address.Disabled {
+		if rt.Matches[i].Account == acct && !rt.Matches[i].Disabled {
 			chosen = i
 			break
 		}
@@ -212,11 +229,16 @@ func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, er
 		rt.Drop = DropAddressDisabled
 	}
 	rt.Match = rt.Matches[chosen]
+	e, err := c.entry(ctx, rt.Key)
+	if err != nil {
+		return Route{}, err
+	}
+	rt.SupportAddress = e.Address
 	if rt.Tag == "" {
 		// The envelope often names the platform address while the header
 		// keeps the customer's "support+orders@": report that tag.
 		for _, m := range rt.Matches {
-			if m.Tag != "" && m.Account == rt.Account && m.Address.Address == rt.Address.Address {
+			if m.Tag != "" && m.Account == rt.Account && m.Address == rt.Address {
 				rt.Tag = m.Tag
 				break
 			}
@@ -252,6 +274,7 @@ type collector struct {
 	// looked up in one call by resolve.
 	batch   BatchLookup
 	pending []candidate
+	found   map[string]Entry
 	// seen remembers the first keys looked up and where their match is in
 	// Matches (-1: none), since the envelope, Delivered-To, X-Original-To
 	// and To often repeat one address.
@@ -330,6 +353,25 @@ func (c *collector) one(ctx context.Context, k string, m MatchMethod) error {
 	return nil
 }
 
+// entry returns the full entry of the chosen key: from the batch result,
+// or by one more Lookup (cheaper than carrying every entry in the matches).
+// An address deleted since it matched gives ErrNoRoute.
+func (c *collector) entry(ctx context.Context, k string) (Entry, error) {
+	if c.found != nil {
+		if e, ok := c.found[k]; ok {
+			return e, nil
+		}
+	}
+	e, err := c.r.store.Lookup(ctx, k)
+	if errors.Is(err, ErrNotFound) {
+		return Entry{}, ErrNoRoute
+	}
+	if err != nil {
+		return Entry{}, fmt.Errorf("alias: lookup: %w", err)
+	}
+	return e, nil
+}
+
 // resolve looks the pending candidates and their base keys up in one
 // LookupKeys call and appends the matches in candidate order.
 func (c *collector) resolve(ctx context.Context) error {
@@ -355,6 +397,7 @@ func (c *collector) resolve(ctx context.Context) error {
 		return fmt.Errorf("alias: lookup: %w", err)
 	}
 	found := make(map[string]Entry, len(entries))
+	c.found = found
 	for _, e := range entries {
 		k := e.Address.Address
 		if e.Platform {
@@ -364,12 +407,12 @@ func (c *collector) resolve(ctx context.Context) error {
 	}
 	for _, p := range c.pending {
 		if e, ok := found[p.key]; ok {
-			c.matches = append(c.matches, Match{Entry: e, Method: p.method, Key: p.key})
+			c.matches = append(c.matches, newMatch(&e, p.method, p.key, ""))
 			continue
 		}
 		if bk, tag := c.r.baseKey(p.key); bk != "" {
 			if e, ok := found[bk]; ok {
-				c.matches = append(c.matches, Match{Entry: e, Method: p.method, Key: bk, Tag: tag})
+				c.matches = append(c.matches, newMatch(&e, p.method, bk, tag))
 			}
 		}
 	}
@@ -393,7 +436,7 @@ func (r *Router) baseKey(k string) (string, string) {
 func (r *Router) lookup(ctx context.Context, k string, m MatchMethod) (Match, bool, error) {
 	e, err := r.store.Lookup(ctx, k)
 	if err == nil {
-		return Match{Entry: e, Method: m, Key: k}, true, nil
+		return newMatch(&e, m, k, ""), true, nil
 	}
 	if !errors.Is(err, ErrNotFound) {
 		return Match{}, false, fmt.Errorf("alias: lookup: %w", err)
@@ -404,7 +447,7 @@ func (r *Router) lookup(ctx context.Context, k string, m MatchMethod) (Match, bo
 	}
 	e, err = r.store.Lookup(ctx, bk)
 	if err == nil {
-		return Match{Entry: e, Method: m, Key: bk, Tag: tag}, true, nil
+		return newMatch(&e, m, bk, tag), true, nil
 	}
 	if !errors.Is(err, ErrNotFound) {
 		return Match{}, false, fmt.Errorf("alias: lookup: %w", err)
@@ -415,13 +458,13 @@ func (r *Router) lookup(ctx context.Context, k string, m MatchMethod) (Match, bo
 // forwarding decides ViaCustomerForward and ForwardedFor for the chosen
 // match.
 func (r *Router) forwarding(rt *Route, h Header) {
-	s := &rt.Address
+	s := &rt.SupportAddress
 	if !s.CustomerOwned() {
 		// A platform address reached directly; a forwarding header may still
 		// name an outside address we do not know (a forward set up without
 		// telling us).
 		if rt.Platform || s.PlatformAddress == "" {
-			if ff := foreignForward(rt, h); ff != "" {
+			if ff := r.foreignForward(rt, h); ff != "" {
 				rt.ViaCustomerForward, rt.ForwardedFor = true, ff
 			}
 		}
@@ -437,7 +480,7 @@ func (r *Router) forwarding(rt *Route, h Header) {
 			return
 		}
 		for _, m := range rt.Matches {
-			if m.Account == rt.Account && m.Address.Address == s.Address && m.Platform {
+			if m.Account == rt.Account && m.Address == s.Address && m.Platform {
 				rt.ViaCustomerForward, rt.ForwardedFor = true, s.Address
 				return
 			}
@@ -449,7 +492,7 @@ func (r *Router) forwarding(rt *Route, h Header) {
 	// customer address appears nowhere).
 	publicSeen, platformInHeader := false, false
 	for _, m := range rt.Matches {
-		if m.Account != rt.Account || m.Address.Address != s.Address {
+		if m.Account != rt.Account || m.Address != s.Address {
 			continue
 		}
 		if !m.Platform {
@@ -465,16 +508,17 @@ func (r *Router) forwarding(rt *Route, h Header) {
 
 // foreignForward returns the first address in X-Original-To or
 // X-Forwarded-To that is not a support address of the route's account.
-func foreignForward(rt *Route, h Header) string {
+func (r *Router) foreignForward(rt *Route, h Header) string {
 	if h == nil {
 		return ""
 	}
 	for _, f := range [...]string{"X-Original-To", "X-Forwarded-To"} {
 		for _, v := range h.Values(f) {
 			for _, k := range extractKeys(v, nil) {
-				own := false
+				bk, _ := r.baseKey(k)
+				own := k == rt.SupportAddress.PlatformAddress
 				for _, m := range rt.Matches {
-					if m.Account == rt.Account && (m.Key == k || m.Address.Address == k || m.Address.PlatformAddress == k) {
+					if m.Account == rt.Account && (m.Key == k || m.Address == k || m.Key == bk) {
 						own = true
 						break
 					}

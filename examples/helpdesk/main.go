@@ -135,7 +135,7 @@ func handle(ctx context.Context, w io.Writer, router *alias.Router, s sample) er
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "  account %s, address %s, department %s (matched by %s", rt.Account, rt.Address.Address, orNone(rt.Department), rt.Method)
+	fmt.Fprintf(w, "  account %s, address %s, department %s (matched by %s", rt.Account, rt.Address, orNone(rt.Department), rt.Method)
 	if rt.Tag != "" {
 		fmt.Fprintf(w, ", tag %q", rt.Tag)
 	}
