@@ -504,7 +504,7 @@ func decodeBody(h textproto.Header, body []byte) []byte {
 				clean = append(clean, c)
 			}
 		}
-		out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
+		out := make([]byte, len(clean)) // decoded data is never longer
 		n, err := base64.StdEncoding.Decode(out, clean)
 		if err != nil && n == 0 {
 			n, _ = base64.RawStdEncoding.Decode(out, bytes.TrimRight(clean, "="))
