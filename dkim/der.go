@@ -40,7 +40,8 @@ func rsaModulusBits(der []byte) int {
 		return 0
 	}
 	if tag == 0x30 { // SubjectPublicKeyInfo: AlgorithmIdentifier, BIT STRING
-		tag, bitstr, _, ok := derTLV(rest)
+		var bitstr []byte
+		tag, bitstr, _, ok = derTLV(rest)
 		if !ok || tag != 0x03 || len(bitstr) < 1 || bitstr[0] != 0 {
 			return 0
 		}

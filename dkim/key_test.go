@@ -257,6 +257,12 @@ func TestKeySizeFromDER(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if got := dkim.RSAModulusBits(r1.PublicKey); got != want {
+			t.Errorf("R10/%s SPKI DER walk: %d bits, want %d", f, got, want)
+		}
+		if got := dkim.RSAModulusBits(x509.MarshalPKCS1PublicKey(k.Public().(*rsa.PublicKey))); got != want {
+			t.Errorf("R10/%s PKCS1 DER walk: %d bits, want %d", f, got, want)
+		}
 		fresh := &dkim.KeyRecord{KeyType: "rsa", PublicKey: r1.PublicKey}
 		if got := fresh.KeySize(); got != want {
 			t.Errorf("R10/%s SPKI: KeySize %d, want %d", f, got, want)

@@ -1,0 +1,4 @@
+package dkim
+
+// RSAModulusBits exposes rsaModulusBits to the tests.
+var RSAModulusBits = rsaModulusBits
