@@ -46,7 +46,7 @@ func (g subjectTag) add(subject, number string) string {
 func (g subjectTag) find(subject string) string {
 	found := ""
 	for s := subject; ; {
-		i := indexFoldAny(s, g.prefix)
+		i := indexFold(s, g.prefix)
 		if i < 0 {
 			return found
 		}
@@ -72,15 +72,26 @@ func isNumberByte(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_'
 }
 
-// indexFoldAny is strings.Index ignoring case for any needle.
-func indexFoldAny(s, needle string) int {
+// indexFold is strings.Index ignoring case. Candidates are filtered on the
+// needle's first byte when it is ASCII, so scanning a long body for an
+// ASCII marker stays cheap.
+func indexFold(s, needle string) int {
 	if i := strings.Index(s, needle); i >= 0 {
 		return i
 	}
-	if strings.ToLower(needle) == strings.ToUpper(needle) {
+	if needle == "" || strings.ToLower(needle) == strings.ToUpper(needle) {
 		return -1
 	}
+	first := needle[0]
+	ascii := first < utf8.RuneSelf
+	lo, up := first|0x20, first&^0x20
 	for i := 0; i+len(needle) <= len(s); i++ {
+		if ascii {
+			c := s[i]
+			if c != first && !(lo >= 'a' && lo <= 'z' && (c == lo || c == up)) {
+				continue
+			}
+		}
 		if strings.EqualFold(s[i:i+len(needle)], needle) {
 			return i
 		}

@@ -404,6 +404,7 @@ func groupBySubject(roots []*Node, msgs []Message) []*Node {
 		}
 	}
 	roots = slices.Clone(roots)
+	touched := make([]bool, len(roots))
 	merged := false
 	for i, nd := range roots {
 		k := keys[i]
@@ -415,7 +416,7 @@ func groupBySubject(roots []*Node, msgs []Message) []*Node {
 			continue
 		}
 		tn := roots[e.at]
-		merged = true
+		merged, touched[e.at] = true, true
 		switch {
 		case tn.Index < 0 && nd.Index < 0:
 			tn.Children = append(tn.Children, nd.Children...)
@@ -433,11 +434,11 @@ func groupBySubject(roots []*Node, msgs []Message) []*Node {
 		return roots
 	}
 	out := roots[:0]
-	for _, nd := range roots {
+	for i, nd := range roots {
 		if nd == nil {
 			continue
 		}
-		if len(nd.Children) > 1 {
+		if touched[i] {
 			sortNodes(nd.Children, msgs)
 		}
 		out = append(out, nd)

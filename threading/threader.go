@@ -315,23 +315,3 @@ func (t *Threader) ParseBodyMarker(account, body string) (Token, error) {
 	}
 	return Token{}, err
 }
-
-// indexFold is strings.Index ignoring ASCII case, for an ASCII lower-case
-// needle.
-func indexFold(s, needle string) int {
-	if i := strings.Index(s, needle); i >= 0 {
-		return i
-	}
-	n := len(needle)
-	first := needle[0]
-	for i := 0; i+n <= len(s); i++ {
-		c := s[i]
-		if c|0x20 != first && c != first {
-			continue
-		}
-		if strings.EqualFold(s[i:i+n], needle) {
-			return i
-		}
-	}
-	return -1
-}
