@@ -758,3 +758,31 @@ func TestSMTPEndpoint(t *testing.T) {
 		}
 	}
 }
+
+func TestRouteConcurrentWithUpdates(t *testing.T) {
+	s := fixture(t)
+	r := alias.NewRouter(s, nil)
+	ctx := context.Background()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 200; i++ {
+			on := i%2 == 0
+			if err := s.UpdateAccount(ctx, "acme", func(a *alias.Account) error { return a.SetFetching("sales@acme.desk.example", on) }); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	h := hdr("To", "sales@acme.desk.example")
+	for i := 0; i < 200; i++ {
+		rt, err := r.Route(ctx, nil, h)
+		if err != nil || rt.Account != "acme" || rt.Address != "sales@acme.desk.example" {
+			t.Fatalf("route during updates: %+v %v", rt.Match, err)
+		}
+		if (rt.Drop == alias.DropAddressDisabled) != rt.Disabled {
+			t.Fatalf("drop %q with disabled %v", rt.Drop, rt.Disabled)
+		}
+	}
+	<-done
+}
