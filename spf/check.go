@@ -41,7 +41,8 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 	}
 	c.trace = !opts.NoTrace
 	if c.trace {
-		c.tbuf, c.tends = make([]byte, 0, 384), make([]int, 0, 8)
+		c.tb = new(strings.Builder)
+		c.tb.Grow(320)
 	}
 	h := new(checkAlloc)
 	c.cache = h.cache[:0]
@@ -170,42 +171,64 @@ type checker struct {
 
 	mech, mechDomain string
 	expTerm          *Term
-	tbuf             []byte // trace text
-	tends            []int  // end offset of each trace line in tbuf
+	tb               *strings.Builder // trace lines, each ended by '\n'; nil without trace
 	expDomain        string
 
 	ptrDone  bool
 	ptrNames []string // validated names of ip, for %{p}
 }
 
-// tr appends a trace line made of parts. Lines accumulate in one byte
-// buffer and become substrings of a single string at the end of the
-// check: a handful of allocations per check instead of one per line.
+// tr appends a trace line made of parts. Lines accumulate, separated by
+// newlines, in one strings.Builder and become substrings of its single
+// string at the end of the check: a few allocations per check instead of
+// one per line.
 func (c *checker) tr(parts ...string) {
 	for _, p := range parts {
-		c.tbuf = append(c.tbuf, p...)
+		c.traceWrite(p)
 	}
-	c.tends = append(c.tends, len(c.tbuf))
+	c.tb.WriteByte('\n')
 }
 
 func (c *checker) tracef(format string, args ...any) {
 	if c.trace {
-		c.tbuf = fmt.Appendf(c.tbuf, format, args...)
-		c.tends = append(c.tends, len(c.tbuf))
+		c.traceWrite(fmt.Sprintf(format, args...))
+		c.tb.WriteByte('\n')
 	}
 }
 
-// traceLines splits the trace buffer into lines.
+// traceWrite writes s with control characters (a record may hold a
+// newline) shown as \xNN, keeping one line per step.
+func (c *checker) traceWrite(s string) {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			for k := 0; k < len(s); k++ {
+				if b := s[k]; b < 0x20 || b == 0x7f {
+					fmt.Fprintf(c.tb, "\\x%02x", b)
+				} else {
+					c.tb.WriteByte(b)
+				}
+			}
+			return
+		}
+	}
+	c.tb.WriteString(s)
+}
+
+// traceLines splits the trace into lines.
 func (c *checker) traceLines() []string {
-	if len(c.tends) == 0 {
+	if c.tb == nil {
 		return nil
 	}
-	s := string(c.tbuf)
-	out := make([]string, len(c.tends))
-	st := 0
-	for i, e := range c.tends {
-		out[i] = s[st:e]
-		st = e
+	s := c.tb.String()
+	n := strings.Count(s, "\n")
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, 0, n)
+	for len(s) > 0 {
+		k := strings.IndexByte(s, '\n')
+		out = append(out, s[:k])
+		s = s[k+1:]
 	}
 	return out
 }

@@ -75,3 +75,12 @@ func TestCheckHost(t *testing.T) {
 		t.Errorf("MaxLookups 20 / NoTrace / mapped IP: %s %d %v %v", c.Result, c.Lookups, c.Trace, c.IP)
 	}
 }
+
+func TestTraceOneLinePerStep(t *testing.T) {
+	z := dnstest.New()
+	z.AddTXT("x.example", "v=spf1 ip4:192.0.2.5\n include:y.example -all")
+	c := CheckHost(context.Background(), netip.MustParseAddr("192.0.2.5"), "x.example", "", &Options{Resolver: z})
+	if len(c.Trace) != 3 || c.Trace[0] != `x.example: v=spf1 ip4:192.0.2.5\x0a include:y.example -all` || c.Trace[2] != "result: permerror" {
+		t.Errorf("trace = %q", c.Trace)
+	}
+}

@@ -183,7 +183,7 @@ func printLint(io *cliIO, r *spf.LintReport) {
 	}
 	fmt.Fprintln(io.stdout)
 	for _, i := range r.Includes {
-		fmt.Fprintf(io.stdout, "    %-40s %2d lookups\n", i.Term, i.Lookups)
+		fmt.Fprintf(io.stdout, "    %-40s lookups: %d\n", i.Term, i.Lookups)
 	}
 	if len(r.Problems) == 0 {
 		fmt.Fprintln(io.stdout, "  no problems found")
