@@ -3,6 +3,7 @@ package threading_test
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/deskmail/deskmail/threading"
@@ -85,5 +86,60 @@ func FuzzBaseSubject(f *testing.F) {
 			t.Fatalf("BaseSubject not stable: %q → %q → %q", s, b, bb)
 		}
 		threading.IsReplyOrForward(s)
+	})
+}
+
+// FuzzThreads builds messages from the bytes of the input (ids, references,
+// subjects and dates from a small alphabet, so they collide and loop) and
+// checks that every message appears exactly once and no dummy is empty.
+func FuzzThreads(f *testing.F) {
+	f.Add([]byte{0, 1, 1, 0, 2, 2, 1, 0})
+	f.Add([]byte{5, 5, 5, 5, 5, 5})
+	f.Add([]byte("a loop: abcabcabca"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 4096 {
+			return
+		}
+		var ms []threading.Message
+		for i := 0; i+1 < len(b); i += 4 {
+			m := threading.Message{ID: string(rune('a' + b[i]%12)), Date: t0.Add(time.Duration(b[i+1]%5) * time.Hour)}
+			if b[i+1]%3 == 0 {
+				m.Subject = "Re: " + string(rune('x'+b[i+1]%3))
+			} else {
+				m.Subject = string(rune('x' + b[i+1]%3))
+			}
+			for _, c := range b[i+2 : min(i+4, len(b))] {
+				if c%4 == 3 {
+					m.InReplyTo = string(rune('a' + c%14))
+				} else {
+					m.References = append(m.References, string(rune('a'+c%14)))
+				}
+			}
+			ms = append(ms, m)
+		}
+		for _, grouping := range []bool{false, true} {
+			roots := threading.Threads(ms, &threading.ThreadOptions{NoSubjectGrouping: grouping})
+			seen := make([]int, len(ms))
+			var walk func(ns []*threading.Node, depth int)
+			walk = func(ns []*threading.Node, depth int) {
+				if depth > len(ms)+2 {
+					t.Fatal("tree deeper than the input")
+				}
+				for _, nd := range ns {
+					if nd.Index >= 0 {
+						seen[nd.Index]++
+					} else if len(nd.Children) < 2 && depth == 0 {
+						t.Errorf("dummy root %q with %d children", nd.ID, len(nd.Children))
+					}
+					walk(nd.Children, depth+1)
+				}
+			}
+			walk(roots, 0)
+			for i, c := range seen {
+				if c != 1 {
+					t.Fatalf("message %d appears %d times", i, c)
+				}
+			}
+		}
 	})
 }
