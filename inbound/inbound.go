@@ -369,7 +369,7 @@ func (p *Pipeline) routeOnly(ctx context.Context, d *Decision, env *Envelope) er
 		return fmt.Errorf("inbound: route: %w", err)
 	}
 	d.Route = &r
-	d.Account, d.Address, d.Department = r.Account, r.Address.Address, r.Department
+	d.Account, d.Address, d.Department = r.Account, r.Address, r.Department
 	return nil
 }
 
@@ -493,7 +493,7 @@ func (p *Pipeline) routeHeader(ctx context.Context, d *Decision, env *Envelope, 
 		return fmt.Errorf("inbound: route: %w", err)
 	}
 	d.Route = &r
-	d.Account, d.Address, d.Department = r.Account, r.Address.Address, r.Department
+	d.Account, d.Address, d.Department = r.Account, r.Address, r.Department
 	return nil
 }
 
@@ -587,13 +587,13 @@ func (p *Pipeline) route(ctx context.Context, d *Decision, env *Envelope, h *tex
 		return nil, false, fmt.Errorf("inbound: route: %w", err)
 	}
 	d.Route = &r
-	d.Account, d.Address, d.Department = r.Account, r.Address.Address, r.Department
+	d.Account, d.Address, d.Department = r.Account, r.Address, r.Department
 	if r.Drop != "" {
 		d.Action = ActionDrop
-		d.add(CodeAddressDisabled, "fetching is turned off for "+r.Address.Address+": the mail is not turned into a ticket")
+		d.add(CodeAddressDisabled, "fetching is turned off for "+r.Address+": the mail is not turned into a ticket")
 		return nil, false, nil
 	}
-	text := fmt.Sprintf("sent to %s of account %s (matched by %s)", r.Address.Address, r.Account, r.Method)
+	text := fmt.Sprintf("sent to %s of account %s (matched by %s)", r.Address, r.Account, r.Method)
 	if r.Department != "" {
 		text += ", department " + r.Department
 	}
