@@ -153,37 +153,40 @@ func (s *AliasStore) FetchHealth(ctx context.Context, account, source string) (a
 	return h, nil
 }
 
-// UpdateFetchHealth implements alias.Store under a row lock.
+// UpdateFetchHealth implements alias.Store under a row lock, in two round
+// trips.
 func (s *AliasStore) UpdateFetchHealth(ctx context.Context, account, source string, fn func(*alias.FetchHealth) error) (alias.FetchHealth, error) {
-	var out alias.FetchHealth
-	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
-		var doc []byte
-		var fresh bool
-		err := tx.QueryRow(ctx, `insert into deskmail_alias_fetch_health as h (account, source, doc)
+	var doc []byte
+	var fresh bool
+	var h alias.FetchHealth
+	err := s.db.lockedUpdate(ctx, `insert into deskmail_alias_fetch_health as h (account, source, doc)
 			values ($1, $2, 'null')
 			on conflict (account, source) do update set doc = h.doc
-			returning doc, xmax = 0`, account, source).Scan(&doc, &fresh)
-		if err != nil {
-			return fmt.Errorf("postgres: alias fetch health: %w", err)
-		}
-		var h alias.FetchHealth
-		if !fresh {
-			if err := json.Unmarshal(doc, &h); err != nil {
+			returning doc, xmax = 0`, []any{account, source},
+		func(row pgx.Row) error {
+			if err := row.Scan(&doc, &fresh); err != nil {
 				return fmt.Errorf("postgres: alias fetch health: %w", err)
 			}
-		}
-		if err := fn(&h); err != nil {
-			return err
-		}
-		doc, err = json.Marshal(h)
-		if err != nil {
-			return fmt.Errorf("postgres: alias fetch health: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `update deskmail_alias_fetch_health set doc = $3 where account = $1 and source = $2`, account, source, doc); err != nil {
-			return fmt.Errorf("postgres: alias fetch health: %w", err)
-		}
-		out = h
-		return nil
-	})
-	return out, err
+			return nil
+		},
+		func() (string, []any, error) {
+			if !fresh {
+				if err := json.Unmarshal(doc, &h); err != nil {
+					return "", nil, fmt.Errorf("postgres: alias fetch health: %w", err)
+				}
+			}
+			if err := fn(&h); err != nil {
+				return "", nil, err
+			}
+			out, err := json.Marshal(h)
+			if err != nil {
+				return "", nil, fmt.Errorf("postgres: alias fetch health: %w", err)
+			}
+			return `update deskmail_alias_fetch_health set doc = $3 where account = $1 and source = $2`,
+				[]any{account, source, out}, nil
+		})
+	if err != nil {
+		return alias.FetchHealth{}, err
+	}
+	return h, nil
 }

@@ -43,35 +43,37 @@ func (s *DKIMKeyStore) Get(ctx context.Context, account, domain string) (*dkim.K
 	return st, nil
 }
 
-// Update implements dkim.KeyStore under a row lock; fn runs once.
+// Update implements dkim.KeyStore under a row lock, in two round trips; fn
+// runs once.
 func (s *DKIMKeyStore) Update(ctx context.Context, account, domain string, fn func(*dkim.KeyState) error) error {
 	domain = strings.ToLower(domain)
-	return pgx.BeginFunc(ctx, s.db.pool, func(tx pgx.Tx) error {
-		var doc []byte
-		var fresh bool
-		err := tx.QueryRow(ctx, `insert into deskmail_dkim_domains as d (account, domain, state)
+	var doc []byte
+	var fresh bool
+	return s.db.lockedUpdate(ctx, `insert into deskmail_dkim_domains as d (account, domain, state)
 			values ($1, $2, 'null')
 			on conflict (account, domain) do update set state = d.state
-			returning state, xmax = 0`, account, domain).Scan(&doc, &fresh)
-		if err != nil {
-			return fmt.Errorf("postgres: dkim update: %w", err)
-		}
-		st := &dkim.KeyState{Domain: domain}
-		if !fresh {
-			if err := json.Unmarshal(doc, st); err != nil {
-				return fmt.Errorf("postgres: dkim update %s: stored key state does not decode", domain)
+			returning state, xmax = 0`, []any{account, domain},
+		func(row pgx.Row) error {
+			if err := row.Scan(&doc, &fresh); err != nil {
+				return fmt.Errorf("postgres: dkim update: %w", err)
 			}
-		}
-		if err := fn(st); err != nil {
-			return err
-		}
-		doc, err = json.Marshal(st)
-		if err != nil {
-			return fmt.Errorf("postgres: dkim update %s: key state does not encode", domain)
-		}
-		if _, err := tx.Exec(ctx, `update deskmail_dkim_domains set state = $3 where account = $1 and domain = $2`, account, domain, doc); err != nil {
-			return fmt.Errorf("postgres: dkim update: %w", err)
-		}
-		return nil
-	})
+			return nil
+		},
+		func() (string, []any, error) {
+			st := &dkim.KeyState{Domain: domain}
+			if !fresh {
+				if err := json.Unmarshal(doc, st); err != nil {
+					return "", nil, fmt.Errorf("postgres: dkim update %s: stored key state does not decode", domain)
+				}
+			}
+			if err := fn(st); err != nil {
+				return "", nil, err
+			}
+			out, err := json.Marshal(st)
+			if err != nil {
+				return "", nil, fmt.Errorf("postgres: dkim update %s: key state does not encode", domain)
+			}
+			return `update deskmail_dkim_domains set state = $3 where account = $1 and domain = $2`,
+				[]any{account, domain, out}, nil
+		})
 }

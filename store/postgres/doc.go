@@ -71,8 +71,10 @@
 //
 //   - Relay reservations (relay.Store.Reserve) are one statement each: an
 //     INSERT … ON CONFLICT DO UPDATE on the account's row for the day, which
-//     holds both the plan total and every relay's count, updating only when
-//     the plan total and the relay count both stay within their caps. Both
+//     holds both the plan total and every relay's count, that applies only
+//     when the relay's breaker is neither open nor exhausted (read in the
+//     same statement) and the plan total and the relay count both stay
+//     within their caps. Both
 //     counters move together or not at all, and the row lock serialises
 //     concurrent reservations, so no number of processes overshoots a cap:
 //     TestMultiProcessRelayCap runs 8 OS processes × 8 goroutines against a
@@ -94,8 +96,9 @@
 //   - The message index (threading.Store) is unique per account by its
 //     primary key: Add is INSERT … ON CONFLICT DO NOTHING, and the first
 //     writer wins; Lookup is one query over all the ids.
-//   - Alias and DKIM updates run fn under the row lock, in a transaction
-//     that also rewrites the address index; the address index's primary key
+//   - Alias fetch health and DKIM updates work as bounce updates do.
+//     UpdateAccount of alias runs fn under the account's row lock, in a
+//     transaction that also rewrites the address index; the index's primary key
 //     makes support addresses unique across accounts (ErrAddressTaken). Two
 //     accounts swapping addresses at the same instant can deadlock; the
 //     loser's transaction is retried, which may call fn again, as the

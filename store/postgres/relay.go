@@ -14,8 +14,8 @@ import (
 
 // RelayStore is relay.Store on PostgreSQL. One row of deskmail_relay_usage
 // per account and day holds the plan total and every relay's count (a JSON
-// object), so Reserve checks both caps and moves both counters in one
-// single-row statement: the row lock makes concurrent reservations, from
+// object), so Reserve checks the relay's breaker and both caps and moves
+// both counters in one statement that writes one row: the row lock makes concurrent reservations, from
 // any number of processes, queue on it, and none can overshoot a cap.
 // Breakers live in deskmail_relay_breakers, one row per account, day and
 // relay, each RecordOutcome one UPSERT.
@@ -36,18 +36,24 @@ func checkReservation(r relay.Reservation) error {
 	return nil
 }
 
-// reserveSQL is the whole reservation. The INSERT's source row is filtered
-// by n <= each cap (a first reservation larger than a cap fails); the ON
-// CONFLICT update applies only when both the plan total and the relay count
-// stay within their caps (a cap of 0 is none). The outer SELECT reports
-// whether it applied and, from the statement's snapshot, the total before
-// it, which tells which cap refused.
-const reserveSQL = `with up as (
+// reserveSQL is the whole reservation, one statement. brk reads the
+// relay's breaker for the day. The INSERT's source row exists only when the
+// breaker is neither open nor exhausted and n fits under each cap (a first
+// reservation larger than a cap fails); the ON CONFLICT update applies only
+// when both the plan total and the relay count stay within their caps (a
+// cap of 0 is none). The outer SELECT returns 0 when it applied, else why
+// not: 1 breaker open, 2 relay exhausted, 3 a cap, with the total before
+// the statement (from its snapshot), which tells which cap refused.
+const reserveSQL = `with brk as (
+	select open, exhausted from deskmail_relay_breakers
+	where $3::text <> '' and account = $1::text and day = $2::date and relay = $3::text
+), up as (
 	insert into deskmail_relay_usage as u (account, day, total, relays)
 	select $1::text, $2::date, $4::bigint,
 		case when $3::text = '' then '{}'::jsonb else jsonb_build_object($3::text, $4::bigint) end
 	where ($5::bigint = 0 or $4::bigint <= $5::bigint)
 		and ($3::text = '' or $6::bigint = 0 or $4::bigint <= $6::bigint)
+		and not exists (select from brk where open or exhausted)
 	on conflict (account, day) do update set
 		total = u.total + $4::bigint,
 		relays = case when $3::text = '' then u.relays
@@ -55,23 +61,33 @@ const reserveSQL = `with up as (
 	where ($5::bigint = 0 or u.total + $4::bigint <= $5::bigint)
 		and ($3::text = '' or $6::bigint = 0 or coalesce((u.relays->>$3::text)::bigint, 0) + $4::bigint <= $6::bigint)
 	returning 1)
-select exists (select from up),
-	coalesce((select total from deskmail_relay_usage where account = $1::text and day = $2::date), 0)`
+select 0, 0::bigint from up
+union all
+select case when exists (select from brk where open) then 1
+		when exists (select from brk where exhausted) then 2
+		else 3 end,
+	coalesce((select total from deskmail_relay_usage where account = $1::text and day = $2::date), 0)
+where not exists (select from up)`
 
-// Reserve implements relay.Store in one statement.
+// Reserve implements relay.Store in one statement: breaker check, relay
+// cap, plan cap and both counters.
 func (s *RelayStore) Reserve(ctx context.Context, r relay.Reservation) error {
 	if err := checkReservation(r); err != nil {
 		return err
 	}
-	var ok bool
+	var why int
 	var total int64
-	err := s.db.pool.QueryRow(ctx, reserveSQL, r.Account, civilDay(r.Day), r.Relay, r.N, r.PlanCap, r.RelayCap).Scan(&ok, &total)
+	err := s.db.pool.QueryRow(ctx, reserveSQL, r.Account, civilDay(r.Day), r.Relay, r.N, r.PlanCap, r.RelayCap).Scan(&why, &total)
 	if err != nil {
 		return fmt.Errorf("postgres: relay reserve: %w", err)
 	}
 	switch {
-	case ok:
+	case why == 0:
 		return nil
+	case why == 1:
+		return relay.ErrRelayBroken
+	case why == 2:
+		return relay.ErrRelayExhausted
 	case r.PlanCap > 0 && total+r.N > r.PlanCap:
 		return relay.ErrPlanCapReached
 	case r.Relay != "" && r.RelayCap > 0:

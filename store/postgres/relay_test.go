@@ -173,6 +173,27 @@ func TestRelayStoreDetails(t *testing.T) {
 			t.Errorf("refused reservations counted: %+v", u)
 		}
 	})
+	t.Run("R8/the breaker is checked before the caps", func(t *testing.T) {
+		acct := p + "brk"
+		for i := 0; i < 2; i++ {
+			if _, err := s.RecordOutcome(ctx, acct, "x", day, relay.OutcomeFault, 2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := s.Reserve(ctx, relay.Reservation{Account: acct, Relay: "x", Day: day, N: 5, RelayCap: 1, PlanCap: 1})
+		if !errors.Is(err, relay.ErrRelayBroken) {
+			t.Errorf("broken relay over both caps: %v, want ErrRelayBroken", err)
+		}
+		s.RecordOutcome(ctx, acct, "q", day, relay.OutcomeQuota, 2)
+		s.Reserve(ctx, relay.Reservation{Account: acct, Relay: "y", Day: day, N: 1})
+		err = s.Reserve(ctx, relay.Reservation{Account: acct, Relay: "q", Day: day, N: 1})
+		if !errors.Is(err, relay.ErrRelayExhausted) {
+			t.Errorf("exhausted relay on an existing row: %v, want ErrRelayExhausted", err)
+		}
+		if u, _ := s.Usage(ctx, acct, day); u.Total != 1 || u.Relays["q"] != 0 || u.Relays["x"] != 0 {
+			t.Errorf("usage = %+v; want only y's unit", u)
+		}
+	})
 	t.Run("refund stops at zero and may keep the total", func(t *testing.T) {
 		acct := p + "refund"
 		r := relay.Reservation{Account: acct, Relay: "x", Day: day, N: 4}
