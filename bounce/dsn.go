@@ -108,13 +108,17 @@ func (p *parser) parseDSN() {
 		flush()
 	}
 	// A recipient field that is not an address is filled from the prose.
+	if len(p.rep.Recipients) > maxRecipients {
+		p.rep.Recipients = p.rep.Recipients[:maxRecipients]
+	}
 	var fill []string
+	filled := false
 	for i := range p.rep.Recipients {
 		if p.rep.Recipients[i].Address != "" {
 			continue
 		}
-		if fill == nil {
-			fill = p.textRecipients()
+		if !filled {
+			fill, filled = p.textRecipients(), true
 		}
 		if len(fill) > 0 {
 			p.rep.Recipients[i].Address = fill[0]
@@ -129,14 +133,17 @@ func (p *parser) parseDSN() {
 	}
 	p.rep.Recipients = kept
 	// Recipients without a diagnostic borrow the text that names them.
-	text := p.reportText()
+	var idx *recipientLines
 	for i := range p.rep.Recipients {
 		rc := &p.rep.Recipients[i]
 		if rc.Diagnostic == "" && rc.statusNote != "" && !strings.Contains(rc.statusNote, "failure)") {
 			rc.Diagnostic = rc.statusNote
 		}
 		if rc.Diagnostic == "" || onlyCodes(rc.Diagnostic) {
-			if d := diagnosticFor(text, rc.Address); d != "" {
+			if idx == nil {
+				idx = indexRecipients(p.reportText())
+			}
+			if d := idx.diagnosticFor(rc.Address); d != "" {
 				if rc.Diagnostic != "" {
 					d = rc.Diagnostic + " " + d
 				}

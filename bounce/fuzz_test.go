@@ -2,6 +2,7 @@ package bounce
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -83,5 +84,35 @@ func TestLargeBounceBoundedMemory(t *testing.T) {
 	// No panic on a huge header either.
 	if _, err := ParseBytes(bytes.Repeat([]byte("X-A: b\n"), 3<<20)); err == nil {
 		t.Log("huge header parsed")
+	}
+}
+
+// TestPathologicalReports parses reports built to make naive scanning
+// quadratic: thousands of recipient lines, delivery-status fields and
+// MIME parts. It bounds the work by bytes allocated, not by time.
+func TestPathologicalReports(t *testing.T) {
+	var prose, dsn, parts strings.Builder
+	prose.WriteString("From: MAILER-DAEMON@x.example\nSubject: failure notice\n\n")
+	dsn.WriteString("From: MAILER-DAEMON@x.example\nContent-Type: multipart/report; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\n")
+	parts.WriteString("From: MAILER-DAEMON@x.example\nContent-Type: multipart/mixed; boundary=b\n\n")
+	for i := 0; prose.Len() < DefaultMaxBytes; i++ {
+		fmt.Fprintf(&prose, "<user%d@example.com>:\nno\n\n", i)
+		fmt.Fprintf(&dsn, "Final-Recipient: rfc822; @bad%d\nAction: failed\n\n", i)
+		fmt.Fprintf(&parts, "--b\nContent-Type: text/plain\n\n<u%d@example.com>:\n", i)
+	}
+	for _, in := range []string{prose.String(), dsn.String(), parts.String()} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		rep, err := ParseBytes([]byte(in))
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(rep.Recipients); n > maxRecipients {
+			t.Errorf("%d recipients, want at most %d", n, maxRecipients)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64*DefaultMaxBytes {
+			t.Errorf("allocated %d bytes for a %d-byte report", alloc, len(in))
+		}
 	}
 }

@@ -259,6 +259,7 @@ type parser struct {
 	topType  string
 	parts    int
 	nested   int // depth of reports read from attachments
+	report *string // reportText, once computed
 	// fromOriginalTo is set when the recipients were taken from the
 	// returned message's To for want of anything better.
 	fromOriginalTo bool
@@ -288,6 +289,10 @@ func repairHeader(b []byte) []byte {
 }
 
 const maxParts = 64
+
+// maxRecipients bounds the recipients one report yields, so that a crafted
+// report cannot make the work quadratic.
+const maxRecipients = 500
 const maxDepth = 8
 
 func (p *parser) parse(h textproto.Header, body []byte) {
@@ -345,7 +350,7 @@ func (p *parser) parse(h textproto.Header, body []byte) {
 			}
 			if len(q.rep.Recipients) > 0 {
 				rep.Recipients = q.rep.Recipients
-				p.dsn, p.texts = q.dsn, q.texts
+				p.dsn, p.texts, p.report = q.dsn, q.texts, nil
 				p.original = q.original
 			}
 		}

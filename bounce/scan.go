@@ -24,10 +24,14 @@ func (p *parser) allText() string {
 
 // reportText is the human-readable text before the returned message.
 func (p *parser) reportText() string {
+	if p.report != nil {
+		return *p.report
+	}
 	t := p.allText()
 	if i := originalStart(t); i >= 0 {
 		t = t[:i]
 	}
+	p.report = &t
 	return t
 }
 
@@ -246,6 +250,12 @@ func (p *parser) scanText(h textproto.Header) {
 			}
 		}
 	}
+	if len(cands) > maxRecipients {
+		cands = cands[:maxRecipients]
+	}
+	delayed := len(cands) > 0 && p.delayNotice()
+	var codes, summary string
+	var haveCodes, haveSummary bool
 	for k, c := range cands {
 		var diag string
 		if c.line >= 0 {
@@ -256,12 +266,18 @@ func (p *parser) scanText(h textproto.Header) {
 			diag = blockAfter(lines, c.line, stop, c.addr)
 		}
 		if replyCode(diag) == 0 && firstStatus(diag) == "" {
-			if d := codeLines(lines); d != "" {
-				diag = strings.TrimSpace(diag + " " + d)
+			if !haveCodes {
+				codes, haveCodes = codeLines(lines), true
+			}
+			if codes != "" {
+				diag = strings.TrimSpace(diag + " " + codes)
 			}
 		}
 		if !hasDiagnostic(diag) {
-			diag = strings.TrimSpace(diag + " " + bodySummary(lines))
+			if !haveSummary {
+				summary, haveSummary = bodySummary(lines), true
+			}
+			diag = strings.TrimSpace(diag + " " + summary)
 		}
 		addr := c.addr
 		if c.line >= 0 {
@@ -270,7 +286,7 @@ func (p *parser) scanText(h textproto.Header) {
 			addr = restoreCase(strings.Join(h.Values("X-Failed-Recipients"), " ")+" "+p.rep.Original.To, addr)
 		}
 		rc := Recipient{Address: addr, Diagnostic: diag}
-		if p.delayNotice() {
+		if delayed {
 			rc.Action = "delayed"
 		}
 		p.rep.Recipients = append(p.rep.Recipients, rc)
@@ -494,28 +510,43 @@ func splitAddrs(v string) []string {
 	return out
 }
 
-// diagnosticFor returns the text following the line that names addr in a
-// report's prose, or "".
-func diagnosticFor(text, addr string) string {
-	if text == "" || addr == "" {
-		return ""
-	}
-	addr = strings.ToLower(addr)
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		if recipientInLine(l) == addr {
-			stop := i + 1
-			for stop < len(lines) {
-				if a := recipientInLine(lines[stop]); a != "" && a != addr {
-					break
-				}
-				stop++
-			}
-			d := blockAfter(lines, i, stop, addr)
-			if hasDiagnostic(d) {
-				return d
+// recipientLines indexes the lines of a report's prose by the recipient
+// they name, for diagnosticFor.
+type recipientLines struct {
+	lines []string
+	first map[string]int // address → index of the first line naming it
+	named []string       // per line, the address it names or ""
+}
+
+func indexRecipients(text string) *recipientLines {
+	r := &recipientLines{lines: strings.Split(text, "\n"), first: map[string]int{}}
+	r.named = make([]string, len(r.lines))
+	for i, l := range r.lines {
+		if a := recipientInLine(l); a != "" {
+			r.named[i] = a
+			if _, ok := r.first[a]; !ok {
+				r.first[a] = i
 			}
 		}
+	}
+	return r
+}
+
+// diagnosticFor returns the text following the line that names addr in a
+// report's prose, or "".
+func (r *recipientLines) diagnosticFor(addr string) string {
+	addr = strings.ToLower(addr)
+	i, ok := r.first[addr]
+	if !ok {
+		return ""
+	}
+	stop := i + 1
+	for stop < len(r.lines) && (r.named[stop] == "" || r.named[stop] == addr) {
+		stop++
+	}
+	d := blockAfter(r.lines, i, stop, addr)
+	if hasDiagnostic(d) {
+		return d
 	}
 	return ""
 }
