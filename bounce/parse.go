@@ -258,8 +258,8 @@ type parser struct {
 	original []byte   // the returned message or its header
 	topType  string
 	parts    int
-	nested   int // depth of reports read from attachments
-	report *string // reportText, once computed
+	nested   int     // depth of reports read from attachments
+	report   *string // reportText, once computed
 	// fromOriginalTo is set when the recipients were taken from the
 	// returned message's To for want of anything better.
 	fromOriginalTo bool
