@@ -2,6 +2,7 @@ package spf_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 
@@ -117,4 +118,26 @@ func ExampleAuthorizesInclude() {
 	// Output:
 	// true example.com authorizes _spf.provider.net: "include:_spf.provider.net" in example.com -> _spf.provider.net
 	// false example.com's SPF record does not include _spf.other.net; add "include:_spf.other.net" before "all" (deskmail spf merge)
+}
+
+func ExampleCheckHost() {
+	z := dnstest.New()
+	z.AddTXT("example.org", "v=spf1 include:a.example.org include:b.example.org -all")
+	z.AddTXT("a.example.org", "v=spf1 include:b.example.org ~all")
+	z.AddTXT("b.example.org", "v=spf1 include:a.example.org ~all")
+
+	c := spf.CheckHost(context.Background(), netip.MustParseAddr("192.0.2.1"), "example.org", "bob@example.org",
+		&spf.Options{Resolver: z, NoTrace: true})
+	fmt.Println(c.Result, errors.Is(c.Err, spf.ErrLoop))
+	fmt.Println(c.Err)
+	// Output:
+	// permerror true
+	// spf: include or redirect loop: example.org -> a.example.org -> b.example.org -> a.example.org
+}
+
+func ExampleAuthorizesIP() {
+	a := spf.AuthorizesIP(context.Background(), "example.com", netip.MustParseAddr("198.51.100.20"), &spf.Options{Resolver: zone()})
+	fmt.Println(a.Authorized, a.Reason)
+	// Output:
+	// true example.com authorizes 198.51.100.20: "include:_spf.provider.net" in example.com matches
 }
