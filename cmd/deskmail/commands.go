@@ -10,4 +10,5 @@ var commands = []*command{
 	forwardCommand,
 	threadCommand, subjectCommand,
 	dkimCommand, dmarcCommand,
+	inboundCommand,
 }
