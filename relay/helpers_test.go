@@ -56,6 +56,9 @@ func (p *platform) Send(ctx context.Context, env *deskmail.Envelope, msg []byte)
 	if p.fail != nil {
 		return nil, p.fail
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // the relay attempt used up the caller's time
+	}
 	p.sent = append(p.sent, env.Clone())
 	r := deskmail.ResultFor(env, deskmail.StatusDelivered, 250, "2.0.0", "ok")
 	r.Via = "platform"

@@ -669,3 +669,21 @@ func TestPlatformFailureRefunds(t *testing.T) {
 		t.Fatalf("R6/unsent units not refunded: %+v", u)
 	}
 }
+
+func TestInternationalizedAddress(t *testing.T) {
+	// smtptest does not offer SMTPUTF8, so the relay cannot carry the
+	// mail and the platform does.
+	f := newFixture(t, nil, nil)
+	for i := 0; i < 4; i++ {
+		res, err := f.send("用户@example.net")
+		if err != nil || res.Via != "platform" || len(f.srv.Messages()) != 0 {
+			t.Fatalf("via %q, %v", res.Via, err)
+		}
+	}
+	if len(f.notified) != 0 {
+		t.Fatal("a missing SMTPUTF8 opened the breaker")
+	}
+	if res, _ := f.send("ascii@example.net"); res.Via != "relay:r1" {
+		t.Fatalf("ASCII mail via %q", res.Via)
+	}
+}

@@ -61,6 +61,11 @@ type Options struct {
 	// BreakerThreshold is the number of consecutive faults in a day that
 	// open a relay's breaker. Zero means 3 (R8).
 	BreakerThreshold int
+	// RelayTimeout bounds an attempt through a relay, so that a fallback
+	// to the platform keeps time within the caller's context. Zero means
+	// half the context's remaining time, and no extra bound when the
+	// context has no deadline.
+	RelayTimeout time.Duration
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
 	// Logger receives one line per routing decision at debug level and
@@ -268,7 +273,9 @@ func (r *Router) Send(ctx context.Context, env *deskmail.Envelope, msg []byte) (
 	case fault && !took:
 		outcome = OutcomeFault
 	}
-	r.record(ctx, rt, outcome, rerr)
+	if !errors.Is(rerr, errNoSMTPUTF8) {
+		r.record(ctx, rt, outcome, rerr)
+	}
 	if len(fb) == 0 {
 		return res, nil
 	}
@@ -321,6 +328,15 @@ func errText(err error) string {
 func (r *Router) sendRelay(ctx context.Context, rl *Relay, envs []*deskmail.Envelope, msg []byte) (*deskmail.Result, error) {
 	t := r.relayT(rl)
 	out := &deskmail.Result{Via: "relay:" + rl.ID}
+	if d := r.opts.RelayTimeout; d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	} else if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Until(dl)/2)
+		defer cancel()
+	}
 	var firstErr error
 	for _, e := range envs {
 		res, err := t.Send(ctx, e, msg)

@@ -467,7 +467,19 @@ func (t *smtpTransport) Send(ctx context.Context, env *deskmail.Envelope, msg []
 		return res, e
 	}
 	defer s.close()
-	if err := s.c.Mail(env.From, nil); err != nil {
+	var mopts *smtp.MailOptions
+	if needsUTF8(env) {
+		// RFC 6531: internationalized addresses need SMTPUTF8; without it
+		// the relay is the wrong path and the platform gets the mail.
+		if ok, _ := s.c.Extension("SMTPUTF8"); !ok {
+			e := &Error{Relay: s.addr, Stage: StageMail, Class: ClassFault, Err: errNoSMTPUTF8}
+			setAll(e, nil)
+			t.log(ctx, env, e)
+			return res, e
+		}
+		mopts = &smtp.MailOptions{UTF8: true}
+	}
+	if err := s.c.Mail(env.From, mopts); err != nil {
 		e := t.d.fail(ctx, s.addr, StageMail, err)
 		setAll(e, nil)
 		t.log(ctx, env, e)
@@ -528,6 +540,22 @@ func (t *smtpTransport) Send(ctx context.Context, env *deskmail.Envelope, msg []
 	s.quit()
 	t.log(ctx, env, nil)
 	return res, nil
+}
+
+// errNoSMTPUTF8: the relay cannot carry an internationalized address. The
+// mail falls back to the platform without a breaker strike.
+var errNoSMTPUTF8 = errors.New("server does not offer SMTPUTF8 for an internationalized address")
+
+// needsUTF8 reports whether an envelope address is not ASCII.
+func needsUTF8(env *deskmail.Envelope) bool {
+	for _, a := range append([]string{env.From}, env.To...) {
+		for i := 0; i < len(a); i++ {
+			if a[i] >= 0x80 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (t *smtpTransport) log(ctx context.Context, env *deskmail.Envelope, e *Error) {
