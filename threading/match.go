@@ -21,6 +21,9 @@ type Settings struct {
 	SubjectAgents bool
 	// SubjectParticipants (T4) allows the ticket's contact, CC and BCC, so
 	// spam carrying random ticket numbers never attaches.
+	//
+	// With SubjectNumber on and neither group allowed, no sender passes:
+	// a ticket number alone never attaches a mail.
 	SubjectParticipants bool
 }
 
