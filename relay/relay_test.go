@@ -687,3 +687,20 @@ func TestInternationalizedAddress(t *testing.T) {
 		t.Fatalf("ASCII mail via %q", res.Via)
 	}
 }
+
+func TestVERPStopsAfterSessionFailure(t *testing.T) {
+	srv := smtptest.New(t, &smtptest.Options{Fault: smtptest.Fault{HangGreeting: true}})
+	r := relayFor("r1", srv)
+	r.ReturnPath = relay.ReturnPathPlatform
+	plat := &platform{}
+	router, _ := relay.NewRouter(&relay.Options{Configs: relay.Configs{"a": {Account: "a", Relays: []relay.Relay{r}}}, Platform: plat, VERP: verp{}})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	res, err := router.Send(ctx, &deskmail.Envelope{Account: "a", To: []string{"a@example.net", "b@example.net", "c@example.net"}}, testMsg("s@example.com"))
+	if err != nil || res.Via != "platform" || len(plat.recipients()) != 3 {
+		t.Fatalf("%s via %q, %v", statuses(res), res.Via, err)
+	}
+	if n := srv.Connections(); n != 1 {
+		t.Fatalf("B8/relay contacted %d times after the session failed, want 1", n)
+	}
+}

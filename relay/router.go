@@ -338,8 +338,24 @@ func (r *Router) sendRelay(ctx context.Context, rl *Relay, envs []*deskmail.Enve
 		defer cancel()
 	}
 	var firstErr error
+	var sessionErr *Error // a failure before MAIL: later envelopes would fail the same way
 	for _, e := range envs {
+		if sessionErr != nil {
+			res := deskmail.ResultFor(e, deskmail.StatusDeferred, sessionErr.Reply.Code, sessionErr.Reply.EnhancedCode, errText(sessionErr))
+			for i := range res.Recipients {
+				res.Recipients[i].Reason = string(sessionErr.Class)
+			}
+			out.Recipients = append(out.Recipients, res.Recipients...)
+			continue
+		}
 		res, err := t.Send(ctx, e, msg)
+		var re *Error
+		if errors.As(err, &re) {
+			switch re.Stage {
+			case StageDNS, StageConnect, StageGreeting, StageHello, StageTLS, StageAuth:
+				sessionErr = re
+			}
+		}
 		if err != nil && firstErr == nil {
 			firstErr = err
 		}
