@@ -64,7 +64,7 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 		out.Result = None
 		out.Err = &CheckError{Err: ErrInvalidDomain, Domain: domain}
 		if c.trace {
-			c.tracef("%s: not a valid multi-label domain name: none", domain)
+			c.tr(domain, ": not a valid multi-label domain name: none")
 		}
 	} else {
 		r, err := c.eval(domain, 0)
@@ -250,7 +250,7 @@ func (c *checker) countLookup(t *Term, domain string) error {
 	c.lookups++
 	if c.lookups > c.maxLookups {
 		if c.trace {
-			c.tracef("%s: %s: lookup %d exceeds the limit of %d: permerror", domain, t.Text, c.lookups, c.maxLookups)
+			c.tr(domain, ": ", t.Text, ": lookup ", strconv.Itoa(c.lookups), " exceeds the limit of ", strconv.Itoa(c.maxLookups), ": permerror")
 		}
 		return &CheckError{Err: ErrTooManyLookups, Domain: domain, Term: t.Text}
 	}
@@ -261,7 +261,7 @@ func (c *checker) void(what, domain string) error {
 	c.voids++
 	if c.maxVoid > 0 && c.voids > c.maxVoid {
 		if c.trace {
-			c.tracef("%s: void lookup %d (%s) exceeds the limit of %d: permerror", domain, c.voids, what, c.maxVoid)
+			c.tr(domain, ": void lookup ", strconv.Itoa(c.voids), " (", what, ") exceeds the limit of ", strconv.Itoa(c.maxVoid), ": permerror")
 		}
 		return &CheckError{Err: ErrTooManyVoidLookups, Domain: domain, Term: what}
 	}
@@ -284,7 +284,7 @@ func (c *checker) fetch(domain string) (*Record, Result, error) {
 			return nil, None, ErrNoRecord
 		}
 		if c.trace {
-			c.tracef("%s: TXT lookup failed: %v: temperror", domain, err)
+			c.tr(domain, ": TXT lookup failed: ", err.Error(), ": temperror")
 		}
 		return nil, TempError, dnsErr("TXT", domain, err)
 	}
@@ -305,7 +305,7 @@ func (c *checker) fetch(domain string) (*Record, Result, error) {
 	case 1:
 	default:
 		if c.trace {
-			c.tracef("%s: %d SPF records: permerror", domain, n)
+			c.tr(domain, ": ", strconv.Itoa(n), " SPF records: permerror")
 		}
 		return nil, PermError, &CheckError{Err: ErrMultipleRecords, Domain: domain}
 	}
@@ -315,7 +315,7 @@ func (c *checker) fetch(domain string) (*Record, Result, error) {
 	rec := &Record{Raw: found}
 	if err := parseInto(rec, found); err != nil {
 		if c.trace {
-			c.tracef("%s: %v: permerror", domain, err)
+			c.tr(domain, ": ", err.Error(), ": permerror")
 		}
 		return nil, PermError, &CheckError{Err: err, Domain: domain}
 	}
@@ -329,7 +329,7 @@ func (c *checker) eval(domain string, depth int) (Result, error) {
 	for i := range c.cache {
 		if e := &c.cache[i]; e.active && strings.EqualFold(e.domain, domain) {
 			if c.trace {
-				c.tracef("%s: already being evaluated: loop: permerror", domain)
+				c.tr(domain, ": already being evaluated: loop: permerror")
 			}
 			var chain []string
 			for _, e := range c.cache {
@@ -389,7 +389,7 @@ func (c *checker) eval(domain string, depth int) (Result, error) {
 		target, err := c.target(t, domain)
 		if err != nil {
 			if c.trace {
-				c.tracef("%s: %s: %v: permerror", domain, t.Text, err)
+				c.tr(domain, ": ", t.Text, ": ", err.Error(), ": permerror")
 			}
 			return PermError, err
 		}
@@ -399,7 +399,7 @@ func (c *checker) eval(domain string, depth int) (Result, error) {
 		r, err := c.eval(target, depth+1)
 		if r == None {
 			if c.trace {
-				c.tracef("%s: redirect to %s found no SPF record: permerror", domain, target)
+				c.tr(domain, ": redirect to ", target, " found no SPF record: permerror")
 			}
 			return PermError, &CheckError{Err: ErrNoRedirectRecord, Domain: domain, Term: rec.Redirect.Text, Detail: target}
 		}
@@ -469,7 +469,7 @@ func (c *checker) match(t *Term, domain string, depth int) (bool, Result, error)
 	target, err := c.target(t, domain)
 	if err != nil {
 		if c.trace {
-			c.tracef("%s: %s: %v: permerror", domain, t.Text, err)
+			c.tr(domain, ": ", t.Text, ": ", err.Error(), ": permerror")
 		}
 		return false, PermError, err
 	}
@@ -486,7 +486,7 @@ func (c *checker) match(t *Term, domain string, depth int) (bool, Result, error)
 			return false, "", nil
 		case None:
 			if c.trace {
-				c.tracef("%s: %s found no SPF record: permerror", domain, t.Text)
+				c.tr(domain, ": ", t.Text, " found no SPF record: permerror")
 			}
 			return false, PermError, &CheckError{Err: ErrNoIncludeRecord, Domain: domain, Term: t.Text, Detail: target}
 		}
@@ -572,7 +572,7 @@ func (c *checker) lookupFailed(t *Term, domain, kind, target string, err error) 
 		return false, "", nil
 	}
 	if c.trace {
-		c.tracef("%s: %s: %s lookup of %s failed: %v: temperror", domain, t.Text, kind, target, err)
+		c.tr(domain, ": ", t.Text, ": ", kind, " lookup of ", target, " failed: ", err.Error(), ": temperror")
 	}
 	return false, TempError, dnsErr(kind, target, err)
 }
@@ -634,14 +634,14 @@ func (c *checker) explain(t *Term, domain string) string {
 	target, err := c.target(t, domain)
 	if err != nil {
 		if c.trace {
-			c.tracef("%s: %s: %v: no explanation", domain, t.Text, err)
+			c.tr(domain, ": ", t.Text, ": ", err.Error(), ": no explanation")
 		}
 		return ""
 	}
 	txts, err := c.res.LookupTXT(c.ctx, target)
 	if err != nil || len(txts) != 1 {
 		if c.trace {
-			c.tracef("%s: %s: no single TXT record at %s: no explanation", domain, t.Text, target)
+			c.tr(domain, ": ", t.Text, ": no single TXT record at ", target, ": no explanation")
 		}
 		return ""
 	}
@@ -653,12 +653,12 @@ func (c *checker) explain(t *Term, domain string) string {
 	s, err := expand(txts[0], &c.env, true, c)
 	if err != nil {
 		if c.trace {
-			c.tracef("%s: %s: %v: no explanation", domain, t.Text, err)
+			c.tr(domain, ": ", t.Text, ": ", err.Error(), ": no explanation")
 		}
 		return ""
 	}
 	if c.trace {
-		c.tracef("%s: explanation: %s", domain, s)
+		c.tr(domain, ": explanation: ", s)
 	}
 	return s
 }

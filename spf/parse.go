@@ -196,9 +196,9 @@ type SyntaxError struct {
 
 func (e *SyntaxError) Error() string {
 	if e.Term == "" {
-		return fmt.Sprintf("spf: syntax error at offset %d: %s", e.Pos, e.Msg)
+		return "spf: syntax error at offset " + strconv.Itoa(e.Pos) + ": " + e.Msg
 	}
-	return fmt.Sprintf("spf: syntax error at offset %d in %q: %s", e.Pos, e.Term, e.Msg)
+	return "spf: syntax error at offset " + strconv.Itoa(e.Pos) + " in " + strconv.Quote(e.Term) + ": " + e.Msg
 }
 
 // Is makes errors.Is(err, ErrSyntax) true.
