@@ -161,6 +161,8 @@ type Agents interface {
 // AgentsFunc adapts a function to Agents.
 type AgentsFunc func(ctx context.Context, account, address string) (Agent, error)
 
+var _ Agents = AgentsFunc(nil)
+
 // Agent implements Agents.
 func (f AgentsFunc) Agent(ctx context.Context, account, address string) (Agent, error) {
 	return f(ctx, account, address)

@@ -321,3 +321,28 @@ func TestNewInbound(t *testing.T) {
 		t.Errorf("T6/match from header: %+v, %v", m, err)
 	}
 }
+
+func TestAgentsFunc(t *testing.T) {
+	tickets := threadingtest.NewTickets()
+	tickets.Put("a", threading.Ticket{ID: "1", Number: "7", Contact: "c@example.net"})
+	var asked string
+	th, err := threading.New(&threading.Options{Install: "acme", Secrets: [][]byte{secretNew}, Tickets: tickets,
+		Agents: threading.AgentsFunc(func(_ context.Context, account, address string) (threading.Agent, error) {
+			asked = account + " " + address
+			if address == "boss@example.com" {
+				return threading.Agent{ID: "b", Active: true}, nil
+			}
+			return threading.Agent{}, threading.ErrNotFound
+		})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &threading.Settings{SubjectNumber: true, SubjectAgents: true}
+	m, err := th.Match(context.Background(), &threading.Inbound{Account: "a", Subject: "[#7]", From: addr(t, "Boss <BOSS@Example.com>"), Settings: s})
+	if err != nil || m.Ticket != "1" || asked != "a boss@example.com" {
+		t.Errorf("T3/AgentsFunc: %+v, %v, asked %q", m, err, asked)
+	}
+	if got := threading.DecodeSubject("=?UTF-8?Q?Gr=C3=BC=C3=9Fe?= \xff"); got != "Grüße \uFFFD" {
+		t.Errorf("DecodeSubject = %q", got)
+	}
+}
