@@ -50,7 +50,8 @@ type Method string
 
 // The methods, in the order Match tries them.
 const (
-	// MethodLoop: the mail's own Message-ID is one we wrote and verified —
+	// MethodLoop: the mail's own Message-ID is one we wrote and verified,
+	// or one the index holds as outbound (an id a provider gave our mail) —
 	// our mail came back (a mail loop, a BCC to the support address, a
 	// forwarding rule). Match.Ticket is the ticket it was sent on.
 	MethodLoop Method = "loop"
@@ -170,8 +171,9 @@ func (f AgentsFunc) Agent(ctx context.Context, account, address string) (Agent, 
 
 // Match finds the ticket a received mail belongs to. It tries, in order:
 //
-//  1. the mail's own Message-ID: one of ours that verifies (MethodLoop), or
-//     one already in the index (MethodDuplicate);
+//  1. the mail's own Message-ID: one of ours that verifies, or one the
+//     index holds as outbound (MethodLoop), or one the index holds as
+//     received (MethodDuplicate);
 //  2. a verified token for in.Account: in In-Reply-To, then References
 //     newest first, then a reply tag on a recipient, then a body marker
 //     (MethodToken);
@@ -228,6 +230,12 @@ func (t *Threader) match(ctx context.Context, in *Inbound) (Match, error) {
 		}
 		if t.index != nil {
 			e, err := t.index.Lookup(ctx, in.Account, own)
+			if err == nil && e.Outbound {
+				// An id a provider gave our mail, coming back in.
+				m.Ticket, m.Method = e.Ticket, MethodLoop
+				m.Reason = Reason{"own_message_id_indexed", "the mail's Message-ID is indexed as one of our sent mails: our own mail came back"}
+				return m, nil
+			}
 			if err == nil {
 				m.Ticket, m.Method = e.Ticket, MethodDuplicate
 				m.Reason = Reason{"duplicate_message_id", "a mail with this Message-ID is already on the ticket"}

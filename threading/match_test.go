@@ -135,6 +135,8 @@ func TestMatch(t *testing.T) {
 			ticket: "t-42", method: threading.MethodToken},
 		{name: "T1/loop: our own Message-ID comes back", in: threading.Inbound{MessageID: ours, InReplyTo: "<x@y>", From: customer},
 			ticket: "t-42", method: threading.MethodLoop, code: "own_message_id"},
+		{name: "T1/loop: a provider-assigned id of our mail comes back", in: threading.Inbound{MessageID: "<0100018c-ses-rewritten@email.amazonses.com>", From: customer},
+			ticket: "t-42", method: threading.MethodLoop, code: "own_message_id_indexed"},
 		{name: "T1/duplicate delivery", in: threading.Inbound{MessageID: "<customer-first@mail.example.org>", From: addr(t, "other@example.org")},
 			ticket: "t-43", method: threading.MethodDuplicate, code: "duplicate_message_id"},
 		{name: "T2/subject number off by default", in: threading.Inbound{Subject: "Re: help [#123]", From: customer},
