@@ -47,8 +47,8 @@
 // Threader.Match returns the ticket, the Method and a Reason (a code and a
 // sentence), trying in order:
 //
-//  1. the mail's own Message-ID: ours and verified → MethodLoop; already in
-//     the index → MethodDuplicate;
+//  1. the mail's own Message-ID: ours and verified, or indexed as one of our
+//     sent mails → MethodLoop; indexed as a received mail → MethodDuplicate;
 //  2. a verified token: In-Reply-To, References (newest first), a reply tag
 //     on a recipient, a body marker → MethodToken;
 //  3. the host's message index (Store), for the ids of In-Reply-To and
