@@ -307,7 +307,7 @@ func (l tagList) get(name string) string {
 
 // parseTags parses an RFC 6376 section 3.2 tag-list.
 func parseTags(s string) ([]tag, error) {
-	tags := make([]tag, 0, 16)
+	tags := make([]tag, 0, strings.Count(s, ";")+1)
 	for s != "" {
 		var part string
 		part, s, _ = strings.Cut(s, ";")

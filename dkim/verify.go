@@ -93,6 +93,7 @@ func (v *Verification) AuthResult() authres.Result {
 }
 
 type txtAnswer struct {
+	name string
 	txts []string
 	err  error
 }
@@ -124,60 +125,61 @@ func Verify(ctx context.Context, msg []byte, opts *VerifyOptions) ([]*Verificati
 	}
 
 	var out []*Verification
-	answers := map[string]txtAnswer{}
-	var sigValues []string
-	eachField(msg, func(name, value []byte) bool {
-		if bytes.EqualFold(name, []byte("DKIM-Signature")) {
-			sigValues = append(sigValues, unfoldValue(string(value)))
+	var answers []txtAnswer // one per distinct key name; few per message
+	find := func(name string) (txtAnswer, bool) {
+		for _, a := range answers {
+			if strings.EqualFold(a.name, name) {
+				return a, true
+			}
 		}
-		return true
-	})
-	for _, value := range sigValues {
+		return txtAnswer{}, false
+	}
+	eachField(msg, func(field, value []byte) bool {
+		if len(field) != len("DKIM-Signature") || !bytes.EqualFold(field, []byte("DKIM-Signature")) {
+			return true
+		}
 		v := &Verification{}
 		out = append(out, v)
-		sig, err := parseSignature(value, false)
+		// parseSignature strips folding whitespace itself.
+		sig, err := parseSignature(string(value), false)
 		if err != nil {
 			v.Result, v.Reason = ResultPermError, strings.TrimPrefix(err.Error(), "dkim: ")
-			continue
+			return true
 		}
 		v.Signature = sig
 		v.Domain, v.Selector, v.Identifier, v.Algorithm = sig.Domain, sig.Selector, sig.Identifier, sig.Algorithm
 		v.BPrefix, v.Headers = sig.BPrefix(8), sig.Headers
 		if len(out) > o.MaxSignatures {
 			v.Result, v.Reason = ResultPermError, fmt.Sprintf("not verified: more than %d signatures", o.MaxSignatures)
-			continue
+			return true
 		}
 		name := sig.Selector + "._domainkey." + sig.Domain
-		if _, ok := answers[name]; !ok {
+		a, ok := find(name)
+		if !ok {
 			txts, err := o.Resolver.LookupTXT(ctx, name)
 			if err != nil && ctx.Err() != nil {
 				err = &net.DNSError{Err: ctx.Err().Error(), Name: name, IsTimeout: true}
 			}
-			answers[name] = txtAnswer{txts, err}
+			a = txtAnswer{name, txts, err}
+			answers = append(answers, a)
 		}
-		if a := answers[name]; a.err == nil && len(a.txts) == 1 {
+		if a.err == nil && len(a.txts) == 1 {
 			if rec, err := parseKeyRecord(a.txts[0], false); err == nil {
 				v.Key, v.KeySize, v.Testing = rec, rec.KeySize(), rec.Testing()
 			}
 		}
-	}
+		return true
+	})
 	if len(out) == 0 {
 		return nil, nil
 	}
 
 	lookup := func(name string) ([]string, error) {
-		a, ok := answers[strings.ToLower(name)]
-		if !ok {
-			a, ok = answers[name]
-		}
+		a, ok := find(name)
 		if !ok {
 			return nil, errors.New("key not fetched")
 		}
 		return a.txts, a.err
-	}
-	// Lower-case the cache keys so go-msgauth's own spelling matches.
-	for k, a := range answers {
-		answers[strings.ToLower(k)] = a
 	}
 	n := min(len(out), o.MaxSignatures)
 	verifs, err := msgdkim.VerifyWithOptions(bytes.NewReader(msg), &msgdkim.VerifyOptions{LookupTXT: lookup, MaxVerifications: n})
