@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,6 +20,11 @@ import (
 type DB struct {
 	pool   *pgxpool.Pool
 	closer bool // Close closes the pool: Open made it
+
+	// Relay reservations waiting for a batch, per account and day (see
+	// RelayStore.Reserve).
+	relayMu     sync.Mutex
+	relayQueues map[relayKey]*reserveQueue
 }
 
 // Open connects to the database at dsn (a PostgreSQL URL or key=value

@@ -302,3 +302,49 @@ func BenchmarkRelayReserve(b *testing.B) {
 	b.Run("store=postgres/keys=spread", func(b *testing.B) { benchReserve(b, benchDB(b).RelayStore(), false) })
 	b.Run("store=postgres/keys=hot", func(b *testing.B) { benchReserve(b, benchDB(b).RelayStore(), true) })
 }
+
+// TestRelayReserveBatchingWithCancellation: reservations of one account
+// from many goroutines go in batches; some contexts end while waiting.
+// Every reservation reported as made is counted, and nothing else: the
+// usage equals the successes exactly and stays within the caps.
+func TestRelayReserveBatchingWithCancellation(t *testing.T) {
+	db := testDB(t)
+	s := db.RelayStore()
+	acct := fmt.Sprintf("batch-cancel-%d", time.Now().UnixNano())
+	const workers, each, relayCap, planCap = 16, 60, 500, 700
+	var ok, canceled atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Duration((w*each+i)%7)*time.Millisecond)
+				r := relay.Reservation{Account: acct, Relay: "r1", Day: relayDay, N: int64(1 + i%3), RelayCap: relayCap, PlanCap: planCap}
+				if i%4 == 3 {
+					r.Relay = ""
+				}
+				err := s.Reserve(ctx, r)
+				cancel()
+				switch {
+				case err == nil:
+					ok.Add(r.N)
+				case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+					canceled.Add(1)
+				case errors.Is(err, relay.ErrRelayCapReached), errors.Is(err, relay.ErrPlanCapReached):
+				default:
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	u, err := s.Usage(context.Background(), acct, relayDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Total != ok.Load() || u.Total > planCap || u.Relays["r1"] > relayCap {
+		t.Errorf("usage %+v, %d units reported reserved (%d calls canceled); want equal, within %d/%d", u, ok.Load(), canceled.Load(), relayCap, planCap)
+	}
+	t.Logf("%d units reserved, %d calls canceled", ok.Load(), canceled.Load())
+}
