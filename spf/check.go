@@ -40,11 +40,11 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 		c.maxVoid = 2
 	}
 	c.trace = !opts.NoTrace
-	if c.trace {
-		c.tb = new(strings.Builder)
-		c.tb.Grow(320)
-	}
 	h := new(checkAlloc)
+	if c.trace {
+		c.tb = &h.tb
+		c.tb.Grow(256) // the RFC 7208 suite's traces: median 154 bytes, p90 262
+	}
 	c.cache = h.cache[:0]
 	ip = ip.Unmap()
 	c.ip = ip
@@ -87,11 +87,12 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 	return &h.Check
 }
 
-// checkAlloc puts the returned Check and the first record-cache entries
-// in one allocation.
+// checkAlloc puts the returned Check, the first record-cache entries and
+// the trace builder in one allocation.
 type checkAlloc struct {
 	Check
 	cache [4]cachedRecord
+	tb    strings.Builder
 }
 
 // CheckMailFrom checks the MAIL FROM identity as RFC 7208 section 2.4 asks:
