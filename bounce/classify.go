@@ -135,7 +135,8 @@ func (p *parser) finish(h textproto.Header) {
 		}
 		return
 	}
-	var context string
+	var context, command string
+	haveCommand := false
 	kind := KindNone
 	for i := range rep.Recipients {
 		rc := &rep.Recipients[i]
@@ -154,18 +155,21 @@ func (p *parser) finish(h textproto.Header) {
 		}
 		if rc.Command == "" {
 			if context == "" {
-				context = strings.ToLower(p.reportText())
+				context = p.lowerReport()
 				if len(context) > 4096 {
 					context = context[:4096]
 				}
 			}
-			rc.Command = contextCommand(context)
+			if !haveCommand {
+				command, haveCommand = contextCommand(context), true
+			}
+			rc.Command = command
 		}
 		rc.Diagnostic = cleanDiagnostic(rc.Diagnostic)
 		ld := strings.ToLower(rc.Diagnostic)
 		if rc.Reason == "" {
 			if context == "" {
-				context = strings.ToLower(p.reportText())
+				context = p.lowerReport()
 				if len(context) > 4096 {
 					context = context[:4096]
 				}
@@ -294,8 +298,16 @@ var contextCommands = [...]struct{ phrase, cmd string }{
 func contextCommand(s string) string {
 	best, at := "", -1
 	for _, c := range contextCommands {
-		if i := strings.LastIndex(s, c.phrase); i > at {
-			best, at = c.cmd, i
+		// Forward searches are vectorized; LastIndex is not.
+		for off := 0; ; {
+			i := strings.Index(s[off:], c.phrase)
+			if i < 0 {
+				break
+			}
+			if off+i > at {
+				best, at = c.cmd, off+i
+			}
+			off += i + len(c.phrase)
 		}
 	}
 	return best

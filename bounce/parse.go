@@ -235,7 +235,7 @@ func readHeader(b []byte) (textproto.Header, []byte, error) {
 			hb = append(hb, '\n')
 		}
 	}
-	h, err := textproto.ReadHeader(bufio.NewReaderSize(bytes.NewReader(hb), 4096))
+	h, err := textproto.ReadHeader(bufio.NewReaderSize(bytes.NewReader(hb), min(len(hb)+16, 4096)))
 	if err != nil {
 		return textproto.Header{}, nil, err
 	}
@@ -260,6 +260,7 @@ type parser struct {
 	parts    int
 	nested   int     // depth of reports read from attachments
 	report   *string // reportText, once computed
+	lower    *string // lowerReport, once computed
 	// fromOriginalTo is set when the recipients were taken from the
 	// returned message's To for want of anything better.
 	fromOriginalTo bool
@@ -350,7 +351,7 @@ func (p *parser) parse(h textproto.Header, body []byte) {
 			}
 			if len(q.rep.Recipients) > 0 {
 				rep.Recipients = q.rep.Recipients
-				p.dsn, p.texts, p.report = q.dsn, q.texts, nil
+				p.dsn, p.texts, p.report, p.lower = q.dsn, q.texts, nil, nil
 				p.original = q.original
 			}
 		}

@@ -35,6 +35,15 @@ func (p *parser) reportText() string {
 	return t
 }
 
+// lowerReport is reportText in lower case, computed once.
+func (p *parser) lowerReport() string {
+	if p.lower == nil {
+		l := strings.ToLower(p.reportText())
+		p.lower = &l
+	}
+	return *p.lower
+}
+
 // headerStarts are the fields a returned message's header commonly begins
 // with.
 var headerStarts = []string{
@@ -731,7 +740,7 @@ func (p *parser) delayNotice() bool {
 	if strings.Contains(subj, "delay") || strings.Contains(subj, "warning") {
 		return true
 	}
-	t := strings.ToLower(p.reportText())
+	t := p.lowerReport()
 	return strings.Contains(t, "will be retried") || strings.Contains(t, "will continue to try") ||
 		strings.Contains(t, "has not yet been delivered")
 }
