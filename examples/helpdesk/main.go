@@ -1,159 +1,293 @@
-// Command helpdesk is a small in-memory helpdesk built on deskmail: it sets
-// up two accounts with support addresses and departments, routes a few
-// sample inbound mails and prints what happened to each.
+// Command helpdesk is a complete, small helpdesk built on deskmail, running
+// on in-memory stores with no setup:
 //
 //	go run ./examples/helpdesk
+//
+// It starts a real SMTP server on loopback (go-smtp) for inbound mail and two
+// outgoing SMTP servers (smtptest): Acme's own relay, capped at one mail a
+// day, and the platform's. Then it plays a day at the helpdesk and prints what
+// happens at each step: customers write in and the inbound pipeline decides;
+// an agent's replies go out DKIM-signed with a VERP return path, through the
+// relay while its cap lasts and through the platform after; a reply joins its
+// ticket and a stranger's ticket number does not; a bounce blocks the address
+// it names and a forged one changes nothing; a spoofed sender is suspended.
+//
+// Flags:
+//
+//	-listen ADDR    serve inbound SMTP on ADDR and keep running after the
+//	                tour, for manual tries (swaks --server ADDR --to
+//	                support@acme.desk.example); stop with Ctrl-C
+//	-postgres DSN   keep deskmail's state on PostgreSQL instead of memory
+//	                (store/postgres); each run uses fresh names
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"strings"
 
-	"github.com/emersion/go-message/textproto"
-
-	"github.com/deskmail/deskmail/alias"
+	"github.com/deskmail/deskmail/dkim"
+	"github.com/deskmail/deskmail/dnstest"
+	"github.com/deskmail/deskmail/smtptest"
+	"github.com/deskmail/deskmail/store/postgres"
 )
 
 func main() {
-	if err := run(context.Background(), os.Stdout); err != nil {
+	var o options
+	flag.StringVar(&o.listen, "listen", "", "serve inbound SMTP on this address and keep running until interrupted")
+	flag.StringVar(&o.postgres, "postgres", "", "PostgreSQL DSN for deskmail's stores (default: in memory)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if _, err := run(ctx, os.Stdout, o); err != nil {
 		fmt.Fprintln(os.Stderr, "helpdesk:", err)
 		os.Exit(1)
 	}
 }
 
-// sample is one inbound mail: the envelope recipients and the raw message.
-type sample struct {
-	title string
-	rcpts []string
-	raw   string
+type options struct {
+	listen   string // "" = a free loopback port, closed after the tour
+	postgres string // "" = memory stores
 }
 
-var samples = []sample{
-	{
-		title: "direct mail to a platform address",
-		rcpts: []string{"sales@acme.desk.example"},
-		raw: "From: Mary <mary@customer.example>\r\n" +
-			"To: Acme Sales <sales@acme.desk.example>\r\n" +
-			"Subject: Volume pricing?\r\n\r\nHello\r\n",
-	},
-	{
-		title: "via the customer-owned forward support@acme.example",
-		rcpts: []string{"support@acme.desk.example"},
-		raw: "Delivered-To: support@acme.desk.example\r\n" +
-			"X-Original-To: support@acme.example\r\n" +
-			"From: =?UTF-8?B?5bGx55SwIOiKseWtkA==?= <hanako@customer.example>\r\n" +
-			"To: \"Acme Support\" <support+orders@acme.example>\r\n" +
-			"Subject: =?UTF-8?B?5rOo5paH44GM5bGK44GN44G+44Gb44KT?=\r\n\r\nこんにちは\r\n",
-	},
-	{
-		title: "to an address with fetching turned off",
-		rcpts: []string{"old@acme.desk.example"},
-		raw: "From: bob@customer.example\r\n" +
-			"To: old@acme.example\r\n" +
-			"Subject: Anyone there?\r\n\r\n?\r\n",
-	},
-	{
-		title: "a Gmail forwarding confirmation",
-		rcpts: []string{"help@globex.desk.example"},
-		raw: "From: Gmail Team <forwarding-noreply@google.com>\r\n" +
-			"To: help@globex.desk.example\r\n" +
-			"Subject: (#482913377) Gmail Forwarding Confirmation - Receive Mail from help@globex.example\r\n\r\n" +
-			"help@globex.example has requested to automatically forward mail to your email address help@globex.desk.example.\r\n" +
-			"Confirmation code: 482913377\r\n\r\n" +
-			"https://mail-settings.google.com/mail/vf-%5BANGjdJ9%5D-sample\r\n",
-	},
+// names are the addresses of the tour. With -postgres each run gets fresh
+// ones, since the database remembers the previous run.
+type names struct {
+	account        string // the tenant
+	domain         string // its own domain, where support@ lives
+	support        string // its customer-owned support address
+	platform       string // the platform address support@ forwards to
+	old            string // an address whose fetching is turned off
+	oldPlatform    string
+	platformDomain string // the helpdesk platform's domain
+	messageDomain  string // right side of our Message-IDs
+	bounceDomain   string // where VERP bounces come back
 }
 
-func run(ctx context.Context, w io.Writer) error {
-	store := alias.NewMemoryStore()
-	if err := setup(ctx, store); err != nil {
+func newNames(suffix string) names {
+	acme := "acme" + suffix
+	return names{
+		account: acme, domain: acme + ".example",
+		support: "support@" + acme + ".example", platform: "support@" + acme + ".desk.example",
+		old: "old@" + acme + ".example", oldPlatform: "old@" + acme + ".desk.example",
+		platformDomain: "desk.example", messageDomain: acme + ".desk.example", bounceDomain: "bounce.desk.example",
+	}
+}
+
+// run plays the tour and returns the desk, for the test to inspect.
+func run(ctx context.Context, w io.Writer, o options) (*desk, error) {
+	st, n := memoryStores(), newNames("")
+	if o.postgres != "" {
+		db, err := postgres.Open(ctx, o.postgres)
+		if err != nil {
+			return nil, err
+		}
+		defer db.Close()
+		if err := db.Migrate(ctx); err != nil {
+			return nil, err
+		}
+		st = stores{db.AliasStore(), db.MessageIndex(), db.BounceStore(), db.DKIMKeyStore(), db.RelayStore()}
+		n = newNames("-" + randomID())
+		fmt.Fprintf(w, "State on PostgreSQL, account %s.\n", n.account)
+	}
+
+	// The Internet's DNS, as far as the tour needs it.
+	zone := dnstest.New()
+	zone.AddTXT("customer.example", "v=spf1 ip4:127.0.0.0/8 -all") // customers send from loopback here
+	zone.AddTXT("_dmarc.customer.example", "v=DMARC1; p=reject")
+	zone.AddTXT("bank.example", "v=spf1 ip4:192.0.2.1 -all") // the bank's real mail server
+	zone.AddTXT("_dmarc.bank.example", "v=DMARC1; p=reject")
+
+	// Outgoing SMTP: Acme's own relay and the platform's server.
+	relaySrv, err := smtptest.Start(nil)
+	if err != nil {
+		return nil, err
+	}
+	defer relaySrv.Close()
+	platformSrv, err := smtptest.Start(nil)
+	if err != nil {
+		return nil, err
+	}
+	defer platformSrv.Close()
+
+	d, err := newDesk(ctx, w, n, deskConfig{stores: st, zone: zone, platform: platformSrv.Addr(), relay: relaySrv.Addr()})
+	if err != nil {
+		return nil, err
+	}
+	addr := o.listen
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	srv, l, err := listen(d, addr)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	mx := l.Addr().String()
+	fmt.Fprintf(w, "Helpdesk for %s: inbound SMTP on %s, relay %s (1 mail/day), platform %s\n\n", n.support, mx, relaySrv.Addr(), platformSrv.Addr())
+
+	if err := tour(ctx, w, d, mx, relaySrv, platformSrv, zone); err != nil {
+		return d, err
+	}
+
+	if o.listen != "" {
+		fmt.Fprintf(w, "\nListening on %s until interrupted. Try:\n  swaks --server %s --from you@customer.example --to %s\n", mx, mx, n.platform)
+		<-ctx.Done()
+		fmt.Fprintln(w, "stopping")
+	}
+	return d, nil
+}
+
+// tour is the day at the helpdesk.
+func tour(ctx context.Context, w io.Writer, d *desk, mx string, relaySrv, platformSrv *smtptest.Server, zone *dnstest.Zone) error {
+	n := d.names
+	step := 0
+	title := func(s string) { step++; fmt.Fprintf(w, "%d. %s\n", step, s) }
+	customer := func(from, subject, extra, body string) error {
+		raw := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@customer.example>\r\n%s\r\n%s\r\n",
+			from, n.support, subject, randomID(), extra, body)
+		return deliver(mx, addrOf(from), []string{n.platform}, raw)
+	}
+
+	title("Mary writes to " + n.support + "; her provider forwards it to " + n.platform)
+	if err := customer("Mary <mary@customer.example>", "My order has not arrived", "", "Order 5521, placed two weeks ago."); err != nil {
 		return err
 	}
-	router := alias.NewRouter(store, nil)
-	for i, s := range samples {
-		fmt.Fprintf(w, "mail %d: %s\n", i+1, s.title)
-		if err := handle(ctx, w, router, s); err != nil {
-			return fmt.Errorf("mail %d: %w", i+1, err)
-		}
+
+	title("Agent Brad answers ticket #1")
+	if _, err := d.reply(ctx, "1", "Brad", "It ships today. Sorry for the wait!"); err != nil {
+		return err
 	}
+	if err := describeSent(w, relaySrv, zone, n); err != nil {
+		return err
+	}
+
+	title("Bob writes in")
+	if err := customer("Bob <bob@customer.example>", "Invoice copy, please", "", "Can I get a copy of my invoice?"); err != nil {
+		return err
+	}
+
+	title("Brad answers ticket #2: Acme's relay has used its daily mail, so the platform sends it")
+	if _, err := d.reply(ctx, "2", "Brad", "Attached. (Not really: this is a demo.)"); err != nil {
+		return err
+	}
+	if err := describeSent(w, platformSrv, zone, n); err != nil {
+		return err
+	}
+
+	title("Mary replies to Brad's answer")
+	ours := d.tickets["1"].IDs[len(d.tickets["1"].IDs)-1]
+	if err := customer("Mary <mary@customer.example>", "Re: My order has not arrived [#1]", "In-Reply-To: <"+ours+">\r\nReferences: <"+ours+">\r\n", "Great, thanks!"); err != nil {
+		return err
+	}
+
+	title("A stranger writes with ticket #1's number in the subject")
+	if err := customer("Eve <eve@customer.example>", "Refund for [#1]", "", "Send the refund to my account."); err != nil {
+		return err
+	}
+
+	title("Bob's mailbox does not exist: his provider bounces the reply to its VERP address")
+	msgs := platformSrv.Messages()
+	sentToBob := msgs[len(msgs)-1]
+	if err := deliver(mx, "", []string{sentToBob.From}, bounceReport(sentToBob.From, "bob@customer.example", messageIDOf(sentToBob.Data))); err != nil {
+		return err
+	}
+
+	title("A forged bounce claims Mary's address failed")
+	if err := deliver(mx, "", []string{n.platform}, bounceReport(n.platform, "mary@customer.example", "made-up@elsewhere.example")); err != nil {
+		return err
+	}
+	st, err := d.tracker.Address(ctx, n.account, "mary@customer.example")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "   Mary's address is still %s\n", st.State)
+
+	title("Brad answers Bob again: the bounce gate keeps it from a dead address")
+	if _, err := d.reply(ctx, "2", "Brad", "Did you get it?"); err != nil {
+		return err
+	}
+
+	title("Someone spoofs the bank's address")
+	if err := customer("Bank <billing@bank.example>", "Urgent: new account details", "", "Please pay to this new account."); err != nil {
+		return err
+	}
+
+	title("Mail to " + n.old + ", whose fetching is turned off")
+	raw := "From: mary@customer.example\r\nTo: " + n.old + "\r\nSubject: Hello?\r\n\r\nAnyone?\r\n"
+	if err := deliver(mx, "mary@customer.example", []string{n.oldPlatform}, raw); err != nil {
+		return err
+	}
+
+	title("Gmail asks to confirm forwarding from " + n.support)
+	raw = "From: Gmail Team <forwarding-noreply@google.com>\r\nTo: " + n.platform + "\r\n" +
+		"Subject: (#482913377) Gmail Forwarding Confirmation - Receive Mail from " + n.support + "\r\n\r\n" +
+		"Confirmation code: 482913377\r\n\r\nhttps://mail-settings.google.com/mail/vf-%5BANGjdJ9%5D-sample\r\n"
+	if err := deliver(mx, "forwarding-noreply@google.com", []string{n.platform}, raw); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(w, "\nTickets: %d, suspended for review: %d.\n", len(d.tickets), len(d.suspended))
 	return nil
 }
 
-// setup creates account "acme" (two departments, a customer-owned support
-// address, a platform sales address, a disabled old address) and account
-// "globex" (one platform address).
-func setup(ctx context.Context, store alias.Store) error {
-	err := store.UpdateAccount(ctx, "acme", func(a *alias.Account) error {
-		for _, d := range []alias.Department{{ID: "support", Name: "Support"}, {ID: "sales", Name: "Sales"}} {
-			if err := a.AddDepartment(d); err != nil {
-				return err
-			}
-		}
-		for _, s := range []alias.SupportAddress{
-			{Address: "support@acme.example", Name: "Acme Support", PlatformAddress: "support@acme.desk.example", Department: "support"},
-			{Address: "sales@acme.desk.example", Name: "Acme Sales", Department: "sales"},
-			{Address: "old@acme.example", PlatformAddress: "old@acme.desk.example", Department: "support", Disabled: true},
-		} {
-			if err := a.AddAddress(s); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+// describeSent prints how the last mail a server accepted was sent: its
+// MAIL FROM and its DKIM signature, verified against the zone.
+func describeSent(w io.Writer, srv *smtptest.Server, zone *dnstest.Zone, n names) error {
+	msgs := srv.Messages()
+	if len(msgs) == 0 {
+		return errors.New("helpdesk: nothing was sent")
+	}
+	m := msgs[len(msgs)-1]
+	vs, err := dkim.Verify(context.Background(), m.Data, &dkim.VerifyOptions{Resolver: zone})
 	if err != nil {
 		return err
 	}
-	return store.UpdateAccount(ctx, "globex", func(a *alias.Account) error {
-		return a.AddAddress(alias.SupportAddress{Address: "help@globex.desk.example", Name: "Globex Help"})
-	})
-}
-
-// handle does what an inbound pipeline does first with a mail: recognize a
-// forwarding confirmation, else route it and report the outcome.
-func handle(ctx context.Context, w io.Writer, router *alias.Router, s sample) error {
-	br := bufio.NewReader(bytes.NewReader([]byte(s.raw)))
-	h, err := textproto.ReadHeader(br)
-	if err != nil {
-		return err
+	sig := "no DKIM signature"
+	for _, v := range vs {
+		sig = fmt.Sprintf("DKIM %s for %s", v.Result, v.Domain)
 	}
-	body, _ := io.ReadAll(br)
-	if c, err := alias.ParseConfirmation(&h, body); err == nil {
-		fmt.Fprintf(w, "  forwarding confirmation from %s: code %s, link %s\n", c.Provider, c.Code, c.Link)
-		fmt.Fprintf(w, "  → not a ticket; show the code to the admin of the account\n")
-		return nil
-	}
-	rt, err := router.Route(ctx, s.rcpts, &h)
-	if errors.Is(err, alias.ErrNoRoute) {
-		fmt.Fprintln(w, "  → no support address matches; rejected")
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "  account %s, address %s, department %s (matched by %s", rt.Account, rt.Address, orNone(rt.Department), rt.Method)
-	if rt.Tag != "" {
-		fmt.Fprintf(w, ", tag %q", rt.Tag)
-	}
-	fmt.Fprintln(w, ")")
-	if rt.ViaCustomerForward {
-		fmt.Fprintf(w, "  arrived through the customer-owned address %s\n", rt.ForwardedFor)
-	}
-	if rt.Drop != "" {
-		fmt.Fprintf(w, "  → dropped: %s\n", rt.Drop)
-		return nil
-	}
-	fmt.Fprintln(w, "  → new ticket")
+	fmt.Fprintf(w, "   %s; MAIL FROM %s (VERP)\n", sig, shorten(m.From))
 	return nil
 }
 
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
+// bounceReport is the delivery status notification (RFC 3464) a receiving
+// server sends when a mailbox does not exist.
+func bounceReport(to, recipient, messageID string) string {
+	return "From: Mail Delivery System <MAILER-DAEMON@mx.customer.example>\r\n" +
+		"To: " + to + "\r\nSubject: Undelivered Mail Returned to Sender\r\nAuto-Submitted: auto-replied\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\r\n" +
+		"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.customer.example\r\n\r\n" +
+		"Final-Recipient: rfc822; " + recipient + "\r\nAction: failed\r\nStatus: 5.1.1\r\n" +
+		"Diagnostic-Code: smtp; 550 5.1.1 <" + recipient + ">: user unknown\r\n\r\n" +
+		"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nTo: " + recipient + "\r\nMessage-ID: <" + messageID + ">\r\n\r\n--b--\r\n"
+}
+
+func messageIDOf(raw []byte) string {
+	for _, line := range strings.Split(string(raw), "\r\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(k, "Message-ID") {
+			return strings.Trim(strings.TrimSpace(v), "<>")
+		}
+	}
+	return ""
+}
+
+func addrOf(s string) string {
+	if i := strings.IndexByte(s, '<'); i >= 0 {
+		return strings.TrimSuffix(s[i+1:], ">")
+	}
+	return s
+}
+
+func shorten(s string) string {
+	if len(s) > 40 {
+		return s[:24] + "…" + s[len(s)-16:]
 	}
 	return s
 }

@@ -3,25 +3,79 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/deskmail/deskmail/bounce"
+	"github.com/deskmail/deskmail/inbound"
 )
 
-func TestRun(t *testing.T) {
+// TestTour runs the whole example end to end — real SMTP on loopback in and
+// out — and checks every step.
+func TestTour(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), &out); err != nil {
-		t.Fatal(err)
+	d, err := run(context.Background(), &out, options{})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
 	}
 	got := out.String()
-	for _, want := range []string{
-		"account acme, address sales@acme.desk.example, department sales (matched by envelope)",
-		"account acme, address support@acme.example, department support (matched by envelope, tag \"orders\")",
-		"arrived through the customer-owned address support@acme.example",
-		"→ dropped: address_disabled",
-		"forwarding confirmation from gmail: code 482913377",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("transcript lacks %q:\n%s", want, got)
+	steps := []struct{ step, want string }{
+		{"1 new mail opens a ticket (A2: via the customer-owned address)", "→ new ticket #1 for Mary <mary@customer.example>, SPF pass, DMARC pass"},
+		{"2 reply through the customer's relay", "→ mary@customer.example: delivered via relay:acme-mx"},
+		{"2 reply DKIM-signed with a VERP return path", "DKIM pass for acme.example; MAIL FROM b-"},
+		{"3 second customer", "→ new ticket #2 for Bob <bob@customer.example>"},
+		{"4 relay cap reached: the platform sends", "→ bob@customer.example: delivered via platform"},
+		{"5 T1: the reply threads", "→ appended to ticket #1 as a public reply (matched by token)"},
+		{"6 T4: a stranger's ticket number does not thread", "→ new ticket #3 for Eve <eve@customer.example>"},
+		{"7 B6: the bounce lands on its ticket and blocks", "→ bounce shown on ticket #2: bob@customer.example is now hard_blocked (userunknown)"},
+		{"8 B10: a forged bounce is ignored", "   Mary's address is still ok"},
+		{"9 B2: the gate keeps mail from the blocked address", "→ bob@customer.example: dropped before sending (hard_blocked)"},
+		{"10 D4: a spoofed sender is suspended", "→ suspended for review (would be new_ticket)"},
+		{"11 A6: a disabled address drops", "→ drop: fetching is turned off for old@acme.example"},
+		{"12 A3: a Gmail confirmation is no ticket", "→ confirmation: a gmail forwarding confirmation (code 482913377)"},
+		{"summary", "Tickets: 3, suspended for review: 1."},
+	}
+	for _, s := range steps {
+		if !strings.Contains(got, s.want) {
+			t.Errorf("step %s: transcript lacks %q", s.step, s.want)
 		}
+	}
+	if t.Failed() {
+		t.Logf("transcript:\n%s", got)
+	}
+
+	// The desk's state agrees with the transcript.
+	ctx := context.Background()
+	if n := len(d.tickets["1"].IDs); n != 3 {
+		t.Errorf("ticket #1 holds %d messages, want Mary's, Brad's and Mary's reply", n)
+	}
+	if notes := d.tickets["2"].Notes; len(notes) != 1 || !strings.Contains(notes[0], "hard_blocked") {
+		t.Errorf("ticket #2 notes %q", notes)
+	}
+	if st, _ := d.tracker.Address(ctx, "acme", "bob@customer.example"); st.State != bounce.StateHardBlocked {
+		t.Errorf("bob is %s", st.State)
+	}
+	if st, _ := d.tracker.Address(ctx, "acme", "mary@customer.example"); st.State != bounce.StateOK {
+		t.Errorf("mary is %s after a forged bounce", st.State)
+	}
+	if len(d.suspended) != 1 || d.suspended[0].Held != inbound.ActionNewTicket || d.suspended[0].ContactAddr != "billing@bank.example" {
+		t.Errorf("suspended %+v", d.suspended)
+	}
+}
+
+// TestTourOnPostgres runs the tour on PostgreSQL when DESKMAIL_POSTGRES_DSN
+// names a database (CI sets it).
+func TestTourOnPostgres(t *testing.T) {
+	dsn := os.Getenv("DESKMAIL_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("DESKMAIL_POSTGRES_DSN not set")
+	}
+	var out bytes.Buffer
+	if _, err := run(context.Background(), &out, options{postgres: dsn}); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "Tickets: 3, suspended for review: 1.") {
+		t.Fatalf("transcript:\n%s", out.String())
 	}
 }
