@@ -92,7 +92,7 @@ func run(ctx context.Context, w io.Writer, o options) (*desk, error) {
 			return nil, err
 		}
 		st = stores{db.AliasStore(), db.MessageIndex(), db.BounceStore(), db.DKIMKeyStore(), db.RelayStore()}
-		n = newNames("-" + randomID())
+		n = newNames(randomID()[:4])
 		fmt.Fprintf(w, "State on PostgreSQL, account %s.\n", n.account)
 	}
 
