@@ -91,7 +91,7 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 // the trace builder in one allocation.
 type checkAlloc struct {
 	Check
-	cache [4]cachedRecord
+	cache [2]cachedRecord // most checks read one or two records
 	tb    strings.Builder
 }
 

@@ -20,6 +20,7 @@ const (
 	Error
 )
 
+// String returns "error" or "warning".
 func (s Severity) String() string {
 	if s == Error {
 		return "error"
@@ -48,6 +49,8 @@ type Problem struct {
 	Message string
 }
 
+// String formats the problem on one line: severity, domain, offset and
+// term, message.
 func (p Problem) String() string {
 	var b strings.Builder
 	b.WriteString(p.Severity.String())

@@ -194,6 +194,7 @@ type SyntaxError struct {
 	Msg  string
 }
 
+// Error returns the message with the offset and the term.
 func (e *SyntaxError) Error() string {
 	if e.Term == "" {
 		return "spf: syntax error at offset " + strconv.Itoa(e.Pos) + ": " + e.Msg

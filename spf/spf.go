@@ -68,6 +68,7 @@ type CheckError struct {
 	DNSErr error  // the resolver's error for ErrDNS
 }
 
+// Error returns the sentinel's message with the domain, term and detail.
 func (e *CheckError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Err.Error())
