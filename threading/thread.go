@@ -292,10 +292,13 @@ func Threads(msgs []Message, opts *ThreadOptions) []*Node {
 		}
 		// 3A: an empty root without children is dropped
 	}
+	// Date order before grouping too, so which root of a subject becomes
+	// the table's does not depend on the order the ids were first seen.
+	sortNodes(res, msgs)
 	if !opts.NoSubjectGrouping {
 		res = groupBySubject(res, msgs)
+		sortNodes(res, msgs)
 	}
-	sortNodes(res, msgs)
 	return res
 }
 
