@@ -135,16 +135,28 @@ func (s *BounceStore) Deliveries(ctx context.Context, account, messageID string)
 }
 
 // AddCounts implements bounce.Store with one UPSERT … SET n = n + $.
+// Concurrent calls of one process for the same account and day go together
+// in one UPSERT of their sums (see the package documentation).
 func (s *BounceStore) AddCounts(ctx context.Context, account string, day time.Time, sends, hardBounces int) error {
-	_, err := s.db.pool.Exec(ctx, `insert into deskmail_bounce_counts as c (account, day, sends, hard_bounces)
-		values ($1, $2, $3, $4)
-		on conflict (account, day) do update
-		set sends = c.sends + excluded.sends, hard_bounces = c.hard_bounces + excluded.hard_bounces`,
-		account, bounce.Day(day), sends, hardBounces)
-	if err != nil {
-		return fmt.Errorf("postgres: bounce add counts: %w", err)
-	}
-	return nil
+	d := bounce.Day(day)
+	key := account + "\x00" + d.Format(time.DateOnly)
+	return s.db.bounceCounts.do(ctx, key, [2]int{sends, hardBounces}, func(ctx context.Context, batch []*call[[2]int]) {
+		var n, h int64
+		for _, c := range batch {
+			n, h = n+int64(c.arg[0]), h+int64(c.arg[1])
+		}
+		_, err := s.db.pool.Exec(ctx, `insert into deskmail_bounce_counts as c (account, day, sends, hard_bounces)
+			values ($1, $2, $3, $4)
+			on conflict (account, day) do update
+			set sends = c.sends + excluded.sends, hard_bounces = c.hard_bounces + excluded.hard_bounces`,
+			account, d, n, h)
+		if err != nil {
+			err = fmt.Errorf("postgres: bounce add counts: %w", err)
+		}
+		for _, c := range batch {
+			c.err = err
+		}
+	})
 }
 
 // Counts implements bounce.Store.

@@ -93,7 +93,7 @@ func runChildren(t *testing.T, role, arg string) []int64 {
 
 // bounceUpdatesPerGoroutine is how many Update and AddCounts calls each
 // goroutine of each child makes.
-const bounceUpdatesPerGoroutine = 40
+const bounceUpdatesPerGoroutine = 16
 
 func childBounce(ctx context.Context, t *testing.T, acct string) int64 {
 	s := testDB(t).BounceStore()

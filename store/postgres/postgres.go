@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/deskmail/deskmail/relay"
 )
 
 // DB is deskmail's state on one PostgreSQL database. It implements every
@@ -21,10 +22,9 @@ type DB struct {
 	pool   *pgxpool.Pool
 	closer bool // Close closes the pool: Open made it
 
-	// Relay reservations waiting for a batch, per account and day (see
-	// RelayStore.Reserve).
-	relayMu     sync.Mutex
-	relayQueues map[relayKey]*reserveQueue
+	// Concurrent writes to one row, waiting for a batch (combine.go).
+	reservations combiner[relay.Reservation]
+	bounceCounts combiner[[2]int]
 }
 
 // Open connects to the database at dsn (a PostgreSQL URL or key=value

@@ -87,140 +87,44 @@ func (s *RelayStore) Reserve(ctx context.Context, r relay.Reservation) error {
 	if err := checkReservation(r); err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	db := s.db
-	req := &reserveReq{r: r, done: make(chan struct{}), lead: make(chan struct{})}
-	k := relayKey{r.Account, civilDay(r.Day).Unix()}
-	db.relayMu.Lock()
-	if db.relayQueues == nil {
-		db.relayQueues = map[relayKey]*reserveQueue{}
-	}
-	q := db.relayQueues[k]
-	if q == nil {
-		q = &reserveQueue{}
-		db.relayQueues[k] = q
-	}
-	q.pending = append(q.pending, req)
-	if q.running {
-		db.relayMu.Unlock()
-		select {
-		case <-req.done:
-			return req.err
-		case <-req.lead:
-		case <-ctx.Done():
-			db.relayMu.Lock()
-			select {
-			case <-req.lead:
-				// Promoted meanwhile: lead; the batch decides this
-				// request too, and Reserve reports its outcome.
-				goto lead
-			default:
-			}
-			for i, p := range q.pending {
-				if p == req {
-					q.pending = append(q.pending[:i], q.pending[i+1:]...)
-					db.relayMu.Unlock()
-					return ctx.Err()
-				}
-			}
-			db.relayMu.Unlock()
-			// Sent: its outcome is the database's.
-			<-req.done
-			return req.err
-		}
-		db.relayMu.Lock()
-	}
-lead:
-	// This call leads: it sends everything pending (itself included) as
-	// one batch, then hands the lead to the first request that arrived
-	// meanwhile, so no caller serves more than one batch.
-	q.running = true
-	batch := q.pending
-	q.pending = nil
-	db.relayMu.Unlock()
-
-	s.reserveBatch(ctx, batch)
-
-	db.relayMu.Lock()
-	if len(q.pending) > 0 {
-		close(q.pending[0].lead)
-	} else {
-		q.running = false
-		delete(db.relayQueues, k)
-	}
-	db.relayMu.Unlock()
-	<-req.done
-	return req.err
+	day := civilDay(r.Day)
+	key := r.Account + "\x00" + day.Format(time.DateOnly)
+	return s.db.reservations.do(ctx, key, r, s.reserveBatch)
 }
 
-// relayKey identifies the row a reservation writes: account and day.
-type relayKey struct {
-	account string
-	day     int64 // Unix seconds of the day's midnight UTC
-}
-
-// reserveQueue holds the reservations of one key that wait for a batch.
-type reserveQueue struct {
-	pending []*reserveReq
-	running bool // a batch is in flight
-}
-
-type reserveReq struct {
-	r    relay.Reservation
-	err  error
-	done chan struct{} // closed when err is set
-	lead chan struct{} // closed when this request is to send the next batch
-}
-
-// batchTimeout bounds a batch sent on behalf of several callers, which no
-// single caller's context may cancel.
-const batchTimeout = 30 * time.Second
-
-// reserveBatch decides batch (one account and day) and completes every
-// request in it.
-func (s *RelayStore) reserveBatch(ctx context.Context, batch []*reserveReq) {
-	live := batch
-	// Once sent, a statement runs to its outcome: a context ending
-	// mid-statement would leave the caller told "failed" about units the
-	// database may have committed.
-	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
-	defer cancel()
-	if len(live) == 1 {
-		q := live[0]
-		q.err = s.reserveOne(bctx, q.r)
-		close(q.done)
+// reserveBatch decides the reservations of one account and day.
+func (s *RelayStore) reserveBatch(ctx context.Context, batch []*call[relay.Reservation]) {
+	if len(batch) == 1 {
+		batch[0].err = s.reserveOne(ctx, batch[0].arg)
 		return
 	}
-	n := len(live)
+	n := len(batch)
 	relays, ns, relayCaps, planCaps := make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n)
-	for i, q := range live {
-		relays[i], ns[i], relayCaps[i], planCaps[i] = q.r.Relay, q.r.N, q.r.RelayCap, q.r.PlanCap
+	for i, c := range batch {
+		relays[i], ns[i], relayCaps[i], planCaps[i] = c.arg.Relay, c.arg.N, c.arg.RelayCap, c.arg.PlanCap
 	}
-	r0 := live[0].r
+	r0 := batch[0].arg
 	var codes []int32
-	err := s.db.pool.QueryRow(bctx, `select deskmail_relay_reserve($1, $2, $3, $4, $5, $6)`,
+	err := s.db.pool.QueryRow(ctx, `select deskmail_relay_reserve($1, $2, $3, $4, $5, $6)`,
 		r0.Account, civilDay(r0.Day), relays, ns, relayCaps, planCaps).Scan(&codes)
 	if err == nil && len(codes) != n {
 		err = fmt.Errorf("%d outcomes for %d reservations", len(codes), n)
 	}
-	for i, q := range live {
+	for i, c := range batch {
 		switch {
 		case err != nil:
-			q.err = fmt.Errorf("postgres: relay reserve: %w", err)
+			c.err = fmt.Errorf("postgres: relay reserve: %w", err)
 		case codes[i] == 0:
-			q.err = nil
+			c.err = nil
 		case codes[i] == 1:
-			q.err = relay.ErrRelayBroken
+			c.err = relay.ErrRelayBroken
 		case codes[i] == 2:
-			q.err = relay.ErrRelayExhausted
+			c.err = relay.ErrRelayExhausted
 		case codes[i] == 3:
-			q.err = relay.ErrPlanCapReached
+			c.err = relay.ErrPlanCapReached
 		default:
-			q.err = relay.ErrRelayCapReached
+			c.err = relay.ErrRelayCapReached
 		}
-		close(q.done)
 	}
 }
 
