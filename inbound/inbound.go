@@ -261,7 +261,7 @@ func (p *Pipeline) process(ctx context.Context, env *Envelope, raw []byte) (*Dec
 				break
 			}
 		}
-		if err := p.thread(ctx, d, acct, env, &h, body); err != nil {
+		if err := p.thread(ctx, d, acct, env, &h, body, toCc); err != nil {
 			return d, err
 		}
 		if d.Action == ActionAppend || d.Action == ActionNewTicket {
@@ -286,7 +286,7 @@ func (p *Pipeline) process(ctx context.Context, env *Envelope, raw []byte) (*Dec
 	}
 
 	// Thread (T1-T5).
-	if err := p.thread(ctx, d, acct, env, &h, body); err != nil {
+	if err := p.thread(ctx, d, acct, env, &h, body, toCc); err != nil {
 		return d, err
 	}
 	if d.Action == ActionDrop {
@@ -611,13 +611,21 @@ func (p *Pipeline) route(ctx context.Context, d *Decision, env *Envelope, h *tex
 	return acct, true, nil
 }
 
-func (p *Pipeline) thread(ctx context.Context, d *Decision, acct *alias.Account, env *Envelope, h *textproto.Header, body []byte) error {
+func (p *Pipeline) thread(ctx context.Context, d *Decision, acct *alias.Account, env *Envelope, h *textproto.Header, body []byte, toCc []deskmail.Address) error {
 	if p.o.Threader == nil {
 		d.Action = ActionNewTicket
 		d.add(CodeNewTicket, "no threader configured: every mail opens a ticket")
 		return nil
 	}
-	in := threading.NewInbound(acct.ID, h)
+	// The Inbound threading.NewInbound would build, from what was parsed
+	// already.
+	in := &threading.Inbound{
+		Account: acct.ID, MessageID: h.Get("Message-Id"), InReplyTo: h.Get("In-Reply-To"),
+		References: h.Get("References"), Subject: h.Get("Subject"), From: d.From,
+		Recipients: make([]deskmail.Address, 0, len(toCc)+len(env.Rcpts)+2),
+	}
+	in.Recipients = append(in.Recipients, headerAddresses(h, "Delivered-To", "X-Original-To")...)
+	in.Recipients = append(in.Recipients, toCc...)
 	for _, r := range env.Rcpts {
 		if a, err := deskmail.ParseAddress(r); err == nil {
 			in.Recipients = append(in.Recipients, a)
