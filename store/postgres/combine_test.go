@@ -1,0 +1,71 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestCombiner: every call completes exactly once with the outcome its
+// batch gave it; batches of one key never overlap; calls whose context
+// ends while queued are withdrawn, never run.
+func TestCombiner(t *testing.T) {
+	var c combiner[int]
+	var inFlight [2]atomic.Int32
+	var ran, batches atomic.Int64
+	run := func(key int) func(ctx context.Context, batch []*call[int]) {
+		return func(ctx context.Context, batch []*call[int]) {
+			if inFlight[key].Add(1) != 1 {
+				t.Error("two batches of one key in flight")
+			}
+			if ctx.Err() != nil {
+				t.Error("batch context already done")
+			}
+			time.Sleep(200 * time.Microsecond)
+			for _, cl := range batch {
+				if cl.arg%5 == 0 {
+					cl.err = errors.New("odd one")
+				}
+				ran.Add(1)
+			}
+			batches.Add(1)
+			inFlight[key].Add(-1)
+		}
+	}
+	var wg sync.WaitGroup
+	var okCalls, failed, withdrawn atomic.Int64
+	for g := 0; g < 32; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				key := g % 2
+				ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%4)*100*time.Microsecond)
+				err := c.do(ctx, []string{"a", "b"}[key], g*1000+i, run(key))
+				cancel()
+				switch {
+				case err == nil:
+					okCalls.Add(1)
+				case errors.Is(err, context.DeadlineExceeded):
+					withdrawn.Add(1)
+				default:
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := okCalls.Load() + failed.Load(); got != ran.Load() {
+		t.Errorf("%d calls returned an outcome, %d ran", got, ran.Load())
+	}
+	if okCalls.Load()+failed.Load()+withdrawn.Load() != 32*200 {
+		t.Errorf("calls lost: %d + %d + %d", okCalls.Load(), failed.Load(), withdrawn.Load())
+	}
+	if len(c.queues) != 0 {
+		t.Errorf("%d queues left behind", len(c.queues))
+	}
+	t.Logf("%d calls ran in %d batches, %d withdrawn", ran.Load(), batches.Load(), withdrawn.Load())
+}
