@@ -297,7 +297,12 @@ var contextCommands = [...]struct{ phrase, cmd string }{
 // prose names.
 func contextCommand(s string) string {
 	best, at := "", -1
+	var pairs bigrams
+	pairs.fill(s)
 	for _, c := range contextCommands {
+		if !phrase([]string{c.phrase}).mayBeIn(&pairs) {
+			continue
+		}
 		// Forward searches are vectorized; LastIndex is not.
 		for off := 0; ; {
 			i := strings.Index(s[off:], c.phrase)

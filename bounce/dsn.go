@@ -208,12 +208,14 @@ func (p *parser) complaint(rcpts []string) {
 	}
 }
 
-// parseOriginal reads the header of the returned message.
+// parseOriginal finds the header of the returned message and reads the
+// fields a report needs from it in one pass; Original.Header parses the rest
+// on demand.
 func (p *parser) parseOriginal() {
-	o := &p.rep.Original
-	if o.Header.Len() > 0 || o.MessageID != "" {
+	if p.origDone {
 		return
 	}
+	p.origDone = true
 	b := p.original
 	if b == nil {
 		text := p.allText()
@@ -225,23 +227,68 @@ func (p *parser) parseOriginal() {
 		return
 	}
 	b = bytes.TrimLeft(b, "\n \t")
-	h, _, err := readHeader(b)
-	if err != nil {
-		// A header cut short or with a broken line: take what reads.
-		if i := bytes.Index(b, []byte("\n\n")); i > 0 {
-			b = b[:i]
-		}
-		h, _, err = readHeader(trimBrokenHeader(b))
-		if err != nil {
-			return
-		}
+	if i := bytes.Index(b, []byte("\n\n")); i >= 0 {
+		b = b[:i+1]
 	}
-	o.Header = h
-	o.MessageID = strings.Trim(strings.TrimSpace(h.Get("Message-Id")), "<>")
-	o.From = decodeWords(h.Get("From"))
-	o.To = decodeWords(h.Get("To"))
-	o.Subject = decodeWords(h.Get("Subject"))
-	o.Date = h.Get("Date")
+	b = trimBrokenHeader(b)
+	if len(b) == 0 {
+		return
+	}
+	o := &p.rep.Original
+	o.Raw = b
+	scanHeader(b, func(name, value string) {
+		switch {
+		case strings.EqualFold(name, "Message-Id") && o.MessageID == "":
+			o.MessageID = strings.Trim(value, "<> ")
+		case strings.EqualFold(name, "From") && o.From == "":
+			o.From = decodeWords(value)
+		case strings.EqualFold(name, "To") && o.To == "":
+			o.To = decodeWords(value)
+		case strings.EqualFold(name, "Subject") && o.Subject == "":
+			o.Subject = decodeWords(value)
+		case strings.EqualFold(name, "Date") && o.Date == "":
+			o.Date = value
+		}
+	})
+}
+
+// scanHeader calls fn for each field of a header block, unfolding
+// continuation lines.
+func scanHeader(b []byte, fn func(name, value string)) {
+	var name string
+	var value []byte
+	flush := func() {
+		if name != "" {
+			fn(name, strings.TrimSpace(string(value)))
+		}
+		name, value = "", value[:0]
+	}
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if len(line) == 0 {
+			break
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			if name != "" {
+				value = append(value, ' ')
+				value = append(value, bytes.TrimSpace(line)...)
+			}
+			continue
+		}
+		flush()
+		i := bytes.IndexByte(line, ':')
+		if i <= 0 {
+			continue
+		}
+		name = string(bytes.TrimSpace(line[:i]))
+		value = append(value, line[i+1:]...)
+	}
+	flush()
 }
 
 // trimBrokenHeader keeps the leading lines of b that read as header fields.

@@ -81,6 +81,9 @@ func TestLargeBounceBoundedMemory(t *testing.T) {
 	if rep.Original.MessageID != "big@example.com" {
 		t.Errorf("original = %+v", rep.Original)
 	}
+	if h, err := rep.Original.Header(); err != nil || h.Get("Subject") != "big" || h.Get("From") != "a@example.com" {
+		t.Errorf("original header: %v, %v", h, err)
+	}
 	// No panic on a huge header either.
 	if _, err := ParseBytes(bytes.Repeat([]byte("X-A: b\n"), 3<<20)); err == nil {
 		t.Log("huge header parsed")

@@ -104,8 +104,22 @@ type Original struct {
 	// From, To, Subject and Date are the original header fields, decoded
 	// where they used RFC 2047 words.
 	From, To, Subject, Date string
-	// Header holds every original header field the report carried.
-	Header textproto.Header
+	// Raw is the original header as the report carried it (LF line
+	// endings), possibly cut short; Header parses it.
+	Raw []byte
+}
+
+// Header parses Raw with go-message's textproto: every original header
+// field the report carried.
+func (o *Original) Header() (textproto.Header, error) {
+	if len(o.Raw) == 0 {
+		return textproto.Header{}, nil
+	}
+	h, _, err := readHeader(o.Raw)
+	if err != nil {
+		return textproto.Header{}, fmt.Errorf("bounce: original header: %w", err)
+	}
+	return h, nil
 }
 
 // Failed returns the recipients whose delivery failed (Reason.Failure).
@@ -260,6 +274,7 @@ type parser struct {
 	parts    int
 	nested   int     // depth of reports read from attachments
 	report   *string // reportText, once computed
+	origDone bool    // parseOriginal ran
 	lower    *string // lowerReport, once computed
 	// fromOriginalTo is set when the recipients were taken from the
 	// returned message's To for want of anything better.
@@ -353,6 +368,7 @@ func (p *parser) parse(h textproto.Header, body []byte) {
 				rep.Recipients = q.rep.Recipients
 				p.dsn, p.texts, p.report, p.lower = q.dsn, q.texts, nil, nil
 				p.original = q.original
+				p.origDone, rep.Original = false, Original{}
 			}
 		}
 	}

@@ -102,13 +102,16 @@ func (p *parser) parseSES() bool {
 }
 
 func (p *parser) sesOriginal(n *sesNotification) {
-	o := &p.rep.Original
+	var raw []byte
 	for _, h := range n.Mail.Headers {
-		o.Header.Add(h.Name, h.Value)
+		if h.Name == "" || strings.ContainsAny(h.Name, ":\r\n") {
+			continue
+		}
+		raw = append(raw, h.Name...)
+		raw = append(raw, ": "...)
+		raw = append(raw, strings.NewReplacer("\r", " ", "\n", " ").Replace(h.Value)...)
+		raw = append(raw, '\n')
 	}
-	o.MessageID = strings.Trim(strings.TrimSpace(o.Header.Get("Message-Id")), "<>")
-	o.From = decodeWords(o.Header.Get("From"))
-	o.To = decodeWords(o.Header.Get("To"))
-	o.Subject = decodeWords(o.Header.Get("Subject"))
-	o.Date = o.Header.Get("Date")
+	p.original = raw
+	p.parseOriginal()
 }
