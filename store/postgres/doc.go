@@ -27,7 +27,7 @@
 // # Migrations
 //
 // The schema is a list of numbered SQL files embedded in the binary
-// (migrations/0001_init.sql, …). Migrate runs in one transaction under a
+// (migrations/0001_init.sql, 0002_relay_reserve_batch.sql, …). Migrate runs in one transaction under a
 // transaction-scoped advisory lock (pg_advisory_xact_lock): it creates the
 // version table deskmail_schema_version when missing, applies the files
 // whose number it does not list, in order, and records them. It is
@@ -57,6 +57,7 @@
 //	deskmail_dkim_domains      (account, domain) PK, state jsonb (dkim.KeyState, private keys included)
 //	deskmail_relay_usage       (account, day) PK, total, relays jsonb {relay id: count}
 //	deskmail_relay_breakers    (account, day, relay) PK, faults, open, exhausted, just_opened
+//	deskmail_relay_reserve(…)  function: decides a batch of reservations of one account and day
 //
 // Aggregates that are read and written whole (an alias account, a domain's
 // DKIM keys, fetch health) are JSON documents; counters and the rows other
@@ -69,20 +70,25 @@
 // Every guarantee holds across processes, not only goroutines, because it
 // rests on the database alone; all statements run at READ COMMITTED.
 //
-//   - Relay reservations (relay.Store.Reserve) are one statement each: an
-//     INSERT … ON CONFLICT DO UPDATE on the account's row for the day, which
-//     holds both the plan total and every relay's count, that applies only
-//     when the relay's breaker is neither open nor exhausted (read in the
-//     same statement) and the plan total and the relay count both stay
-//     within their caps. Both
-//     counters move together or not at all, and the row lock serialises
-//     concurrent reservations, so no number of processes overshoots a cap:
-//     TestMultiProcessRelayCap runs 8 OS processes × 8 goroutines against a
-//     relay cap of 10,000 and admits exactly 10,000; TestMultiProcessPlanCap
-//     does the same for a plan total shared by two relays. Refund, Usage,
-//     RecordOutcome and Breaker are one statement each too; JustOpened is
-//     computed from the row before the update, so exactly one concurrent
-//     fault reports it.
+//   - Relay reservations (relay.Store.Reserve) are decided by one
+//     statement each: an INSERT … ON CONFLICT DO UPDATE on the account's row
+//     for the day, which holds both the plan total and every relay's count,
+//     that applies only when the relay's breaker is neither open nor
+//     exhausted (read in the same statement) and the plan total and the
+//     relay count both stay within their caps. Both counters move together
+//     or not at all, and the row lock serialises concurrent statements, so
+//     no number of processes overshoots a cap: TestMultiProcessRelayCap runs
+//     8 OS processes × 8 goroutines against a relay cap of 10,000 and admits
+//     exactly 10,000; TestMultiProcessPlanCap does the same for a plan total
+//     shared by two relays. Reservations of one account and day that meet
+//     in one process go together in one statement (see Throughput), which
+//     decides them in order, each as if alone. Refund, Usage, RecordOutcome
+//     and Breaker are one statement each too; JustOpened is computed from
+//     the row before the update, so exactly one concurrent fault reports it.
+//   - A reservation whose context ends while it waits for a batch is
+//     withdrawn; once sent, it runs to its outcome (at most 30 s), so a
+//     Reserve that reports an error never leaves units counted, unless the
+//     connection breaks after the commit, which errs toward fewer sends.
 //   - Autoreply reservations (autoreply.Store.Reserve) are one UPSERT whose
 //     update applies only below the limit.
 //   - Bounce updates lose nothing: Update and UpdateAccount insert a
@@ -90,7 +96,8 @@
 //     UPDATE … RETURNING, the row lock of SELECT … FOR UPDATE that also
 //     covers a first write), run fn once, write and commit; they take two
 //     round trips, the lock and the write each pipelined with BEGIN and
-//     COMMIT. AddCounts is one UPSERT … SET n = n + $.
+//     COMMIT. AddCounts is one UPSERT … SET n = n + $ (concurrent calls
+//     for one account and day in one process send their sums together).
 //     TestMultiProcessBounce runs 8 processes × 8 goroutines on one address
 //     and one day's counters and checks every update arrived.
 //   - The message index (threading.Store) is unique per account by its
@@ -106,15 +113,23 @@
 //
 // # Throughput
 //
-// A write is durable when it returns (synchronous_commit on), so the rate
-// of writes to one row, say one account's relay counters, is bounded by the
-// time a commit takes to reach the disk: writes to different rows commit in
-// groups and scale with connections, writes to one row queue on its lock.
-// Size the pool (pool_max_conns) to the concurrency of the process; the
-// pgxpool default is max(4, CPUs). Where losing the last fraction of a
-// second of counter updates on a database crash is acceptable (never
-// corruption), appending synchronous_commit=off to the DSN multiplies the
-// rate of small writes several times. The benchmarks (BenchmarkRelayReserve,
+// A write is durable when it returns (synchronous_commit on), so writes to
+// one row, say one account's relay counters for the day, are bounded by the
+// time a commit takes to reach the disk: each waits for the row lock, held
+// until the previous commit is flushed. Writes to different rows commit in
+// groups and scale with connections. For the two hottest rows, relay
+// reservations and the bounce gate's daily counters of an account, the
+// stores therefore combine: calls for the same account and day that arrive
+// while one is in flight in the same process wait for it, then go together
+// in the next statement and share one commit (deskmail_relay_reserve, a
+// PL/pgSQL function, decides a batch of reservations in arrival order;
+// AddCounts adds the batch's sums). A lone call is a single plain
+// statement. Size the pool (pool_max_conns) to the concurrency of the
+// process; the pgxpool default is max(4, CPUs). Where losing the last
+// fraction of a second of counter updates on a database crash is
+// acceptable (never corruption, but a cap may then be overshot by what was
+// lost), appending synchronous_commit=off to the DSN multiplies the rate
+// of small writes several times. The benchmarks (BenchmarkRelayReserve,
 // BenchmarkBounceUpdate, BenchmarkBounceAddCounts) run 16 workers spread
 // over accounts or all on one hot key, beside the memory stores.
 //
