@@ -220,7 +220,7 @@ func (p *Pipeline) process(ctx context.Context, env *Envelope, raw []byte) (*Dec
 	}
 
 	// Delivery reports (B6, B10).
-	if p.maybeReport(env, &h) {
+	if p.maybeReport(env, &h, d.From) {
 		rep, perr := bounce.ParseWithOptions(bytes.NewReader(raw), p.o.BounceParse)
 		if perr == nil && isReport(rep.Kind) {
 			return d, p.applyReport(ctx, d, env, rep)
@@ -500,7 +500,7 @@ func (p *Pipeline) routeHeader(ctx context.Context, d *Decision, env *Envelope, 
 // maybeReport says whether a mail is worth parsing as a delivery report:
 // a null sender, a report content type, a Return-Path of <>, a recipient on
 // the VERP bounce domain, or a sender that only ever sends reports.
-func (p *Pipeline) maybeReport(env *Envelope, h *textproto.Header) bool {
+func (p *Pipeline) maybeReport(env *Envelope, h *textproto.Header, from deskmail.Address) bool {
 	if env.MailFrom == "" && env.ClientIP.IsValid() {
 		return true
 	}
@@ -514,7 +514,7 @@ func (p *Pipeline) maybeReport(env *Envelope, h *textproto.Header) bool {
 	if h.Has("X-Failed-Recipients") {
 		return true
 	}
-	if from := firstAddress(h.Get("From")); from.Local != "" {
+	if from.Local != "" {
 		switch strings.ToLower(from.Local) {
 		case "mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon":
 			return true
