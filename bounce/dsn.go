@@ -280,11 +280,17 @@ func scanHeader(b []byte, fn func(name, value string)) {
 			}
 			continue
 		}
-		flush()
 		i := bytes.IndexByte(line, ':')
 		if i <= 0 {
+			// Broken mailers write folded parameters ("boundary=...")
+			// at the start of a line.
+			if name != "" {
+				value = append(value, ' ')
+				value = append(value, bytes.TrimSpace(line)...)
+			}
 			continue
 		}
+		flush()
 		name = string(bytes.TrimSpace(line[:i]))
 		value = append(value, line[i+1:]...)
 	}

@@ -281,29 +281,6 @@ type parser struct {
 	fromOriginalTo bool
 }
 
-// repairHeader indents header lines that lack a colon, as broken mailers
-// write folded parameters ("boundary=...") at the start of a line.
-func repairHeader(b []byte) []byte {
-	end := bytes.Index(b, []byte("\n\n"))
-	if end < 0 {
-		end = len(b)
-	}
-	var out []byte
-	for off := 0; off < end; {
-		nl := bytes.IndexByte(b[off:end], '\n')
-		line := b[off:end]
-		if nl >= 0 {
-			line = b[off : off+nl+1]
-		}
-		if off > 0 && len(line) > 0 && line[0] != ' ' && line[0] != '\t' && bytes.IndexByte(line, ':') < 0 {
-			out = append(out, ' ')
-		}
-		out = append(out, line...)
-		off += len(line)
-	}
-	return append(out, b[end:]...)
-}
-
 const maxParts = 64
 
 // maxRecipients bounds the recipients one report yields, so that a crafted
@@ -323,7 +300,7 @@ func (p *parser) parse(h textproto.Header, body []byte) {
 			}
 		}
 	}
-	p.walk(h, body, 0)
+	p.walk(mimeOf(h), body, 0)
 
 	switch {
 	case p.feedback != nil:
@@ -357,7 +334,7 @@ func (p *parser) parse(h textproto.Header, body []byte) {
 			q.rep.From = decodeWords(inner.Get("From"))
 			q.rep.To = inner.Get("To")
 			q.rep.Subject = decodeWords(inner.Get("Subject"))
-			q.walk(inner, body, 0)
+			q.walk(mimeOf(inner), body, 0)
 			if len(q.dsn) > 0 {
 				q.parseDSN()
 			}
@@ -376,12 +353,41 @@ func (p *parser) parse(h textproto.Header, body []byte) {
 	p.finish(h)
 }
 
-func (p *parser) walk(h textproto.Header, body []byte, depth int) {
+// mimeHeader is what walk needs of a MIME part's header.
+type mimeHeader struct{ contentType, encoding string }
+
+func mimeOf(h textproto.Header) mimeHeader {
+	return mimeHeader{h.Get("Content-Type"), h.Get("Content-Transfer-Encoding")}
+}
+
+// readPartHeader reads a MIME part's header with scanHeader: parts need two
+// fields, and broken part headers are common in bounces.
+func readPartHeader(b []byte) (mimeHeader, []byte) {
+	var h mimeHeader
+	if len(b) > 0 && b[0] == '\n' {
+		return h, b[1:]
+	}
+	end, body := len(b), b[len(b):]
+	if i := bytes.Index(b, []byte("\n\n")); i >= 0 {
+		end, body = i+1, b[i+2:]
+	}
+	scanHeader(b[:end], func(name, value string) {
+		switch {
+		case strings.EqualFold(name, "Content-Type"):
+			h.contentType = value
+		case strings.EqualFold(name, "Content-Transfer-Encoding"):
+			h.encoding = value
+		}
+	})
+	return h, body
+}
+
+func (p *parser) walk(h mimeHeader, body []byte, depth int) {
 	p.parts++
 	if p.parts > maxParts || depth > maxDepth {
 		return
 	}
-	ct, params := mediaType(h.Get("Content-Type"))
+	ct, params := mediaType(h.contentType)
 	if depth == 0 {
 		p.topType = ct
 	}
@@ -398,33 +404,27 @@ func (p *parser) walk(h textproto.Header, body []byte, depth int) {
 			return
 		}
 		for _, pb := range parts {
-			ph, pbody, err := readHeader(pb)
-			if err != nil {
-				ph, pbody, err = readHeader(repairHeader(pb))
-				if err != nil {
-					continue
-				}
-			}
+			ph, pbody := readPartHeader(pb)
 			p.walk(ph, pbody, depth+1)
 		}
 		return
 	}
 	switch ct {
 	case "message/delivery-status", "message/global-delivery-status":
-		p.dsn = append(p.dsn, decodeBody(h, body))
+		p.dsn = append(p.dsn, decodeBody(h.encoding, body))
 	case "message/feedback-report":
-		p.feedback = decodeBody(h, body)
+		p.feedback = decodeBody(h.encoding, body)
 	case "message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers",
 		"message/global-headers", "message/partial":
 		if p.original == nil {
-			p.original = decodeBody(h, body)
+			p.original = decodeBody(h.encoding, body)
 		}
 	default:
 		if ct == "" || strings.HasPrefix(ct, "text/") {
 			if p.original != nil && depth > 0 && len(p.texts) > 0 {
 				return
 			}
-			b := decodeBody(h, body)
+			b := decodeBody(h.encoding, body)
 			if ct == "text/html" {
 				b = stripTags(b)
 			}
@@ -517,8 +517,8 @@ func splitMultipart(body []byte, boundary string) [][]byte {
 }
 
 // decodeBody undoes the part's Content-Transfer-Encoding.
-func decodeBody(h textproto.Header, body []byte) []byte {
-	switch strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))) {
+func decodeBody(encoding string, body []byte) []byte {
+	switch strings.ToLower(strings.TrimSpace(encoding)) {
 	case "base64":
 		clean := make([]byte, 0, len(body))
 		for _, c := range body {
