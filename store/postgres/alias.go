@@ -17,7 +17,10 @@ import (
 // makes addresses unique across accounts.
 type AliasStore struct{ db *DB }
 
-var _ alias.Store = (*AliasStore)(nil)
+var (
+	_ alias.Store       = (*AliasStore)(nil)
+	_ alias.BatchLookup = (*AliasStore)(nil)
+)
 
 // AliasStore returns the alias.Store of db.
 func (db *DB) AliasStore() *AliasStore { return &AliasStore{db: db} }
@@ -134,6 +137,29 @@ func (s *AliasStore) Lookup(ctx context.Context, key string) (alias.Entry, error
 		return alias.Entry{}, fmt.Errorf("postgres: alias lookup: %w", err)
 	}
 	return e, nil
+}
+
+// LookupKeys implements alias.BatchLookup: the entries of the keys that
+// exist, with one query, so routing costs one round trip per message.
+func (s *AliasStore) LookupKeys(ctx context.Context, keys []string) ([]alias.Entry, error) {
+	if len(keys) == 0 {
+		return nil, ctx.Err()
+	}
+	rows, err := s.db.pool.Query(ctx, `select entry from deskmail_alias_addresses where key = any($1)`, keys)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: alias lookup: %w", err)
+	}
+	docs, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: alias lookup: %w", err)
+	}
+	out := make([]alias.Entry, len(docs))
+	for i, d := range docs {
+		if err := json.Unmarshal(d, &out[i]); err != nil {
+			return nil, fmt.Errorf("postgres: alias lookup: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // FetchHealth implements alias.Store.
