@@ -77,7 +77,7 @@ const (
 	CodeTooLarge         = "too_large"          // the mail exceeds Options.MaxBytes
 	CodeAuthPass         = "auth_pass"          // DMARC passed or asked for nothing
 	CodeAuthFail         = "auth_fail"          // DMARC failed with quarantine or reject (D4)
-	CodeAuthTempError    = "auth_temperror"     // DNS failed; the mail goes on, flagged
+	CodeAuthTempError    = "auth_temperror"     // DNS failed; the mail is held for review (D4)
 	CodeAuthSkipped      = "auth_skipped"       // Options.SkipAuth, or no client IP (fetched mail)
 	CodeForwardingCheck  = "forwarding_check"   // our own forwarding-check mail came back (A3)
 	CodeConfirmation     = "forwarding_confirm" // a provider's forwarding confirmation (A3)

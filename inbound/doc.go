@@ -80,8 +80,9 @@
 //  12. Suspend (D4): a mail that would open, join or copy into a ticket and
 //     whose DMARC evaluation failed with a quarantine or reject policy is
 //     ActionSuspend, with Held naming what recovering it does, and every
-//     other field filled in. DNS trouble (temperror) does not suspend; the
-//     reason auth_temperror flags it.
+//     other field filled in. A DNS failure during authentication (temperror)
+//     suspends too, with the reason auth_temperror: unverified mail is held,
+//     not trusted, and an agent (or a later run) recovers it.
 //
 // # Bounds on hostile mail
 //

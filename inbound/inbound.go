@@ -394,7 +394,7 @@ func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *Envelope,
 	case dmarc.Suspend:
 		d.add(CodeAuthFail, strings.Join(v.Reasons, "; "))
 	case dmarc.Retry:
-		d.add(CodeAuthTempError, "DNS failed during sender authentication; accepted and flagged: "+strings.Join(v.Reasons, "; "))
+		d.add(CodeAuthTempError, "DNS failed during sender authentication: "+strings.Join(v.Reasons, "; "))
 	default:
 		d.add(CodeAuthPass, "sender authentication: "+authSummary(v))
 	}
@@ -420,12 +420,16 @@ func authSummary(v *dmarc.Verdict) string {
 // authentication failed (D4). The decision keeps everything else, and Held
 // says what recovering it does.
 func (p *Pipeline) applyAuth(d *Decision) {
-	if d.Auth == nil || d.Auth.Action != dmarc.Suspend {
+	if d.Auth == nil || (d.Auth.Action != dmarc.Suspend && d.Auth.Action != dmarc.Retry) {
 		return
 	}
 	switch d.Action {
 	case ActionNewTicket, ActionAppend, ActionOutgoingCopy:
 		d.Held, d.Action = d.Action, ActionSuspend
+		if d.Auth.Action == dmarc.Retry {
+			d.add(CodeAuthTempError, "held for review: DNS failed, so the sender could not be authenticated; an agent can recover it as "+string(d.Held))
+			return
+		}
 		d.add(CodeAuthFail, "held for review: sender authentication failed; an agent can recover it as "+string(d.Held))
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/bounce"
+	"github.com/deskmail/deskmail/dnstest"
 	"github.com/deskmail/deskmail/inbound"
 	"github.com/deskmail/deskmail/threading"
 )
@@ -436,6 +437,15 @@ func TestAuthentication(t *testing.T) {
 		}
 		if _, ok := d.Why(inbound.CodeAuthPass); !ok {
 			t.Fatalf("reasons %s", codes(d))
+		}
+	})
+	t.Run("D4/a DNS failure holds the mail for review instead of trusting it", func(t *testing.T) {
+		w2 := newWorld(t, nil)
+		w2.zone.SetFault("_dmarc.customer.example", dnstest.ServFail, dnstest.TypeTXT)
+		raw := mail("Hi", "From: Mary <mary@customer.example>", "To: support@acme.example", "Subject: Hi")
+		d := w2.process(t, &inbound.Envelope{MailFrom: "mary@customer.example", Rcpts: []string{"support@acme.desk.example"}, ClientIP: spoofIP}, raw)
+		if _, ok := d.Why(inbound.CodeAuthTempError); d.Action != inbound.ActionSuspend || d.Held != inbound.ActionNewTicket || !ok {
+			t.Fatalf("got %s (%s)", d.Action, codes(d))
 		}
 	})
 	t.Run("D4/SkipAuth trusts an upstream MTA", func(t *testing.T) {
