@@ -257,3 +257,27 @@ func TestMiddleware(t *testing.T) {
 		}
 	})
 }
+
+func TestVerifyMaxSignatures(t *testing.T) {
+	key := loadKey(t, "ed25519.pem")
+	z := dnstest.New()
+	publish(t, z, "example.com", "s1", key, "")
+	msg := []byte(testMsg)
+	for i := 0; i < 3; i++ {
+		var err error
+		if msg, err = dkim.Sign(msg, "example.com", "s1", key, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	z.ResetQueries()
+	vs, err := dkim.Verify(context.Background(), msg, &dkim.VerifyOptions{Resolver: z, MaxSignatures: 2})
+	if err != nil || len(vs) != 3 {
+		t.Fatalf("%v %v", vs, err)
+	}
+	if vs[0].Result != dkim.ResultPass || vs[1].Result != dkim.ResultPass || vs[2].Result != dkim.ResultPermError {
+		t.Errorf("R10/results %s %s %s", vs[0].Result, vs[1].Result, vs[2].Result)
+	}
+	if z.Queries() != 1 {
+		t.Errorf("R10/%d DNS queries for one key, want 1", z.Queries())
+	}
+}

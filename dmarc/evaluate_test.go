@@ -115,3 +115,19 @@ func TestEvaluate(t *testing.T) {
 		})
 	}
 }
+
+func TestDiscoverNotes(t *testing.T) {
+	z := dnstest.New()
+	z.AddTXT("_dmarc.two.example", "v=DMARC1; p=reject", "v=DMARC1; p=none")
+	z.AddTXT("_dmarc.example", "v=DMARC1; p=none; psd=y")
+	d, err := dmarc.Discover(context.Background(), "mail.two.example", &dmarc.Options{Resolver: z})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.RecordDomain != "example" || d.OrgDomain != "two.example" {
+		t.Errorf("D6/record at %q, org %q", d.RecordDomain, d.OrgDomain)
+	}
+	if len(d.Notes) == 0 || !strings.Contains(d.Notes[0], "2 DMARC records") {
+		t.Errorf("D6/notes %q", d.Notes)
+	}
+}
