@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/textproto"
@@ -321,6 +322,10 @@ func (p *Pipeline) process(ctx context.Context, env *Envelope, raw []byte) (*Dec
 	return d, nil
 }
 
+// readers recycles the header readers: one 4 KiB buffer per mail is most of
+// the garbage the header parse would otherwise make.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+
 // readHeader parses the header of raw, reading at most max bytes of it, and
 // returns the offset of the body.
 func readHeader(raw []byte, max int) (textproto.Header, int, error) {
@@ -329,7 +334,9 @@ func readHeader(raw []byte, max int) (textproto.Header, int, error) {
 		in = in[:max]
 	}
 	rd := bytes.NewReader(in)
-	br := bufio.NewReaderSize(rd, 4096)
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(rd)
+	defer func() { br.Reset(nil); readers.Put(br) }()
 	h, err := textproto.ReadHeader(br)
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
