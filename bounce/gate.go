@@ -19,7 +19,9 @@ const (
 // through the next Transport, and records each recipient's outcome: sends
 // and deliveries, and send-time rejections classified with ClassifyReply.
 // Dropped recipients get deskmail.StatusDropped with a Reason. Ticket
-// replies and other kinds are never stopped by the account gate.
+// replies and other kinds are never stopped by the account gate. A temporary
+// (4xx) reply is recorded as a deferred delivery, not as a soft bounce: the
+// sending path retries it, and a final failure comes back as a report.
 func (t *Tracker) Middleware() deskmail.Middleware {
 	return func(next deskmail.Transport) deskmail.Transport {
 		return deskmail.TransportFunc(func(ctx context.Context, env *deskmail.Envelope, msg []byte) (*deskmail.Result, error) {
