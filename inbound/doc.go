@@ -22,6 +22,9 @@
 //	// err: a store failed; answer 451 and let the sender retry.
 //	switch d.Action { case inbound.ActionNewTicket: …; case inbound.ActionAppend: … }
 //
+// An SMTP transaction whose recipients belong to several accounts goes
+// through ProcessAll, which returns one Decision per account.
+//
 // After filing the mail, the host indexes its Message-ID with
 // Threader.Remember, so that replies and duplicates find the ticket. The
 // pipeline never writes host data; the only stores it changes are the ones

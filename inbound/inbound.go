@@ -747,3 +747,51 @@ func headerAddresses(h *textproto.Header, fields ...string) []deskmail.Address {
 	}
 	return out
 }
+
+// ProcessAll is Process for an SMTP transaction whose recipients may belong
+// to several accounts (a customer copying two tenants of the platform): it
+// groups env.Rcpts by the account each routes to and returns one Decision
+// per account, in the order the accounts first appear, each as if the mail
+// had been delivered to that account alone. Recipients no account knows
+// form one group of their own, decided from the header. A delivery report
+// is applied once: the groups after an ActionBounce decision are skipped.
+// With one recipient or none, ProcessAll is Process.
+func (p *Pipeline) ProcessAll(ctx context.Context, env *Envelope, raw []byte) ([]*Decision, error) {
+	if env == nil || len(env.Rcpts) <= 1 {
+		d, err := p.Process(ctx, env, raw)
+		if err != nil {
+			return nil, err
+		}
+		return []*Decision{d}, nil
+	}
+	var order []string
+	groups := map[string][]string{}
+	for _, r := range env.Rcpts {
+		acct := ""
+		rt, err := p.router.Route(ctx, []string{r}, nil)
+		switch {
+		case err == nil:
+			acct = rt.Account
+		case !errors.Is(err, alias.ErrNoRoute):
+			return nil, fmt.Errorf("inbound: route: %w", err)
+		}
+		if _, ok := groups[acct]; !ok {
+			order = append(order, acct)
+		}
+		groups[acct] = append(groups[acct], r)
+	}
+	out := make([]*Decision, 0, len(order))
+	for _, acct := range order {
+		e := *env
+		e.Rcpts = groups[acct]
+		d, err := p.Process(ctx, &e, raw)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+		if d.Action == ActionBounce {
+			break
+		}
+	}
+	return out, nil
+}

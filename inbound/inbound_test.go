@@ -503,3 +503,30 @@ func TestStoreErrorsAreReturned(t *testing.T) {
 		t.Fatalf("err = %v, want the agent directory's error", err)
 	}
 }
+
+func TestProcessAll(t *testing.T) {
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	err := w.aliases.UpdateAccount(ctx, "globex", func(a *alias.Account) error {
+		return a.AddAddress(alias.SupportAddress{Address: "help@globex.desk.example"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := mail("Hi both", "From: mary@customer.example", "To: support@acme.example, help@globex.desk.example", "Subject: Hi")
+	env := fromCustomer("support@acme.desk.example", "help@globex.desk.example", "old@acme.desk.example")
+	ds, err := w.p.ProcessAll(ctx, env, []byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 2 || ds[0].Account != "acme" || ds[1].Account != "globex" {
+		t.Fatalf("decisions %d: %+v", len(ds), ds)
+	}
+	if ds[0].Action != inbound.ActionNewTicket || ds[0].Address != "support@acme.example" || ds[1].Action != inbound.ActionNewTicket {
+		t.Fatalf("acme %s %s, globex %s", ds[0].Action, ds[0].Address, ds[1].Action)
+	}
+	one, err := w.p.ProcessAll(ctx, fromCustomer("support@acme.desk.example"), []byte(raw))
+	if err != nil || len(one) != 1 || one[0].Account != "acme" {
+		t.Fatalf("one recipient: %v %+v", err, one)
+	}
+}
