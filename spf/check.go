@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -39,11 +38,13 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 	if c.maxVoid == 0 {
 		c.maxVoid = 2
 	}
-	c.trace = !opts.NoTrace
-	h := new(checkAlloc)
-	if c.trace {
-		c.tb = &h.tb
-		c.tb.Grow(256) // the RFC 7208 suite's traces: median 154 bytes, p90 262
+	var h *checkAlloc
+	if opts.NoTrace {
+		h = new(checkAlloc)
+	} else {
+		th := new(tracedAlloc)
+		h = &th.checkAlloc
+		c.trace = th.events[:0]
 	}
 	c.cache = h.cache[:0]
 	ip = ip.Unmap()
@@ -57,15 +58,13 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 		local = "postmaster"
 	}
 	c.env = MacroEnv{Sender: local + "@" + sdom, Local: local, Domain: sdom, Current: domain, IP: ip, HELO: helo, Receiver: opts.Receiver}
-	out := &c.out
+	out := &h.Check
 	out.IP, out.Domain, out.Sender = ip, domain, c.env.Sender
 	out.HELO, out.Receiver = helo, opts.Receiver
 	if !validDomain(domain) {
 		out.Result = None
 		out.Err = &CheckError{Err: ErrInvalidDomain, Domain: domain}
-		if c.trace {
-			c.tr(domain, ": not a valid multi-label domain name: none")
-		}
+		c.ev(evInvalidDomain, domain, nil)
 	} else {
 		r, err := c.eval(domain, 0)
 		out.Result, out.Err = r, err
@@ -78,21 +77,26 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 	if out.Result != Pass && out.Result != Fail && out.Result != SoftFail && out.Result != Neutral {
 		out.Mechanism, out.MechanismDomain = "", ""
 	}
-	if c.trace {
-		c.tr("result: ", string(out.Result))
+	if c.trace != nil {
+		out.trace = c.trace
+		out.maxLookups, out.maxVoid = int32(c.maxLookups), int32(c.maxVoid)
 	}
-	out.Trace = c.traceLines()
 	h.cache = [len(h.cache)]cachedRecord{} // do not keep records alive
-	h.Check = *out
-	return &h.Check
+	return out
 }
 
-// checkAlloc puts the returned Check, the first record-cache entries and
-// the trace builder in one allocation.
+// checkAlloc puts the returned Check and the first record-cache entries
+// in one allocation.
 type checkAlloc struct {
 	Check
 	cache [2]cachedRecord // most checks read one or two records
-	tb    strings.Builder
+}
+
+// tracedAlloc adds room for the trace events of most checks (the RFC 7208
+// suite's checks record 1 to 4).
+type tracedAlloc struct {
+	checkAlloc
+	events [4]traceEvent
 }
 
 // CheckMailFrom checks the MAIL FROM identity as RFC 7208 section 2.4 asks:
@@ -166,72 +170,15 @@ type checker struct {
 	maxVoid    int
 	lookups    int
 	voids      int
-	trace      bool
-	out        Check
+	trace      []traceEvent // nil without trace
 	cache      []cachedRecord
 
 	mech, mechDomain string
 	expTerm          *Term
-	tb               *strings.Builder // trace lines, each ended by '\n'; nil without trace
 	expDomain        string
 
 	ptrDone  bool
 	ptrNames []string // validated names of ip, for %{p}
-}
-
-// tr appends a trace line made of parts. Lines accumulate, separated by
-// newlines, in one strings.Builder and become substrings of its single
-// string at the end of the check: a few allocations per check instead of
-// one per line.
-func (c *checker) tr(parts ...string) {
-	for _, p := range parts {
-		c.traceWrite(p)
-	}
-	c.tb.WriteByte('\n')
-}
-
-func (c *checker) tracef(format string, args ...any) {
-	if c.trace {
-		c.traceWrite(fmt.Sprintf(format, args...))
-		c.tb.WriteByte('\n')
-	}
-}
-
-// traceWrite writes s with control characters (a record may hold a
-// newline) shown as \xNN, keeping one line per step.
-func (c *checker) traceWrite(s string) {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			for k := 0; k < len(s); k++ {
-				if b := s[k]; b < 0x20 || b == 0x7f {
-					fmt.Fprintf(c.tb, "\\x%02x", b)
-				} else {
-					c.tb.WriteByte(b)
-				}
-			}
-			return
-		}
-	}
-	c.tb.WriteString(s)
-}
-
-// traceLines splits the trace into lines.
-func (c *checker) traceLines() []string {
-	if c.tb == nil {
-		return nil
-	}
-	s := c.tb.String()
-	n := strings.Count(s, "\n")
-	if n == 0 {
-		return nil
-	}
-	out := make([]string, 0, n)
-	for len(s) > 0 {
-		k := strings.IndexByte(s, '\n')
-		out = append(out, s[:k])
-		s = s[k+1:]
-	}
-	return out
 }
 
 func dnsErr(kind, name string, err error) error {
@@ -250,9 +197,7 @@ func notFound(err error) bool {
 func (c *checker) countLookup(t *Term, domain string) error {
 	c.lookups++
 	if c.lookups > c.maxLookups {
-		if c.trace {
-			c.tr(domain, ": ", t.Text, ": lookup ", strconv.Itoa(c.lookups), " exceeds the limit of ", strconv.Itoa(c.maxLookups), ": permerror")
-		}
+		c.evArg(evLookupLimit, domain, t, c.lookups, "", nil)
 		return &CheckError{Err: ErrTooManyLookups, Domain: domain, Term: t.Text}
 	}
 	return nil
@@ -261,9 +206,7 @@ func (c *checker) countLookup(t *Term, domain string) error {
 func (c *checker) void(what, domain string) error {
 	c.voids++
 	if c.maxVoid > 0 && c.voids > c.maxVoid {
-		if c.trace {
-			c.tr(domain, ": void lookup ", strconv.Itoa(c.voids), " (", what, ") exceeds the limit of ", strconv.Itoa(c.maxVoid), ": permerror")
-		}
+		c.evArg(evVoidLimit, domain, nil, c.voids, what, nil)
 		return &CheckError{Err: ErrTooManyVoidLookups, Domain: domain, Term: what}
 	}
 	return nil
@@ -279,14 +222,10 @@ func (c *checker) fetch(domain string) (*Record, Result, error) {
 	txts, err := c.res.LookupTXT(c.ctx, domain)
 	if err != nil {
 		if notFound(err) {
-			if c.trace {
-				c.tr(domain, ": no TXT records: none")
-			}
+			c.ev(evNoTXT, domain, nil)
 			return nil, None, ErrNoRecord
 		}
-		if c.trace {
-			c.tr(domain, ": TXT lookup failed: ", err.Error(), ": temperror")
-		}
+		c.evArg(evTXTFailed, domain, nil, 0, "", err)
 		return nil, TempError, dnsErr("TXT", domain, err)
 	}
 	var found string
@@ -299,25 +238,17 @@ func (c *checker) fetch(domain string) (*Record, Result, error) {
 	}
 	switch n {
 	case 0:
-		if c.trace {
-			c.tr(domain, ": no SPF record among ", strconv.Itoa(len(txts)), " TXT records: none")
-		}
+		c.evArg(evNoSPF, domain, nil, len(txts), "", nil)
 		return nil, None, ErrNoRecord
 	case 1:
 	default:
-		if c.trace {
-			c.tr(domain, ": ", strconv.Itoa(n), " SPF records: permerror")
-		}
+		c.evArg(evMultipleSPF, domain, nil, n, "", nil)
 		return nil, PermError, &CheckError{Err: ErrMultipleRecords, Domain: domain}
 	}
-	if c.trace {
-		c.tr(domain, ": ", found)
-	}
+	c.evArg(evRecord, domain, nil, 0, found, nil)
 	rec := &Record{Raw: found}
 	if err := parseInto(rec, found); err != nil {
-		if c.trace {
-			c.tr(domain, ": ", err.Error(), ": permerror")
-		}
+		c.evArg(evParseError, domain, nil, 0, "", err)
 		return nil, PermError, &CheckError{Err: err, Domain: domain}
 	}
 	c.cache = append(c.cache, cachedRecord{domain: domain, rec: rec})
@@ -329,9 +260,7 @@ func (c *checker) eval(domain string, depth int) (Result, error) {
 	// its record is being evaluated, so meeting it again is a loop.
 	for i := range c.cache {
 		if e := &c.cache[i]; e.active && strings.EqualFold(e.domain, domain) {
-			if c.trace {
-				c.tr(domain, ": already being evaluated: loop: permerror")
-			}
+			c.ev(evLoop, domain, nil)
 			var chain []string
 			for _, e := range c.cache {
 				if e.active {
@@ -370,18 +299,14 @@ func (c *checker) eval(domain string, depth int) (Result, error) {
 		}
 		if m {
 			res := t.Qualifier.Result()
-			if c.trace {
-				c.tr(domain, ": ", t.Text, " matches: ", string(res))
-			}
+			c.ev(evMatch, domain, t)
 			c.mech, c.mechDomain, c.expTerm, c.expDomain = t.Text, domain, nil, ""
 			if res == Fail {
 				c.expTerm, c.expDomain = rec.Exp, domain
 			}
 			return res, nil
 		}
-		if c.trace {
-			c.tr(domain, ": ", t.Text, " does not match")
-		}
+		c.ev(evNoMatch, domain, t)
 	}
 	if t := rec.Redirect; t != nil {
 		if err := c.countLookup(t, domain); err != nil {
@@ -389,26 +314,18 @@ func (c *checker) eval(domain string, depth int) (Result, error) {
 		}
 		target, err := c.target(t, domain)
 		if err != nil {
-			if c.trace {
-				c.tr(domain, ": ", t.Text, ": ", err.Error(), ": permerror")
-			}
+			c.evArg(evTermError, domain, t, 0, "", err)
 			return PermError, err
 		}
-		if c.trace {
-			c.tr(domain, ": ", t.Text, " -> ", target)
-		}
+		c.evArg(evTarget, domain, t, 0, target, nil)
 		r, err := c.eval(target, depth+1)
 		if r == None {
-			if c.trace {
-				c.tr(domain, ": redirect to ", target, " found no SPF record: permerror")
-			}
+			c.evArg(evRedirectNone, domain, nil, 0, target, nil)
 			return PermError, &CheckError{Err: ErrNoRedirectRecord, Domain: domain, Term: rec.Redirect.Text, Detail: target}
 		}
 		return r, err
 	}
-	if c.trace {
-		c.tr(domain, ": no mechanism matched: neutral")
-	}
+	c.ev(evDefault, domain, nil)
 	c.mech, c.mechDomain, c.expTerm = "default", domain, nil
 	return Neutral, nil
 }
@@ -469,16 +386,12 @@ func (c *checker) match(t *Term, domain string, depth int) (bool, Result, error)
 	}
 	target, err := c.target(t, domain)
 	if err != nil {
-		if c.trace {
-			c.tr(domain, ": ", t.Text, ": ", err.Error(), ": permerror")
-		}
+		c.evArg(evTermError, domain, t, 0, "", err)
 		return false, PermError, err
 	}
 	switch t.Kind {
 	case KindInclude:
-		if c.trace {
-			c.tr(domain, ": ", t.Text, " -> ", target)
-		}
+		c.evArg(evTarget, domain, t, 0, target, nil)
 		r, err := c.eval(target, depth+1)
 		switch r {
 		case Pass:
@@ -486,27 +399,23 @@ func (c *checker) match(t *Term, domain string, depth int) (bool, Result, error)
 		case Fail, SoftFail, Neutral:
 			return false, "", nil
 		case None:
-			if c.trace {
-				c.tr(domain, ": ", t.Text, " found no SPF record: permerror")
-			}
+			c.ev(evIncludeNone, domain, t)
 			return false, PermError, &CheckError{Err: ErrNoIncludeRecord, Domain: domain, Term: t.Text, Detail: target}
 		}
 		return false, r, err
 	case KindA:
 		addrs, err := c.res.LookupNetIP(c.ctx, c.network(), target)
 		if err != nil {
-			return c.lookupFailed(t, domain, "A/AAAA", target, err)
+			return c.lookupFailed(t, domain, qAddr, target, err)
 		}
 		return c.contains(addrs, t), "", nil
 	case KindMX:
 		mxs, err := c.res.LookupMX(c.ctx, target)
 		if err != nil {
-			return c.lookupFailed(t, domain, "MX", target, err)
+			return c.lookupFailed(t, domain, qMX, target, err)
 		}
 		if len(mxs) > 10 {
-			if c.trace {
-				c.tracef("%s: %s: %d MX names, more than 10: permerror", domain, t.Text, len(mxs))
-			}
+			c.evArg(evTooManyMX, domain, t, len(mxs), "", nil)
 			return false, PermError, &CheckError{Err: ErrTooManyMX, Domain: domain, Term: t.Text, Detail: fmt.Sprintf("%s has %d", target, len(mxs))}
 		}
 		for _, mx := range mxs {
@@ -519,9 +428,7 @@ func (c *checker) match(t *Term, domain string, depth int) (bool, Result, error)
 				if notFound(err) {
 					continue
 				}
-				if c.trace {
-					c.tracef("%s: %s: address lookup of %s failed: %v: temperror", domain, t.Text, h, err)
-				}
+				c.evArg(evMXAddrFailed, domain, t, 0, h, err)
 				return false, TempError, dnsErr("A/AAAA", h, err)
 			}
 			if c.contains(addrs, t) {
@@ -555,27 +462,23 @@ func (c *checker) match(t *Term, domain string, depth int) (bool, Result, error)
 	case KindExists:
 		addrs, err := c.res.LookupNetIP(c.ctx, "ip4", target)
 		if err != nil {
-			return c.lookupFailed(t, domain, "A", target, err)
+			return c.lookupFailed(t, domain, qA, target, err)
 		}
 		return len(addrs) > 0, "", nil
 	}
 	return false, PermError, fmt.Errorf("spf: unexpected term %q", t.Text)
 }
 
-func (c *checker) lookupFailed(t *Term, domain, kind, target string, err error) (bool, Result, error) {
+func (c *checker) lookupFailed(t *Term, domain string, kind int, target string, err error) (bool, Result, error) {
 	if notFound(err) {
-		if c.trace {
-			c.tr(domain, ": ", t.Text, ": ", kind, " ", target, ": not found (void lookup)")
-		}
+		c.evArg(evVoid, domain, t, kind, target, nil)
 		if err := c.void(t.Text, domain); err != nil {
 			return false, PermError, err
 		}
 		return false, "", nil
 	}
-	if c.trace {
-		c.tr(domain, ": ", t.Text, ": ", kind, " lookup of ", target, " failed: ", err.Error(), ": temperror")
-	}
-	return false, TempError, dnsErr(kind, target, err)
+	c.evArg(evLookupFailed, domain, t, kind, target, err)
+	return false, TempError, dnsErr(queryNames[kind], target, err)
 }
 
 // validate reports whether name resolves back to the client address.
@@ -634,16 +537,12 @@ func (c *checker) explain(t *Term, domain string) string {
 	defer func() { c.env.Current = saved }()
 	target, err := c.target(t, domain)
 	if err != nil {
-		if c.trace {
-			c.tr(domain, ": ", t.Text, ": ", err.Error(), ": no explanation")
-		}
+		c.evArg(evExpTermError, domain, t, 0, "", err)
 		return ""
 	}
 	txts, err := c.res.LookupTXT(c.ctx, target)
 	if err != nil || len(txts) != 1 {
-		if c.trace {
-			c.tr(domain, ": ", t.Text, ": no single TXT record at ", target, ": no explanation")
-		}
+		c.evArg(evExpNoTXT, domain, t, 0, target, nil)
 		return ""
 	}
 	now := time.Now
@@ -653,13 +552,9 @@ func (c *checker) explain(t *Term, domain string) string {
 	c.env.Time = now().Unix()
 	s, err := expand(txts[0], &c.env, true, c)
 	if err != nil {
-		if c.trace {
-			c.tr(domain, ": ", t.Text, ": ", err.Error(), ": no explanation")
-		}
+		c.evArg(evExpTermError, domain, t, 0, "", err)
 		return ""
 	}
-	if c.trace {
-		c.tr(domain, ": explanation: ", s)
-	}
+	c.evArg(evExplanation, domain, nil, 0, s, nil)
 	return s
 }

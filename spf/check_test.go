@@ -51,7 +51,7 @@ func TestCheckHost(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := CheckHost(ctx, netip.MustParseAddr(tc.ip), tc.domain, "", &Options{Resolver: z})
 			if c.Result != tc.want || c.Lookups != tc.lookups {
-				t.Errorf("got %s with %d lookups (%v), want %s with %d\n%v", c.Result, c.Lookups, c.Err, tc.want, tc.lookups, c.Trace)
+				t.Errorf("got %s with %d lookups (%v), want %s with %d\n%v", c.Result, c.Lookups, c.Err, tc.want, tc.lookups, c.Trace())
 			}
 			if tc.err != nil && !errors.Is(c.Err, tc.err) {
 				t.Errorf("Err = %v, want %v", c.Err, tc.err)
@@ -71,8 +71,8 @@ func TestCheckHost(t *testing.T) {
 		t.Errorf("CheckHELO: %+v", c)
 	}
 	c = CheckHost(ctx, netip.MustParseAddr("::ffff:192.0.2.1"), "many.example", "x@many.example", &Options{Resolver: z, MaxLookups: 20, NoTrace: true})
-	if c.Result != Fail || c.Lookups != 11 || c.Trace != nil || !c.IP.Is4() {
-		t.Errorf("MaxLookups 20 / NoTrace / mapped IP: %s %d %v %v", c.Result, c.Lookups, c.Trace, c.IP)
+	if c.Result != Fail || c.Lookups != 11 || c.Trace() != nil || !c.IP.Is4() {
+		t.Errorf("MaxLookups 20 / NoTrace / mapped IP: %s %d %v %v", c.Result, c.Lookups, c.Trace(), c.IP)
 	}
 }
 
@@ -80,7 +80,7 @@ func TestTraceOneLinePerStep(t *testing.T) {
 	z := dnstest.New()
 	z.AddTXT("x.example", "v=spf1 ip4:192.0.2.5\n include:y.example -all")
 	c := CheckHost(context.Background(), netip.MustParseAddr("192.0.2.5"), "x.example", "", &Options{Resolver: z})
-	if len(c.Trace) != 3 || c.Trace[0] != `x.example: v=spf1 ip4:192.0.2.5\x0a include:y.example -all` || c.Trace[2] != "result: permerror" {
-		t.Errorf("trace = %q", c.Trace)
+	if len(c.Trace()) != 3 || c.Trace()[0] != `x.example: v=spf1 ip4:192.0.2.5\x0a include:y.example -all` || c.Trace()[2] != "result: permerror" {
+		t.Errorf("trace = %q", c.Trace())
 	}
 }

@@ -27,7 +27,7 @@ func ExampleCheckMailFrom() {
 
 	c := spf.CheckMailFrom(ctx, netip.MustParseAddr("2001:db8:5::25"), "bounce@example.com", "out.provider.net", opts)
 	fmt.Println(c.Result, c.Mechanism, c.Lookups)
-	for _, line := range c.Trace {
+	for _, line := range c.Trace() {
 		fmt.Println(" ", line)
 	}
 

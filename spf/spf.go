@@ -133,8 +133,9 @@ type Options struct {
 	// means 2 (RFC 7208 section 4.6.4); negative means no limit.
 	MaxVoidLookups int
 
-	// NoTrace skips building Check.Trace (a little faster). False means a
-	// trace is built.
+	// NoTrace skips recording the steps of the check, and Check.Trace
+	// returns nil. False means the steps are recorded (a small slice of
+	// fixed-size events; the text is rendered only by Check.Trace).
 	NoTrace bool
 }
 
@@ -173,12 +174,13 @@ type Check struct {
 	// the number of lookups that found nothing.
 	Lookups, VoidLookups int
 
-	// Trace is a readable account of the evaluation, one line per step.
-	Trace []string
-
 	// Err says why Result is TempError or PermError (and, for None, why no
 	// record was used); nil otherwise.
 	Err error
+
+	// The recorded steps for Trace; nil with Options.NoTrace.
+	trace               []traceEvent
+	maxLookups, maxVoid int32
 }
 
 // String returns a one-line summary ("pass (ip4:192.0.2.0/24 in

@@ -150,7 +150,7 @@ func TestSuites(t *testing.T) {
 				passed++
 				continue
 			}
-			t.Errorf("%s: %s/%s: got %s %q (%v), want %v %q\n\t%s", s.file, st.Section, st.Name, c.Result, c.Explanation, c.Err, want, st.Explanation, strings.Join(c.Trace, "\n\t"))
+			t.Errorf("%s: %s/%s: got %s %q (%v), want %v %q\n\t%s", s.file, st.Section, st.Name, c.Result, c.Explanation, c.Err, want, st.Explanation, strings.Join(c.Trace(), "\n\t"))
 		}
 		t.Logf("%s: %d/%d tests pass; explanations %d/%d", s.file, passed, len(tests), expOK, withExp)
 		fmt.Printf("spf suite %s: %d/%d (explanations %d/%d)\n", s.file, passed, len(tests), expOK, withExp)

@@ -112,7 +112,7 @@ func runSPFCheck(io *cliIO, args []string) int {
 	defer cancel()
 	c := spf.CheckMailFrom(ctx, ip, *sender, *helo, &spf.Options{Resolver: res, Receiver: *receiver})
 	out := spfCheckJSON{Result: c.Result, Explanation: c.Explanation, Lookups: c.Lookups, VoidLookups: c.VoidLookups,
-		Mechanism: c.Mechanism, Domain: c.Domain, ReceivedSPF: c.ReceivedSPF(), Trace: c.Trace}
+		Mechanism: c.Mechanism, Domain: c.Domain, ReceivedSPF: c.ReceivedSPF(), Trace: c.Trace()}
 	if c.Err != nil {
 		out.Error = c.Err.Error()
 	}
@@ -124,7 +124,7 @@ func runSPFCheck(io *cliIO, args []string) int {
 			fmt.Fprintf(io.stdout, "  explanation: %s\n", c.Explanation)
 		}
 		fmt.Fprintf(io.stdout, "  lookups: %d (void %d)\n  Received-SPF: %s\n  trace:\n", c.Lookups, c.VoidLookups, out.ReceivedSPF)
-		for _, l := range c.Trace {
+		for _, l := range out.Trace {
 			fmt.Fprintf(io.stdout, "    %s\n", l)
 		}
 	}
