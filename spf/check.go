@@ -26,7 +26,7 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 	if opts.HELO != "" {
 		helo = opts.HELO
 	}
-	c := &checker{ctx: ctx, opts: opts, res: opts.Resolver}
+	c := &checker{ctx: ctx, now: opts.Now, res: opts.Resolver}
 	if c.res == nil {
 		c.res = net.DefaultResolver
 	}
@@ -57,7 +57,10 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 	if local == "" {
 		local = "postmaster"
 	}
-	c.env = MacroEnv{Sender: local + "@" + sdom, Local: local, Domain: sdom, Current: domain, IP: ip, HELO: helo, Receiver: opts.Receiver}
+	if len(sender) != len(local)+1+len(sdom) || sender[len(local)] != '@' {
+		sender = local + "@" + sdom // postmaster or the domain added
+	}
+	c.env = MacroEnv{Sender: sender, Local: local, Domain: sdom, Current: domain, IP: ip, HELO: helo, Receiver: opts.Receiver}
 	out := &h.Check
 	out.IP, out.Domain, out.Sender = ip, domain, c.env.Sender
 	out.HELO, out.Receiver = helo, opts.Receiver
@@ -162,7 +165,7 @@ type cachedRecord struct {
 
 type checker struct {
 	ctx        context.Context
-	opts       *Options
+	now        func() time.Time // Options.Now
 	res        Resolver
 	ip         netip.Addr
 	env        MacroEnv
@@ -546,8 +549,8 @@ func (c *checker) explain(t *Term, domain string) string {
 		return ""
 	}
 	now := time.Now
-	if c.opts.Now != nil {
-		now = c.opts.Now
+	if c.now != nil {
+		now = c.now
 	}
 	c.env.Time = now().Unix()
 	s, err := expand(txts[0], &c.env, true, c)
