@@ -120,9 +120,18 @@ func (r *KeyRecord) parseKey() (crypto.PublicKey, error) {
 // KeySize returns the key size in bits (the RSA modulus length, or 256 for
 // Ed25519), or 0 when the key cannot be parsed.
 func (r *KeyRecord) KeySize() int {
-	if (r.KeyType == "rsa" || r.KeyType == "") && r.parsed == nil {
-		if n := rsaModulusBits(r.PublicKey); n > 0 {
-			return n
+	if r.parsed == nil {
+		// Read the size off the bytes, without parsing a key.
+		switch r.KeyType {
+		case "rsa", "":
+			if n := rsaModulusBits(r.PublicKey); n > 0 {
+				return n
+			}
+		case "ed25519":
+			if len(r.PublicKey) == ed25519.PublicKeySize {
+				return 256
+			}
+			return 0
 		}
 	}
 	k, err := r.Key()
@@ -200,31 +209,39 @@ func (r *KeyRecord) ZoneLine(selector, domain string) string {
 // k= rsa or ed25519, no duplicate tags) and lenient where the RFC says
 // unknown tags and values are ignored. A revoked key (empty p=) parses
 // without error; KeyRecord.Revoked reports it.
-func ParseKeyRecord(s string) (*KeyRecord, error) { return parseKeyRecord(s, true) }
-
-// parseKeyRecord parses a key record; with validate false it leaves the
-// key bytes unparsed (Verify lets go-msgauth parse them).
-func parseKeyRecord(s string, validate bool) (*KeyRecord, error) {
-	tags, err := parseTags(s)
-	if err != nil {
+func ParseKeyRecord(s string) (*KeyRecord, error) {
+	r := &KeyRecord{}
+	if err := parseKeyRecord(r, s, true); err != nil {
 		return nil, err
 	}
-	r := &KeyRecord{}
+	return r, nil
+}
+
+// parseKeyRecord parses a key record into r, which must be zero; with
+// validate false it leaves the key bytes unparsed (Verify lets go-msgauth
+// parse them). It allocates only the decoded p= and the t=, h= and s=
+// lists.
+func parseKeyRecord(r *KeyRecord, s string, validate bool) error {
+	var buf [8]tag
+	tags, err := parseTags(s, buf[:0])
+	if err != nil {
+		return err
+	}
 	sawP := false
 	for i, t := range tags {
 		switch t.name {
 		case "v":
 			if i != 0 {
-				return nil, &RecordError{Tag: "v", Reason: "must be the first tag"}
+				return &RecordError{Tag: "v", Reason: "must be the first tag"}
 			}
 			if t.value != "DKIM1" {
-				return nil, &RecordError{Tag: "v", Reason: fmt.Sprintf("version %q, want DKIM1", t.value)}
+				return &RecordError{Tag: "v", Reason: fmt.Sprintf("version %q, want DKIM1", t.value)}
 			}
 			r.Version = t.value
 		case "k":
 			kt := strings.ToLower(t.value)
 			if kt != "rsa" && kt != "ed25519" {
-				return nil, &RecordError{Tag: "k", Reason: fmt.Sprintf("unsupported key type %q (want rsa or ed25519)", t.value)}
+				return &RecordError{Tag: "k", Reason: fmt.Sprintf("unsupported key type %q (want rsa or ed25519)", t.value)}
 			}
 			r.KeyType = kt
 		case "p":
@@ -235,7 +252,7 @@ func parseKeyRecord(s string, validate bool) (*KeyRecord, error) {
 			}
 			b, err := base64.StdEncoding.DecodeString(p)
 			if err != nil {
-				return nil, &RecordError{Tag: "p", Reason: "invalid base64"}
+				return &RecordError{Tag: "p", Reason: "invalid base64"}
 			}
 			r.PublicKey = b
 		case "h":
@@ -249,17 +266,17 @@ func parseKeyRecord(s string, validate bool) (*KeyRecord, error) {
 		}
 	}
 	if !sawP {
-		return nil, &RecordError{Tag: "p", Reason: "missing (every key record needs p=)"}
+		return &RecordError{Tag: "p", Reason: "missing (every key record needs p=)"}
 	}
 	if r.KeyType == "" {
 		r.KeyType = "rsa"
 	}
 	if validate && !r.Revoked() {
 		if _, err := r.Key(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return r, nil
+	return nil
 }
 
 func colonList(s string) []string {
@@ -305,9 +322,11 @@ func (l tagList) get(name string) string {
 	return v
 }
 
-// parseTags parses an RFC 6376 section 3.2 tag-list.
-func parseTags(s string) ([]tag, error) {
-	tags := make([]tag, 0, strings.Count(s, ";")+1)
+// parseTags parses an RFC 6376 section 3.2 tag-list, appending the tags
+// to buf; callers pass a stack array's slice, so a list of ordinary length
+// costs no allocation.
+func parseTags(s string, buf []tag) ([]tag, error) {
+	tags := buf[:0]
 	for s != "" {
 		var part string
 		part, s, _ = strings.Cut(s, ";")

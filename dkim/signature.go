@@ -55,35 +55,44 @@ func (s *Signature) KeyAlgorithm() string {
 // checks what RFC 6376 makes a permanent error: required tags (v a b bh d h
 // s), v=1, h= including From, i= within d=, numeric t=/x=/l=, x= not before
 // t=, and base64 in b= and bh=.
-func ParseSignature(value string) (*Signature, error) { return parseSignature(value, true) }
-
-// parseSignature parses a DKIM-Signature value; with decode false it
-// leaves b= and bh= undecoded (Verify lets go-msgauth decode them).
-func parseSignature(value string, decode bool) (*Signature, error) {
-	tags, err := parseTags(value)
-	if err != nil {
+func ParseSignature(value string) (*Signature, error) {
+	s := &Signature{}
+	if err := parseSignature(s, value, true); err != nil {
 		return nil, err
+	}
+	return s, nil
+}
+
+// parseSignature parses a DKIM-Signature value into s, which must be
+// zero; with decode false it leaves b= and bh= undecoded (Verify lets
+// go-msgauth decode them). Its strings are substrings of value where the
+// value has no folding whitespace to strip.
+func parseSignature(s *Signature, value string, decode bool) error {
+	var buf [16]tag
+	tags, err := parseTags(value, buf[:0])
+	if err != nil {
+		return err
 	}
 	m := tagList(tags)
 	for _, req := range []string{"v", "a", "b", "bh", "d", "h", "s"} {
 		if _, ok := m.lookup(req); !ok {
-			return nil, &RecordError{Tag: req, Reason: "required tag missing"}
+			return &RecordError{Tag: req, Reason: "required tag missing"}
 		}
 	}
-	s := &Signature{BodyLength: -1}
+	s.BodyLength = -1
 	if s.Version = m.get("v"); s.Version != "1" {
-		return nil, &RecordError{Tag: "v", Reason: fmt.Sprintf("version %q, want 1", s.Version)}
+		return &RecordError{Tag: "v", Reason: fmt.Sprintf("version %q, want 1", s.Version)}
 	}
 	s.Algorithm = strings.ToLower(stripFWS(m.get("a")))
 	if k, h, ok := strings.Cut(s.Algorithm, "-"); !ok || k == "" || h == "" {
-		return nil, &RecordError{Tag: "a", Reason: fmt.Sprintf("malformed algorithm %q", truncate(s.Algorithm, 40))}
+		return &RecordError{Tag: "a", Reason: fmt.Sprintf("malformed algorithm %q", truncate(s.Algorithm, 40))}
 	}
 	s.Domain = strings.ToLower(strings.TrimSuffix(stripFWS(m.get("d")), "."))
 	if s.Domain == "" {
-		return nil, &RecordError{Tag: "d", Reason: "empty domain"}
+		return &RecordError{Tag: "d", Reason: "empty domain"}
 	}
 	if s.Selector = stripFWS(m.get("s")); s.Selector == "" {
-		return nil, &RecordError{Tag: "s", Reason: "empty selector"}
+		return &RecordError{Tag: "s", Reason: "empty selector"}
 	}
 	s.Headers = colonList(m.get("h"))
 	from := false
@@ -93,17 +102,17 @@ func parseSignature(value string, decode bool) (*Signature, error) {
 		}
 	}
 	if !from {
-		return nil, &RecordError{Tag: "h", Reason: "From is not signed"}
+		return &RecordError{Tag: "h", Reason: "From is not signed"}
 	}
 	if i, ok := m.lookup("i"); ok {
 		s.Identifier = stripFWS(i)
 		at := strings.LastIndexByte(s.Identifier, '@')
 		if at < 0 {
-			return nil, &RecordError{Tag: "i", Reason: "no '@'"}
+			return &RecordError{Tag: "i", Reason: "no '@'"}
 		}
 		idom := strings.ToLower(s.Identifier[at+1:])
 		if idom != s.Domain && !strings.HasSuffix(idom, "."+s.Domain) {
-			return nil, &RecordError{Tag: "i", Reason: fmt.Sprintf("domain %q is not %q or a subdomain of it", idom, s.Domain)}
+			return &RecordError{Tag: "i", Reason: fmt.Sprintf("domain %q is not %q or a subdomain of it", idom, s.Domain)}
 		}
 	} else {
 		s.Identifier = "@" + s.Domain
@@ -117,7 +126,7 @@ func parseSignature(value string, decode bool) (*Signature, error) {
 		}
 		for _, v := range []string{s.HeaderCanonicalization, s.BodyCanonicalization} {
 			if v != "simple" && v != "relaxed" {
-				return nil, &RecordError{Tag: "c", Reason: fmt.Sprintf("unknown canonicalization %q", truncate(v, 20))}
+				return &RecordError{Tag: "c", Reason: fmt.Sprintf("unknown canonicalization %q", truncate(v, 20))}
 			}
 		}
 	}
@@ -137,35 +146,35 @@ func parseSignature(value string, decode bool) (*Signature, error) {
 		return n, true, nil
 	}
 	if n, ok, err := num("t"); err != nil {
-		return nil, err
+		return err
 	} else if ok {
 		s.Timestamp = time.Unix(n, 0).UTC()
 	}
 	if n, ok, err := num("x"); err != nil {
-		return nil, err
+		return err
 	} else if ok {
 		s.Expiration = time.Unix(n, 0).UTC()
 		if !s.Timestamp.IsZero() && s.Expiration.Before(s.Timestamp) {
-			return nil, &RecordError{Tag: "x", Reason: "expiration is before the timestamp t="}
+			return &RecordError{Tag: "x", Reason: "expiration is before the timestamp t="}
 		}
 	}
 	if n, ok, err := num("l"); err != nil {
-		return nil, err
+		return err
 	} else if ok {
 		s.BodyLength = n
 	}
 	s.B = stripFWS(m.get("b"))
 	if !decode {
-		return s, nil
+		return nil
 	}
 	if s.BodyHash, err = base64.StdEncoding.DecodeString(stripFWS(m.get("bh"))); err != nil {
-		return nil, &RecordError{Tag: "bh", Reason: "invalid base64"}
+		return &RecordError{Tag: "bh", Reason: "invalid base64"}
 	}
 	if s.Data, err = base64.StdEncoding.DecodeString(s.B); err != nil {
-		return nil, &RecordError{Tag: "b", Reason: "invalid base64"}
+		return &RecordError{Tag: "b", Reason: "invalid base64"}
 	}
 	if len(s.Data) == 0 {
-		return nil, &RecordError{Tag: "b", Reason: "empty signature"}
+		return &RecordError{Tag: "b", Reason: "empty signature"}
 	}
-	return s, nil
+	return nil
 }

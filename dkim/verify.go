@@ -98,6 +98,41 @@ type txtAnswer struct {
 	err  error
 }
 
+// verifyRun is the state of one Verify call in one allocation: the key
+// records fetched while reading the signatures, and the options that hand
+// them to go-msgauth through its LookupTXT hook, so each key name is
+// queried once.
+type verifyRun struct {
+	answers []txtAnswer // one per distinct key name; few per message
+	buf     [2]txtAnswer
+	mopts   msgdkim.VerifyOptions
+}
+
+func (r *verifyRun) find(name string) (txtAnswer, bool) {
+	for _, a := range r.answers {
+		if strings.EqualFold(a.name, name) {
+			return a, true
+		}
+	}
+	return txtAnswer{}, false
+}
+
+func (r *verifyRun) lookupTXT(name string) ([]string, error) {
+	a, ok := r.find(name)
+	if !ok {
+		return nil, errors.New("key not fetched")
+	}
+	return a.txts, a.err
+}
+
+// verification holds a Verification with the signature and key record
+// it points to, so that each signature costs one allocation for the three.
+type verification struct {
+	v   Verification
+	sig Signature
+	key KeyRecord
+}
+
 // Verify checks every DKIM-Signature of msg and returns one Verification
 // per signature, in header order; none for an unsigned message. The error
 // is for a message that cannot be read at all (a malformed header
@@ -125,24 +160,18 @@ func Verify(ctx context.Context, msg []byte, opts *VerifyOptions) ([]*Verificati
 	}
 
 	var out []*Verification
-	var answers []txtAnswer // one per distinct key name; few per message
-	find := func(name string) (txtAnswer, bool) {
-		for _, a := range answers {
-			if strings.EqualFold(a.name, name) {
-				return a, true
-			}
-		}
-		return txtAnswer{}, false
-	}
+	run := &verifyRun{}
+	run.answers = run.buf[:0]
 	eachField(msg, func(field, value []byte) bool {
 		if len(field) != len("DKIM-Signature") || !bytes.EqualFold(field, []byte("DKIM-Signature")) {
 			return true
 		}
-		v := &Verification{}
+		box := &verification{}
+		v := &box.v
 		out = append(out, v)
 		// parseSignature strips folding whitespace itself.
-		sig, err := parseSignature(string(value), false)
-		if err != nil {
+		sig := &box.sig
+		if err := parseSignature(sig, string(value), false); err != nil {
 			v.Result, v.Reason = ResultPermError, strings.TrimPrefix(err.Error(), "dkim: ")
 			return true
 		}
@@ -154,17 +183,18 @@ func Verify(ctx context.Context, msg []byte, opts *VerifyOptions) ([]*Verificati
 			return true
 		}
 		name := sig.Selector + "._domainkey." + sig.Domain
-		a, ok := find(name)
+		a, ok := run.find(name)
 		if !ok {
 			txts, err := o.Resolver.LookupTXT(ctx, name)
 			if err != nil && ctx.Err() != nil {
 				err = &net.DNSError{Err: ctx.Err().Error(), Name: name, IsTimeout: true}
 			}
 			a = txtAnswer{name, txts, err}
-			answers = append(answers, a)
+			run.answers = append(run.answers, a)
 		}
 		if a.err == nil && len(a.txts) == 1 {
-			if rec, err := parseKeyRecord(a.txts[0], false); err == nil {
+			if err := parseKeyRecord(&box.key, a.txts[0], false); err == nil {
+				rec := &box.key
 				v.Key, v.KeySize, v.Testing = rec, rec.KeySize(), rec.Testing()
 			}
 		}
@@ -174,15 +204,9 @@ func Verify(ctx context.Context, msg []byte, opts *VerifyOptions) ([]*Verificati
 		return nil, nil
 	}
 
-	lookup := func(name string) ([]string, error) {
-		a, ok := find(name)
-		if !ok {
-			return nil, errors.New("key not fetched")
-		}
-		return a.txts, a.err
-	}
-	n := min(len(out), o.MaxSignatures)
-	verifs, err := msgdkim.VerifyWithOptions(bytes.NewReader(msg), &msgdkim.VerifyOptions{LookupTXT: lookup, MaxVerifications: n})
+	run.mopts.LookupTXT = run.lookupTXT
+	run.mopts.MaxVerifications = min(len(out), o.MaxSignatures)
+	verifs, err := msgdkim.VerifyWithOptions(bytes.NewReader(msg), &run.mopts)
 	if err != nil && !errors.Is(err, msgdkim.ErrTooManySignatures) {
 		return nil, fmt.Errorf("dkim: reading message: %w", err)
 	}
