@@ -99,5 +99,14 @@ func FuzzCheckHost(f *testing.F) {
 		if c.Lookups > 11 || c.VoidLookups > 3 {
 			t.Fatalf("limits exceeded: %d lookups, %d void", c.Lookups, c.VoidLookups)
 		}
+		tr := c.Trace()
+		if len(tr) < 2 || tr[len(tr)-1] != "result: "+string(c.Result) {
+			t.Fatalf("trace %q does not end with the result %s", tr, c.Result)
+		}
+		for _, l := range tr {
+			if l == "" || strings.ContainsFunc(l, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+				t.Fatalf("trace line %q is empty or holds a control character", l)
+			}
+		}
 	})
 }
