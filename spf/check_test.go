@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/deskmail/deskmail/dnstest"
@@ -82,5 +83,38 @@ func TestTraceOneLinePerStep(t *testing.T) {
 	c := CheckHost(context.Background(), netip.MustParseAddr("192.0.2.5"), "x.example", "", &Options{Resolver: z})
 	if len(c.Trace()) != 3 || c.Trace()[0] != `x.example: v=spf1 ip4:192.0.2.5\x0a include:y.example -all` || c.Trace()[2] != "result: permerror" {
 		t.Errorf("trace = %q", c.Trace())
+	}
+}
+
+// TestTraceLines checks the wording of trace steps the suites do not reach
+// and that Trace renders the same lines on every call.
+func TestTraceLines(t *testing.T) {
+	z := dnstest.New()
+	z.AddTXT("mx.example", "v=spf1 mx -all")
+	z.AddMX("mx.example", 10, "bad.mx.example")
+	z.SetFault("bad.mx.example", dnstest.ServFail)
+	z.AddTXT("limit.example", "v=spf1 a:a1.example a:a2.example a:a3.example -all")
+	ctx := context.Background()
+	ip := netip.MustParseAddr("192.0.2.1")
+
+	c := CheckHost(ctx, ip, "mx.example", "", &Options{Resolver: z})
+	tr := c.Trace()
+	if c.Result != TempError || len(tr) != 3 || !strings.HasPrefix(tr[1], "mx.example: mx: address lookup of bad.mx.example failed: ") ||
+		!strings.HasSuffix(tr[1], ": temperror") || tr[2] != "result: temperror" {
+		t.Errorf("MX address failure: %s %q", c.Result, tr)
+	}
+	if again := c.Trace(); strings.Join(again, "\n") != strings.Join(tr, "\n") {
+		t.Errorf("second Trace() differs: %q", again)
+	}
+
+	c = CheckHost(ctx, ip, "limit.example", "", &Options{Resolver: z, MaxLookups: 2, MaxVoidLookups: 5})
+	want := "limit.example: a:a3.example: lookup 3 exceeds the limit of 2: permerror"
+	if tr := c.Trace(); c.Result != PermError || len(tr) < 2 || tr[len(tr)-2] != want {
+		t.Errorf("lookup limit: %s %q", c.Result, tr)
+	}
+	c = CheckHost(ctx, ip, "limit.example", "", &Options{Resolver: z, MaxVoidLookups: 1})
+	want = "limit.example: void lookup 2 (a:a2.example) exceeds the limit of 1: permerror"
+	if tr := c.Trace(); c.Result != PermError || len(tr) < 2 || tr[len(tr)-2] != want {
+		t.Errorf("void limit: %s %q", c.Result, tr)
 	}
 }
