@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -89,13 +90,30 @@ func (c *combiner[T]) do(ctx context.Context, key string, arg T, run func(ctx co
 	q.pending = nil
 	c.mu.Unlock()
 
+	// Whatever happens in run, even a panic, every call of the batch
+	// completes and the lead passes on, so no caller waits forever.
+	defer func() {
+		if v := recover(); v != nil {
+			for _, p := range batch {
+				p.err = fmt.Errorf("postgres: batch aborted by a panic: %v", v)
+			}
+			c.finish(key, q, batch)
+			panic(v)
+		}
+	}()
 	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+	defer cancel()
 	run(bctx, batch)
-	cancel()
+	c.finish(key, q, batch)
+	return me.err
+}
+
+// finish completes the calls of batch and hands the lead of key's queue to
+// the first call waiting, or retires the queue.
+func (c *combiner[T]) finish(key string, q *combineQueue[T], batch []*call[T]) {
 	for _, p := range batch {
 		close(p.done)
 	}
-
 	c.mu.Lock()
 	if len(q.pending) > 0 {
 		close(q.pending[0].lead)
@@ -104,5 +122,4 @@ func (c *combiner[T]) do(ctx context.Context, key string, arg T, run func(ctx co
 		delete(c.queues, key)
 	}
 	c.mu.Unlock()
-	return me.err
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -68,4 +69,55 @@ func TestCombiner(t *testing.T) {
 		t.Errorf("%d queues left behind", len(c.queues))
 	}
 	t.Logf("%d calls ran in %d batches, %d withdrawn", ran.Load(), batches.Load(), withdrawn.Load())
+}
+
+// TestCombinerPanic: a panic while a batch runs reaches its leader, and the
+// other calls of the batch complete with an error instead of waiting
+// forever; the key stays usable.
+func TestCombinerPanic(t *testing.T) {
+	var c combiner[int]
+	release := make(chan struct{})
+	started := make(chan struct{})
+	go func() {
+		defer func() { recover() }()
+		c.do(context.Background(), "k", 0, func(context.Context, []*call[int]) {
+			close(started)
+			<-release
+		})
+	}()
+	<-started
+	errs := make(chan error, 3)
+	for i := 1; i <= 3; i++ {
+		go func() {
+			defer func() {
+				if v := recover(); v != nil {
+					errs <- fmt.Errorf("panicked: %v", v)
+				}
+			}()
+			errs <- c.do(context.Background(), "k", i, func(context.Context, []*call[int]) { panic("boom") })
+		}()
+	}
+	for {
+		c.mu.Lock()
+		n := len(c.queues["k"].pending)
+		c.mu.Unlock()
+		if n == 3 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	for i := 0; i < 3; i++ {
+		select {
+		case err := <-errs:
+			if err == nil {
+				t.Error("a call of a panicking batch succeeded")
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a call of a panicking batch never returned")
+		}
+	}
+	if err := c.do(context.Background(), "k", 9, func(_ context.Context, b []*call[int]) {}); err != nil {
+		t.Errorf("key unusable after a panic: %v", err)
+	}
 }
