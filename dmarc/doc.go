@@ -43,7 +43,10 @@
 // header.d, header.i, header.s, header.a and header.b). A message that
 // fails DMARC under quarantine or reject gets Action Suspend: the inbound
 // pipeline holds it for review instead of dropping it, so it can be
-// recovered (D4).
+// recovered (D4). A message without a DKIM-Signature field costs no DKIM
+// work; VerdictOptions.SkipDKIM turns verification off explicitly (DMARC
+// then rests on SPF alone), and Message.Header lets a caller that parsed
+// the header already spare the second scan for the From domain.
 //
 // # Explain (R12)
 //

@@ -1,14 +1,18 @@
 package dmarc
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/netip"
 	"strings"
 
+	"github.com/emersion/go-message/textproto"
+	"github.com/emersion/go-msgauth/authres"
+
+	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/dkim"
 	"github.com/deskmail/deskmail/spf"
-	"github.com/emersion/go-msgauth/authres"
 )
 
 // Message is an inbound message as the receiving server saw it.
@@ -21,6 +25,11 @@ type Message struct {
 	MailFrom string
 	// Raw is the message as received, header and body, CRLF line ends.
 	Raw []byte
+	// Header is the header of Raw as textproto.ReadHeader parsed it, for a
+	// caller that has it already (the inbound pipeline): the From domain is
+	// then taken from its first From field instead of a second scan of
+	// Raw. It must be the header of Raw. Nil: Raw is scanned.
+	Header *textproto.Header
 }
 
 // Action is what the inbound pipeline should do with a message.
@@ -50,6 +59,15 @@ type VerdictOptions struct {
 	// DKIM configures signature verification; its Resolver defaults to
 	// DMARC.Resolver.
 	DKIM *dkim.VerifyOptions
+	// SkipDKIM turns DKIM verification off, for a host that verified the
+	// signatures upstream or measures throughput without it: no key is
+	// looked up, Verdict.DKIM stays empty, DMARC rests on SPF alignment
+	// alone, and a signed message gets "dkim=none reason=..." in the
+	// Authentication-Results, with a reason saying so. A message with
+	// aligned DKIM but unaligned SPF then fails DMARC. False (the
+	// default): every DKIM-Signature is verified. A message without a
+	// DKIM-Signature costs no DKIM work either way.
+	SkipDKIM bool
 }
 
 // Verdict is the combined SPF, DKIM and DMARC evaluation of an inbound
@@ -98,15 +116,30 @@ func Authenticate(ctx context.Context, m *Message, opts *VerdictOptions) (*Verdi
 	v.SPF = spf.CheckMailFrom(ctx, m.IP, m.MailFrom, m.HELO, sopts)
 	v.SPFResult, v.SPFDomain = v.SPF.Result, v.SPF.Domain
 
-	verifs, err := dkim.Verify(ctx, m.Raw, &dopts)
-	if err != nil {
-		return nil, fmt.Errorf("dmarc: %w", err)
+	// A header without a DKIM-Signature field needs no verification run:
+	// the scan below finds every field dkim.Verify would look at.
+	signed := hasDKIMSignature(m.Raw)
+	var verifs []*dkim.Verification
+	if signed && !vo.SkipDKIM {
+		var err error
+		verifs, err = dkim.Verify(ctx, m.Raw, &dopts)
+		if err != nil {
+			return nil, fmt.Errorf("dmarc: %w", err)
+		}
 	}
 	v.DKIM = verifs
 
-	from := dkim.FromDomain(m.Raw)
+	var from string
+	if m.Header != nil {
+		from = headerFromDomain(m.Header)
+	} else {
+		from = dkim.FromDomain(m.Raw)
+	}
 	v.DMARC = Evaluate(ctx, &Input{FromDomain: from, SPFDomain: v.SPF.Domain, SPFResult: v.SPF.Result, DKIM: verifs}, &o)
 	v.Reasons = append(v.Reasons, fmt.Sprintf("SPF %s for %s from %s", v.SPF.Result, orNone(v.SPF.Domain), m.IP))
+	if signed && vo.SkipDKIM {
+		v.Reasons = append(v.Reasons, "DKIM signatures not verified: verification is turned off (SkipDKIM)")
+	}
 	v.Reasons = append(v.Reasons, v.DMARC.Reasons...)
 	switch {
 	case v.DMARC.Outcome == TempError:
@@ -120,7 +153,11 @@ func Authenticate(ctx context.Context, m *Message, opts *VerdictOptions) (*Verdi
 
 	results := []authres.Result{&authres.SPFResult{Value: authres.ResultValue(v.SPF.Result), From: m.MailFrom, Helo: m.HELO}}
 	if len(verifs) == 0 {
-		results = append(results, &authres.DKIMResult{Value: authres.ResultNone})
+		dr := &authres.DKIMResult{Value: authres.ResultNone}
+		if signed && vo.SkipDKIM {
+			dr.Reason = "not verified"
+		}
+		results = append(results, dr)
 	}
 	for _, dv := range verifs {
 		results = append(results, dv.AuthResult())
@@ -133,6 +170,52 @@ func Authenticate(ctx context.Context, m *Message, opts *VerdictOptions) (*Verdi
 	v.AuthenticationResults = tidyAuthRes(authres.Format(vo.AuthServID, results))
 	return v, nil
 }
+
+// hasDKIMSignature reports whether the header of raw may hold a
+// DKIM-Signature field. It stops where dkim.Verify stops (the first empty
+// line) and matches every line that starts with the field name in any
+// case, so it errs only towards true.
+func hasDKIMSignature(raw []byte) bool {
+	const name = "DKIM-Signature"
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i+1], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		if len(bytes.TrimRight(line, "\r\n")) == 0 {
+			return false
+		}
+		if len(line) >= len(name) && bytes.EqualFold(line[:len(name)], []byte(name)) {
+			return true
+		}
+	}
+	return false
+}
+
+// headerFromDomain is dkim.FromDomain on a parsed header: the lower-case
+// domain of the first address of the first From field, or "".
+func headerFromDomain(h *textproto.Header) string {
+	var value string
+	if raw, err := h.Raw("From"); err == nil && raw != nil {
+		_, v, _ := bytes.Cut(raw, []byte{':'})
+		value = strings.TrimSpace(unfold.Replace(string(v)))
+	} else if h.Has("From") {
+		value = h.Get("From")
+	}
+	if value == "" {
+		return ""
+	}
+	addrs, err := deskmail.ParseAddressList(value)
+	if err != nil || len(addrs) == 0 {
+		return ""
+	}
+	return strings.ToLower(addrs[0].Domain)
+}
+
+// unfold joins folded lines, as dkim.FromDomain does.
+var unfold = strings.NewReplacer("\r\n", "", "\n", "")
 
 // tidyAuthRes drops the blanks go-msgauth leaves before ';' when a result
 // has no properties.
