@@ -95,22 +95,68 @@
 // # Attribution (B6, B10)
 //
 // A bounce is acted on only when it is tied to a message we sent, so a
-// forged bounce cannot block an address. VERP makes reverse-paths
-// PREFIX-TOKEN@BOUNCE-DOMAIN whose token is the lower-case base32 of
-// (account, recipient, Message-ID) and an HMAC from an internal/token
-// keyring (rotation: new secret first, old ones after). Its method
+// forged bounce cannot block an address. Tracker.Attribute accepts a report
+// when an address it was delivered to (Delivered-To, X-Original-To,
+// Envelope-To, To) carries a verified VERP token, or when the returned
+// message's Message-ID is one of ours according to Options.OwnMessage — a
+// func the host wires to the threading package, which this package does not
+// import. The Attribution names the account and the original message (and
+// the host's reference for it), so the host shows the bounce on its ticket.
+//
+// VERP makes reverse-paths PREFIX-TOKEN@BOUNCE-DOMAIN; its method
 // ReturnPath(account, recipient, messageID) is what the relay package plugs
-// in. Tracker.Attribute accepts a report when an address it was delivered to
-// (Delivered-To, X-Original-To, Envelope-To, To) carries a verified token,
-// or when the returned message's Message-ID is one of ours according to
-// Options.OwnMessage — a func the host wires to the threading package, which
-// this package does not import. The Attribution names the account and the
-// original message (and the host's reference for it), so the host shows the
-// bounce on its ticket. With a VERP token only the recipient it names is
-// affected. RFC 5321 limits a local part to 64 octets; VERP local parts are
-// longer for long Message-IDs, which the receiving MTAs of bounce domains
-// (Postfix, Exim, the providers) accept; ReturnPath fails with ErrTooLong
-// only past the 254-octet path limit.
+// in. RFC 5321 (section 4.5.3.1.1) limits a local part to 64 octets, and
+// MTAs and anti-spam filters do refuse or mangle longer ones, while a
+// helpdesk's Message-IDs are 60–100 octets and its recipients up to 254. So
+// the token carries neither in clear. TOKEN is the lower-case base32
+// (RFC 4648 alphabet, case-insensitive in practice) of
+//
+//	1 byte    how the account is encoded (and the format's version)
+//	n bytes   the account: a text UUID as its 16 bytes, an even-length
+//	          lower-case hex id as its bytes, a decimal id as a big-endian
+//	          integer, any other account as its octets
+//	6 bytes   SHA-256("m" 0x00 Message-ID)[:6], the message reference
+//	4 bytes   SHA-256("r" 0x00 lower-cased recipient)[:4]
+//	10 bytes  HMAC-SHA-256 over a domain string and the above, from the
+//	          internal/token keyring (rotation: new secret first, old ones
+//	          after)
+//
+// The local part is 2+ceil(8(21+n)/5) octets: 62 for a UUID account, 55 for
+// a 24-hex ObjectID, 42 for "acme", at most 64 for any other account of up
+// to 17 octets, whatever the recipient and Message-ID. Longer raw accounts
+// give longer local parts, which the MTAs of bounce domains (Postfix, Exim,
+// the providers) accept; VERPOptions.MaxLocal set to MaxLocalPart refuses
+// them with ErrTooLong instead, and ErrTooLong always guards the 254-octet
+// path limit. The account stays in clear because a report that lost the
+// returned message must still reach the right account's address state;
+// hashing it would need a lookup the Store does not have.
+//
+// Only the MAC protects the token: without the secret nobody can make one
+// (B10), and a changed character fails verification (non-canonical base32
+// spellings are refused too). The two references are not secret; they only
+// need to tell candidates apart. Attribute resolves them against what the
+// report and the Store hold:
+//
+//   - the message: the report's original Message-ID (from the
+//     text/rfc822-headers part or the returned message) when it matches the
+//     reference; OwnMessage then gives the host's reference. A report
+//     without the returned message, or with another Message-ID, leaves
+//     Attribution.MessageID empty: the message is unknown.
+//   - the recipient: the report's recipient whose address matches the
+//     reference; else, for a forwarded or aliased recipient, an address of
+//     the original To field or of the message's delivery records (written
+//     by the Gate middleware at send time) that matches. A 32-bit reference
+//     is ample: it is compared with the handful of addresses one report
+//     names, and an attacker cannot choose the token's value.
+//
+// Apply then changes only the token's recipient, with the outcome the
+// report gives for it: a token made for one address never blocks another
+// that a crafted report lists (B10). When the report lacks the original
+// message the verified token still updates the address state, and no
+// delivery record is written since the message is unknown. When no address
+// matches the recipient reference, Apply changes nothing and says so by an
+// empty Attribution.Recipient. Tokens of the earlier long format (account,
+// recipient and Message-ID in clear) no longer verify.
 //
 // # State (B2–B5, B7)
 //

@@ -48,10 +48,13 @@ func ExampleVERP() {
 	keys, _ := token.NewKeyring([]byte("a-secret-of-at-least-16-bytes"))
 	v, _ := bounce.NewVERP(keys, "bounces.desk.example", nil)
 	rp, _ := v.ReturnPath("acme", "jane@example.com", "t42.abc@desk.example")
+	fmt.Println(len(rp[:strings.IndexByte(rp, '@')]), "octets in the local part")
 	// An MTA may lower- or upper-case the address: the token survives.
 	tok, err := v.Verify(strings.ToUpper(rp))
-	fmt.Println(tok.Account, tok.Recipient, tok.MessageID, err)
-	// Output: acme jane@example.com t42.abc@desk.example <nil>
+	fmt.Println(tok.Account, tok.RecipientIs("Jane@example.com"), tok.MessageIs("<t42.abc@desk.example>"), err)
+	// Output:
+	// 42 octets in the local part
+	// acme true true <nil>
 }
 
 func ExampleTracker_Apply() {

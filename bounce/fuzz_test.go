@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/deskmail/deskmail/internal/token"
 )
 
 func FuzzParse(f *testing.F) {
@@ -118,4 +120,51 @@ func TestPathologicalReports(t *testing.T) {
 			t.Errorf("allocated %d bytes for a %d-byte report", alloc, len(in))
 		}
 	}
+}
+
+func fuzzVERP(t interface{ Fatal(...any) }) *VERP {
+	k, err := token.NewKeyring([]byte("fuzz-secret-0123456789"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := NewVERP(k, "bounces.example.net", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// FuzzVERPVerify: the token decoder never panics, accepts only what
+// ReturnPath made, and ReturnPath's tokens read back exactly.
+func FuzzVERPVerify(f *testing.F) {
+	v := fuzzVERP(f)
+	for _, a := range []string{"acme", "3f2504e0-4f89-41d3-9a0c-0305e82c3301", "3F2504E0-4F89-41D3-9A0C-0305E82C3301", "507f1f77bcf86cd799439011", "18446744073709551615", "0", "会社"} {
+		rp, _ := v.ReturnPath(a, "jane@example.com", "dm.abc.def@desk.example")
+		f.Add(a, "jane@example.com", "dm.abc.def@desk.example", rp)
+	}
+	f.Add("x", "y", "", "b-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@bounces.example.net")
+	f.Add("00", "y", "", "b-@bounces.example.net")
+	f.Fuzz(func(t *testing.T, account, rcpt, id, addr string) {
+		if tok, err := v.Verify(addr); err == nil {
+			// Only a token of ours verifies: it must be what ReturnPath
+			// gives for its account.
+			if tok.Account == "" {
+				t.Fatalf("verified %q with no account", addr)
+			}
+		}
+		rp, err := v.ReturnPath(account, rcpt, id)
+		if err != nil {
+			return
+		}
+		if len(rp) > 254 {
+			t.Fatalf("return path of %d octets", len(rp))
+		}
+		tok, err := v.Verify(rp)
+		if err != nil || tok.Account != account || !tok.RecipientIs(rcpt) && normAddr(rcpt) != "" {
+			t.Fatalf("ReturnPath(%q, %q, %q) = %q reads back as %+v, %v", account, rcpt, id, rp, tok, err)
+		}
+		if strings.Trim(strings.TrimSpace(id), "<>") != "" && !tok.MessageIs(id) {
+			t.Fatalf("message %q does not match its token", id)
+		}
+	})
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/deskmail/deskmail"
 )
 
 // Tracker errors.
@@ -400,12 +402,16 @@ func (t *Tracker) SetExempt(ctx context.Context, account string, exempt bool) er
 // Attribution says which message of ours a report is about (B6, B10).
 type Attribution struct {
 	Account string `json:"account"`
-	// MessageID is the original message's Message-ID.
-	MessageID string `json:"message_id"`
+	// MessageID is the original message's Message-ID (without angle
+	// brackets). Empty means the message is unknown: a VERP report that
+	// carries no Message-ID matching its token.
+	MessageID string `json:"message_id,omitempty"`
 	// MessageRef is the host's reference from OwnMessage, when it gave one.
 	MessageRef string `json:"message_ref,omitempty"`
-	// Recipient is the recipient a VERP token names; empty for Message-ID
-	// attribution.
+	// Recipient is the recipient a VERP token names, found among the
+	// report's recipients, the original To and the message's delivery
+	// records. Empty for Message-ID attribution, and for a VERP token whose
+	// recipient none of those names (Apply then changes no address).
 	Recipient string `json:"recipient,omitempty"`
 	// Via is "verp" or "message-id".
 	Via string `json:"via"`
@@ -415,28 +421,83 @@ type Attribution struct {
 // among the addresses it was delivered to, else by the returned message's
 // Message-ID through OwnMessage. It returns ErrNotOurs otherwise, and
 // ErrBadToken (wrapped in ErrNotOurs) for a forged token.
-func (t *Tracker) Attribute(rep *Report) (Attribution, error) {
+//
+// A VERP token carries the account and hashes of the Message-ID and the
+// recipient. The message is named when the report's original Message-ID
+// matches the hash; the recipient is the address among the report's
+// recipients, the original To field and the delivery records of the named
+// message (read from the Store) that matches its hash.
+func (t *Tracker) Attribute(ctx context.Context, rep *Report) (Attribution, error) {
+	a, _, err := t.attribute(ctx, rep)
+	return a, err
+}
+
+// attribute also returns the index in rep.Recipients of the entry a VERP
+// token's recipient is about, or -1.
+func (t *Tracker) attribute(ctx context.Context, rep *Report) (Attribution, int, error) {
 	if t.o.VERP != nil {
 		tok, err := t.o.VERP.Find(rep.Envelope)
 		if err == nil {
-			a := Attribution{Account: tok.Account, MessageID: tok.MessageID, Recipient: tok.Recipient, Via: "verp"}
-			if t.o.OwnMessage != nil && tok.MessageID != "" {
-				if acct, ref, ok := t.o.OwnMessage(tok.MessageID); ok && acct == tok.Account {
-					a.MessageRef = ref
-				}
-			}
-			return a, nil
+			a, idx, err := t.attributeVERP(ctx, rep, tok)
+			return a, idx, err
 		}
 		if errors.Is(err, ErrBadToken) && rep.Original.MessageID == "" {
-			return Attribution{}, fmt.Errorf("%w: %w", ErrNotOurs, err)
+			return Attribution{}, -1, fmt.Errorf("%w: %w", ErrNotOurs, err)
 		}
 	}
 	if t.o.OwnMessage != nil && rep.Original.MessageID != "" {
 		if acct, ref, ok := t.o.OwnMessage(rep.Original.MessageID); ok {
-			return Attribution{Account: acct, MessageID: rep.Original.MessageID, MessageRef: ref, Via: "message-id"}, nil
+			return Attribution{Account: acct, MessageID: rep.Original.MessageID, MessageRef: ref, Via: "message-id"}, -1, nil
 		}
 	}
-	return Attribution{}, ErrNotOurs
+	return Attribution{}, -1, ErrNotOurs
+}
+
+func (t *Tracker) attributeVERP(ctx context.Context, rep *Report, tok Token) (Attribution, int, error) {
+	a := Attribution{Account: tok.Account, Via: "verp"}
+	if id := strings.Trim(strings.TrimSpace(rep.Original.MessageID), "<>"); tok.MessageIs(id) {
+		a.MessageID = id
+		if t.o.OwnMessage != nil {
+			if acct, ref, ok := t.o.OwnMessage(id); ok && acct == tok.Account {
+				a.MessageRef = ref
+			}
+		}
+	}
+	idx := -1
+	for i, rc := range rep.Recipients {
+		if tok.RecipientIs(rc.Address) {
+			a.Recipient, idx = normAddr(rc.Address), i
+			return a, idx, nil
+		}
+	}
+	// The report names the recipient otherwise (an alias, a forward): look
+	// for it in the original To and in what we recorded at send time.
+	if rep.Original.To != "" {
+		if list, err := deskmail.ParseAddressList(rep.Original.To); err == nil {
+			for _, ad := range list {
+				if tok.RecipientIs(ad.Addr()) {
+					a.Recipient = normAddr(ad.Addr())
+					break
+				}
+			}
+		}
+	}
+	if a.Recipient == "" && a.MessageID != "" {
+		ds, err := t.store.Deliveries(ctx, a.Account, a.MessageID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return a, -1, err
+		}
+		for _, d := range ds {
+			if tok.RecipientIs(d.Recipient) {
+				a.Recipient = normAddr(d.Recipient)
+				break
+			}
+		}
+	}
+	if a.Recipient != "" && len(rep.Recipients) == 1 {
+		idx = 0
+	}
+	return a, idx, nil
 }
 
 // Applied is what Apply did with a report.
@@ -449,10 +510,12 @@ type Applied struct {
 // Apply attributes a parsed report and records each of its recipients'
 // outcomes (B2–B7). A report that is not ours changes nothing and returns
 // ErrNotOurs (B10). With a VERP token only the recipient it names is
-// affected, whatever addresses the report lists. Vacation replies change
-// nothing.
+// affected, whatever addresses the report lists, and nothing is changed
+// when that recipient cannot be found in the report (see Attribute); when
+// the message is unknown the address state changes and no delivery record
+// is written. Vacation replies change nothing.
 func (t *Tracker) Apply(ctx context.Context, rep *Report) (Applied, error) {
-	a, err := t.Attribute(rep)
+	a, idx, err := t.attribute(ctx, rep)
 	if err != nil {
 		return Applied{}, err
 	}
@@ -460,12 +523,16 @@ func (t *Tracker) Apply(ctx context.Context, rep *Report) (Applied, error) {
 	if rep.Kind == KindVacation || rep.Kind == KindNone {
 		return out, nil
 	}
-	for _, rc := range rep.Recipients {
+	recipients := rep.Recipients
+	if a.Via == "verp" {
+		if idx < 0 || a.Recipient == "" {
+			return out, nil
+		}
+		recipients = recipients[idx : idx+1]
+	}
+	for _, rc := range recipients {
 		addr := rc.Address
 		if a.Recipient != "" {
-			if len(rep.Recipients) > 1 && normAddr(addr) != a.Recipient {
-				continue
-			}
 			addr = a.Recipient
 		}
 		if rc.Action == "delayed" && rc.Reason != ReasonDelivered {
@@ -484,9 +551,6 @@ func (t *Tracker) Apply(ctx context.Context, rep *Report) (Applied, error) {
 			return out, err
 		}
 		out.States = append(out.States, st)
-		if a.Recipient != "" {
-			break
-		}
 	}
 	return out, nil
 }

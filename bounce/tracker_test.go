@@ -291,8 +291,11 @@ func TestVERP(t *testing.T) {
 	}
 	for _, in := range []string{rp, strings.ToUpper(rp), "<" + rp + ">"} {
 		tok, err := v.Verify(in)
-		if err != nil || tok.Account != "acme" || tok.Recipient != "user@example.com" || tok.MessageID != "m1.abc@desk.example" {
+		if err != nil || tok.Account != "acme" || !tok.RecipientIs("user@example.com") || !tok.MessageIs("m1.abc@desk.example") {
 			t.Errorf("B6/Verify(%q) = %+v, %v", in, tok, err)
+		}
+		if tok.RecipientIs("other@example.com") || tok.MessageIs("m2.abc@desk.example") || tok.MessageIs("") {
+			t.Errorf("B10/token %+v matches another recipient or message", tok)
 		}
 	}
 	rotated := mustVERP(t, "second-secret-0123456789", "first-secret-0123456789")
@@ -304,10 +307,14 @@ func TestVERP(t *testing.T) {
 		t.Errorf("B10/foreign secret: %v, want ErrBadToken", err)
 	}
 	at := strings.IndexByte(rp, '@')
-	tampered := rp[:at-1] + string("ab"[0]^rp[at-1]^'a'|'a') + rp[at:]
-	if tampered != rp {
-		if _, err := v.Verify(tampered); !errors.Is(err, bounce.ErrBadToken) {
-			t.Errorf("B10/tampered token: %v", err)
+	for i := len("b-"); i < at; i++ {
+		c := byte('a')
+		if rp[i] == 'a' {
+			c = 'b'
+		}
+		tampered := rp[:i] + string(c) + rp[i+1:]
+		if tok, err := v.Verify(tampered); !errors.Is(err, bounce.ErrBadToken) {
+			t.Errorf("B10/tampered token at %d: %+v, %v", i, tok, err)
 		}
 	}
 	if _, err := v.Verify("someone@example.com"); !errors.Is(err, bounce.ErrNoToken) {
@@ -317,6 +324,70 @@ func TestVERP(t *testing.T) {
 		ReturnPath(account, recipient, messageID string) (string, error)
 	} = v
 	_ = rpi
+}
+
+// TestVERPLength: the local part stays within RFC 5321's 64 octets for
+// realistic ids, whatever the recipient and Message-ID.
+func TestVERPLength(t *testing.T) {
+	v := mustVERP(t, "first-secret-0123456789")
+	longRcpt := strings.Repeat("r", 64-len("@example.com")) + "@example.com"
+	longID := "dm.inst4ll0123456789." + strings.Repeat("t", 100-len("dm.inst4ll0123456789.")-len("@support.customer-domain.example")) + "@support.customer-domain.example"
+	if len(longRcpt) != 64 || len(longID) != 100 {
+		t.Fatalf("test data: %d %d", len(longRcpt), len(longID))
+	}
+	cases := []struct {
+		name, account string
+		maxLocal      int
+	}{
+		{"B6/short account", "acme", 42},
+		{"B6/8-char account", "acct0001", 51},
+		{"B6/lower-case UUID account", "3f2504e0-4f89-41d3-9a0c-0305e82c3301", 62},
+		{"B6/upper-case UUID account", "3F2504E0-4F89-41D3-9A0C-0305E82C3301", 62},
+		{"B6/24-hex ObjectID account", "507f1f77bcf86cd799439011", 55},
+		{"B6/numeric account", "18446744073709551615", 52},
+		{"B6/17-octet account", "customer-acme-jp1", 64},
+		{"B6/mixed-case UUID kept as text", "3f2504e0-4F89-41d3-9a0c-0305e82c3301", 94},
+		{"B6/unicode account", "会社-東京", 59},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, rcpt := range []string{"j@x.example", longRcpt} {
+				for _, id := range []string{"", "a@b", longID} {
+					rp, err := v.ReturnPath(c.account, rcpt, id)
+					if err != nil {
+						t.Fatal(err)
+					}
+					local := rp[:strings.LastIndexByte(rp, '@')]
+					if len(local) > c.maxLocal {
+						t.Errorf("local part %d octets, want at most %d: %s", len(local), c.maxLocal, rp)
+					}
+					tok, err := v.Verify(strings.ToUpper(rp))
+					if err != nil || tok.Account != c.account || !tok.RecipientIs(rcpt) || (id != "" && !tok.MessageIs(id)) {
+						t.Errorf("Verify(%s) = %+v, %v", rp, tok, err)
+					}
+				}
+			}
+		})
+	}
+	strict, _ := bounce.NewVERP(mustKeys(t, "first-secret-0123456789"), "bounces.example.net", &bounce.VERPOptions{MaxLocal: bounce.MaxLocalPart})
+	if _, err := strict.ReturnPath("customer-acme-jp12", "j@x.example", longID); !errors.Is(err, bounce.ErrTooLong) {
+		t.Errorf("18-octet raw account with MaxLocal 64: %v, want ErrTooLong", err)
+	}
+	if _, err := strict.ReturnPath("3f2504e0-4f89-41d3-9a0c-0305e82c3301", longRcpt, longID); err != nil {
+		t.Errorf("UUID account with MaxLocal 64: %v", err)
+	}
+	if _, err := v.ReturnPath(strings.Repeat("z", 200), "j@x.example", "a@b"); !errors.Is(err, bounce.ErrTooLong) {
+		t.Errorf("200-octet account: %v, want ErrTooLong", err)
+	}
+}
+
+func mustKeys(t *testing.T, secret string) *token.Keyring {
+	t.Helper()
+	k, err := token.NewKeyring([]byte(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 const forgedBounce = "From: MAILER-DAEMON@mx.example.org\r\n" +
@@ -342,40 +413,75 @@ func TestForgedBounces(t *testing.T) {
 		}
 		return "", "", false
 	}
-	parse := func(to, msgid string) *bounce.Report {
-		rep, err := bounce.ParseBytes([]byte(strings.NewReplacer("%s", to).Replace(strings.Replace(forgedBounce, "<%s>", "<"+msgid+">", 1))))
+	parse := func(t *testing.T, to, msgid, final string) *bounce.Report {
+		t.Helper()
+		m := strings.Replace(forgedBounce, "<%s>", "<"+msgid+">", 1)
+		if msgid == "" {
+			// No returned message at all.
+			m = m[:strings.Index(m, "--B\r\nContent-Type: text/rfc822-headers")] + "--B--\r\n"
+		}
+		m = strings.NewReplacer("%s", to, "victim@example.com", final).Replace(m)
+		rep, err := bounce.ParseBytes([]byte(m))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return rep
 	}
 	rp, _ := v.ReturnPath("acme", "victim@example.com", "t42.sig@desk.example")
+	rpOther, _ := v.ReturnPath("acme", "someone@example.com", "t42.sig@desk.example")
+	rpUUID, _ := v.ReturnPath("3f2504e0-4f89-41d3-9a0c-0305e82c3301", "victim@example.com", "t42.sig@desk.example")
 
 	cases := []struct {
-		name    string
-		to, mid string
-		wantErr error
-		via     string
+		name       string
+		to, mid    string
+		final      string // the recipient the report names
+		sent       bool   // a delivery record of t42 to victim exists
+		wantErr    error
+		via        string
+		account    string
+		msgID, ref string
+		blocked    bool
 	}{
-		{"B10/no token and a foreign Message-ID is ignored", "someone@desk.example", "forged@evil.example", bounce.ErrNotOurs, ""},
-		{"B10/forged VERP token is ignored", "b-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@bounces.example.net", "forged@evil.example", bounce.ErrNotOurs, ""},
-		{"B6/our Message-ID attributes the bounce to its ticket", "someone@desk.example", "t42.sig@desk.example", nil, "message-id"},
-		{"B6/our VERP token attributes the bounce", rp, "forged@evil.example", nil, "verp"},
+		{name: "B10/no token and a foreign Message-ID is ignored", to: "someone@desk.example", mid: "forged@evil.example", wantErr: bounce.ErrNotOurs},
+		{name: "B10/forged VERP token is ignored", to: "b-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@bounces.example.net", mid: "forged@evil.example", wantErr: bounce.ErrNotOurs},
+		{name: "B10/forged VERP token without a returned message is ignored", to: "b-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@bounces.example.net", wantErr: bounce.ErrNotOurs},
+		{name: "B6/our Message-ID attributes the bounce to its ticket", to: "someone@desk.example", mid: "t42.sig@desk.example", via: "message-id", account: "acme", msgID: "t42.sig@desk.example", ref: "ticket-42", blocked: true},
+		{name: "B6/our VERP token and its Message-ID name the message", to: rp, mid: "t42.sig@desk.example", via: "verp", account: "acme", msgID: "t42.sig@desk.example", ref: "ticket-42", blocked: true},
+		{name: "B6/UUID account in the VERP token", to: rpUUID, mid: "t42.sig@desk.example", via: "verp", account: "3f2504e0-4f89-41d3-9a0c-0305e82c3301", msgID: "t42.sig@desk.example", blocked: true},
+		{name: "B6/our VERP token with another Message-ID: message unknown, address blocked", to: rp, mid: "forged@evil.example", via: "verp", account: "acme", blocked: true},
+		{name: "B6/our VERP token without the returned message: message unknown, address blocked", to: rp, via: "verp", account: "acme", blocked: true},
+		{name: "B10/our VERP token for another recipient does not block the victim", to: rpOther, mid: "t42.sig@desk.example", via: "verp", account: "acme", msgID: "t42.sig@desk.example", ref: "ticket-42"},
+		{name: "B10/our VERP token for another recipient, no returned message", to: rpOther, via: "verp", account: "acme"},
+		{name: "B6/a forwarded recipient is found in the delivery records", to: rp, mid: "t42.sig@desk.example", final: "victim@forward.example", sent: true, via: "verp", account: "acme", msgID: "t42.sig@desk.example", ref: "ticket-42", blocked: true},
+		{name: "B10/a forwarded recipient without a delivery record changes nothing", to: rp, mid: "t42.sig@desk.example", final: "victim@forward.example", via: "verp", account: "acme", msgID: "t42.sig@desk.example", ref: "ticket-42"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			tr, _ := newTracker(t, &bounce.Options{VERP: v, OwnMessage: own})
-			rep := parse(c.to, c.mid)
+			if c.final == "" {
+				c.final = "victim@example.com"
+			}
+			acct := c.account
+			if acct == "" {
+				acct = "acme"
+			}
+			if c.sent {
+				if err := tr.Store().PutDelivery(ctx, acct, bounce.Delivery{MessageID: "t42.sig@desk.example", Recipient: "victim@example.com", Status: bounce.DeliverySent}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rep := parse(t, c.to, c.mid, c.final)
 			if rep.Kind != bounce.KindFailure {
 				t.Fatalf("kind %q", rep.Kind)
 			}
 			ap, err := tr.Apply(ctx, rep)
-			st, _ := tr.Address(ctx, "acme", "victim@example.com")
+			st, _ := tr.Address(ctx, acct, "victim@example.com")
+			fst, _ := tr.Address(ctx, acct, c.final)
 			if c.wantErr != nil {
 				if !errors.Is(err, c.wantErr) {
 					t.Errorf("Apply: %v, want %v", err, c.wantErr)
 				}
-				if st.State != bounce.StateOK {
+				if st.State != bounce.StateOK || len(ap.States) != 0 {
 					t.Errorf("forged bounce blocked the address: %v", st.State)
 				}
 				return
@@ -383,14 +489,22 @@ func TestForgedBounces(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if ap.Attribution.Via != c.via || ap.Attribution.Account != "acme" || ap.Attribution.MessageID != "t42.sig@desk.example" {
-				t.Errorf("attribution %+v", ap.Attribution)
+			a := ap.Attribution
+			if a.Via != c.via || a.Account != c.account || a.MessageID != c.msgID || a.MessageRef != c.ref {
+				t.Errorf("attribution %+v", a)
 			}
-			if c.via == "message-id" && ap.Attribution.MessageRef != "ticket-42" {
-				t.Errorf("message ref %q", ap.Attribution.MessageRef)
+			if c.blocked != (st.State == bounce.StateHardBlocked) {
+				t.Errorf("victim state %v, want blocked %v", st.State, c.blocked)
 			}
-			if st.State != bounce.StateHardBlocked {
-				t.Errorf("state %v, want hard_blocked", st.State)
+			if c.final != "victim@example.com" && fst.State != bounce.StateOK {
+				t.Errorf("B10/the address the report names (%s) changed: %v", c.final, fst.State)
+			}
+			if c.via == "verp" && c.blocked && a.Recipient != "victim@example.com" {
+				t.Errorf("recipient %q", a.Recipient)
+			}
+			ds, _ := tr.Deliveries(ctx, acct, "t42.sig@desk.example")
+			if c.blocked && c.msgID != "" && (len(ds) != 1 || ds[0].Status != bounce.DeliveryHardBounce) {
+				t.Errorf("B7/deliveries %+v", ds)
 			}
 		})
 	}
