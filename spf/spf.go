@@ -135,7 +135,9 @@ type Options struct {
 
 	// NoTrace skips recording the steps of the check, and Check.Trace
 	// returns nil. False means the steps are recorded (a small slice of
-	// fixed-size events; the text is rendered only by Check.Trace).
+	// fixed-size events that refer to the parsed records, which stay
+	// reachable while the Check is; the text is rendered only by
+	// Check.Trace).
 	NoTrace bool
 }
 

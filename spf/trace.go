@@ -65,14 +65,14 @@ type traceEvent struct {
 // shown as \xNN. It is nil when the check ran with Options.NoTrace.
 //
 // The check records its steps compactly and Trace renders the lines on
-// each call, so a caller that never reads the trace does not pay for the
-// text.
+// each call (safe for concurrent use), so a caller that never reads the
+// trace does not pay for the text.
 func (c *Check) Trace() []string {
 	if c.trace == nil {
 		return nil
 	}
 	var b strings.Builder
-	b.Grow(64*len(c.trace) + 32)
+	b.Grow(64*len(c.trace) + 32) // lines average about 50 bytes
 	for i := range c.trace {
 		c.trace[i].render(&b, c)
 		b.WriteByte('\n')
