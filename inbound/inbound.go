@@ -578,6 +578,9 @@ func (p *Pipeline) applyReport(ctx context.Context, d *Decision, env *Envelope, 
 		states = append(states, s.Address+" → "+string(s.State))
 	}
 	text := fmt.Sprintf("a %s report about our message %s (attributed by %s)", rep.Kind, applied.Attribution.MessageID, applied.Attribution.Via)
+	if applied.Attribution.MessageID == "" {
+		text = fmt.Sprintf("a %s report about a message of ours it does not name (attributed by %s)", rep.Kind, applied.Attribution.Via)
+	}
 	if len(states) > 0 {
 		text += ": " + strings.Join(states, ", ")
 	}

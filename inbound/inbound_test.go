@@ -357,6 +357,9 @@ func TestBounces(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if local := rp[:strings.LastIndexByte(rp, '@')]; len(local) > 64 {
+			t.Errorf("VERP local part of %d octets for Message-ID %s: RFC 5321 allows 64", len(local), w.ourID)
+		}
 		d := w.process(t, &inbound.Envelope{Rcpts: []string{rp}, ClientIP: mtaIP, HELO: "mta.example"}, dsn(rp, "gone@customer.example", "5.1.1", w.ourID))
 		if d.Action != inbound.ActionBounce || d.Account != "acme" || d.Ticket != "1001" || d.ContactAddr != "gone@customer.example" {
 			t.Fatalf("got %s %s ticket %q contact %q (%s)", d.Action, d.Account, d.Ticket, d.ContactAddr, codes(d))
@@ -364,6 +367,17 @@ func TestBounces(t *testing.T) {
 		st, err := w.tracker.Address(ctx, "acme", "gone@customer.example")
 		if err != nil || st.State != bounce.StateHardBlocked {
 			t.Fatalf("state %v %v", st.State, err)
+		}
+	})
+	t.Run("B6/a VERP bounce that does not name the message still blocks the address", func(t *testing.T) {
+		w := newWorld(t, nil)
+		rp, _ := w.verp.ReturnPath("acme", "gone@customer.example", w.ourID)
+		d := w.process(t, &inbound.Envelope{Rcpts: []string{rp}, ClientIP: mtaIP, HELO: "mta.example"}, dsn(rp, "gone@customer.example", "5.1.1", "rewritten@mta.example"))
+		if d.Action != inbound.ActionBounce || d.Account != "acme" || d.Ticket != "" || d.Bounce.Attribution.MessageID != "" {
+			t.Fatalf("got %s %s ticket %q (%s)", d.Action, d.Account, d.Ticket, codes(d))
+		}
+		if st, _ := w.tracker.Address(ctx, "acme", "gone@customer.example"); st.State != bounce.StateHardBlocked {
+			t.Fatalf("state %v", st.State)
 		}
 	})
 	t.Run("B6/attributed by our Message-ID without VERP", func(t *testing.T) {
