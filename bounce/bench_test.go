@@ -45,3 +45,25 @@ func BenchmarkParseCorpus(b *testing.B) {
 		b.ReportMetric(float64(b.N)/cpu.Seconds(), "mails/cpu-s")
 	}
 }
+
+func BenchmarkVERP(b *testing.B) {
+	v := fuzzVERP(b)
+	const acct, rcpt, id = "3f2504e0-4f89-41d3-9a0c-0305e82c3301", "jane.doe@customer.example", "dm.inst4ll.abcdefghijklmnopqrstuvwxyz234567abcdefgh@support.acme.example"
+	rp, _ := v.ReturnPath(acct, rcpt, id)
+	b.Run("ReturnPath", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := v.ReturnPath(acct, rcpt, id); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Verify", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := v.Verify(rp); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
