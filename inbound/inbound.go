@@ -72,8 +72,10 @@ type Options struct {
 	// ForwardingCheck recognises the platform's own forwarding-check mails
 	// (A3). Nil: not recognised.
 	ForwardingCheck *alias.ForwardingCheck
-	// Auth configures SPF, DKIM and DMARC (resolver, authserv-id). Nil:
-	// net.DefaultResolver and authserv-id "deskmail".
+	// Auth configures SPF, DKIM and DMARC (resolver, authserv-id, and
+	// SkipDKIM to turn DKIM verification off when an upstream MTA verified
+	// the signatures). Nil: net.DefaultResolver, authserv-id "deskmail",
+	// and every DKIM signature verified.
 	Auth *dmarc.VerdictOptions
 	// SkipAuth turns sender authentication off, for mail an upstream MTA
 	// already authenticated. False: every mail is authenticated (D4).
@@ -213,7 +215,7 @@ func (p *Pipeline) process(ctx context.Context, env *Envelope, raw []byte) (*Dec
 	// Authenticate (D4). The verdict is applied at the end, once the mail
 	// is known to be a ticket, so a suspended mail carries everything an
 	// agent needs to recover it.
-	p.authenticate(ctx, d, env, raw)
+	p.authenticate(ctx, d, env, raw, &h)
 
 	// Forwarding checks and confirmations (A3) never become tickets.
 	if done, err := p.confirmation(ctx, d, env, &h, body); done || err != nil {
@@ -333,6 +335,9 @@ func readHeader(raw []byte, max int) (textproto.Header, int, error) {
 	if len(in) > max {
 		in = in[:max]
 	}
+	if h, off, ok := fastHeader(in); ok {
+		return h, off, nil
+	}
 	rd := bytes.NewReader(in)
 	br := readers.Get().(*bufio.Reader)
 	br.Reset(rd)
@@ -380,7 +385,7 @@ func (p *Pipeline) routeOnly(ctx context.Context, d *Decision, env *Envelope) er
 	return nil
 }
 
-func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *Envelope, raw []byte) {
+func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *Envelope, raw []byte, h *textproto.Header) {
 	if p.o.SkipAuth {
 		d.add(CodeAuthSkipped, "sender authentication is turned off for this pipeline")
 		return
@@ -389,7 +394,7 @@ func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *Envelope,
 		d.add(CodeAuthSkipped, "no client IP: fetched mail was authenticated by the mailbox it was fetched from")
 		return
 	}
-	v, err := dmarc.Authenticate(ctx, &dmarc.Message{IP: env.ClientIP, HELO: env.HELO, MailFrom: env.MailFrom, Raw: raw}, p.o.Auth)
+	v, err := dmarc.Authenticate(ctx, &dmarc.Message{IP: env.ClientIP, HELO: env.HELO, MailFrom: env.MailFrom, Raw: raw, Header: h}, p.o.Auth)
 	if err != nil {
 		d.add(CodeAuthFail, "sender authentication could not read the mail: "+err.Error())
 		d.Auth = &dmarc.Verdict{Action: dmarc.Suspend, Reasons: []string{err.Error()}}
@@ -648,7 +653,10 @@ func (p *Pipeline) thread(ctx context.Context, d *Decision, acct *alias.Account,
 	if len(body) > p.o.MaxBodyScan {
 		body = body[:p.o.MaxBodyScan]
 	}
-	in.Body = string(body)
+	// Only a body that may hold a marker is copied for the search.
+	if mayHoldMarker(body) {
+		in.Body = string(body)
+	}
 	ts := acct.Settings.Threading
 	in.Settings = &threading.Settings{SubjectNumber: ts.SubjectNumber, SubjectAgents: ts.SubjectNumberAgents, SubjectParticipants: ts.SubjectNumberParticipants}
 	m, err := p.o.Threader.Match(ctx, in)
@@ -678,6 +686,23 @@ func (p *Pipeline) thread(ctx context.Context, d *Decision, acct *alias.Account,
 		}
 	}
 	return nil
+}
+
+// mayHoldMarker reports whether body may hold a threading body marker,
+// "ref:dm.INSTALL.TAG:ref" in any case (threading.Threader.BodyMarker), so
+// that the body is converted to a string for the threader only then.
+func mayHoldMarker(body []byte) bool {
+	const head = "ref:dm."
+	for {
+		i := bytes.IndexByte(body, ':')
+		if i < 0 {
+			return false
+		}
+		if i >= 3 && len(body)-i >= 4 && bytes.EqualFold(body[i-3:i+4], []byte(head)) {
+			return true
+		}
+		body = body[i+1:]
+	}
 }
 
 func (p *Pipeline) agentForward(d *Decision, acct *alias.Account, h *textproto.Header, body []byte) {
