@@ -91,3 +91,23 @@ func FuzzFastHeader(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) { checkFastHeader(t, in) })
 }
+
+func TestMayHoldMarker(t *testing.T) {
+	tests := []struct {
+		body string
+		want bool
+	}{
+		{"see ref:dm.inst.abc:ref thanks", true},
+		{"REF:DM.INST.ABC:REF", true},
+		{"ref:dm.", true},
+		{"no marker: here, ref: dm. nor reference:dm", false},
+		{"ref:d", false},
+		{":ref:dm.x", true},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := mayHoldMarker([]byte(tt.body)); got != tt.want {
+			t.Errorf("mayHoldMarker(%q) = %v, want %v", tt.body, got, tt.want)
+		}
+	}
+}

@@ -238,6 +238,12 @@ func TestThreading(t *testing.T) {
 			action: inbound.ActionAppend, ticket: "1001", method: "token",
 		},
 		{
+			name:   "T1/a body marker joins its ticket",
+			env:    fromCustomer("support@acme.desk.example"),
+			raw:    mail("Quoted reply\r\n> "+bodyMarker(t, w), "From: mary@customer.example", "To: support@acme.example", "Subject: Different subject"),
+			action: inbound.ActionAppend, ticket: "1001", method: "token",
+		},
+		{
 			name:   "T1/a forged token never attaches",
 			env:    fromCustomer("support@acme.desk.example"),
 			raw:    mail("x", "From: mary@customer.example", "To: support@acme.example", "Subject: Re: x", "In-Reply-To: <"+forge(w.ourID)+">"),
@@ -543,4 +549,14 @@ func TestProcessAll(t *testing.T) {
 	if err != nil || len(one) != 1 || one[0].Account != "acme" {
 		t.Fatalf("one recipient: %v %+v", err, one)
 	}
+}
+
+// bodyMarker is our body marker for ticket 1001, in upper case as a mail
+// client might quote it.
+func bodyMarker(t *testing.T, w *world) string {
+	m, err := w.th.BodyMarker("acme", "1001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.ToUpper(m[:7]) + m[7:]
 }
