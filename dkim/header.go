@@ -13,7 +13,7 @@ import (
 func eachField(msg []byte, fn func(name, value []byte) bool) {
 	for len(msg) > 0 {
 		line, rest := cutLine(msg)
-		if len(bytes.TrimRight(line, "\r\n")) == 0 {
+		if blankLine(line) {
 			return
 		}
 		// Collect continuation lines.
@@ -27,10 +27,24 @@ func eachField(msg []byte, fn func(name, value []byte) bool) {
 		if !ok {
 			continue
 		}
-		if !fn(bytes.TrimRight(name, " \t"), value) {
+		for len(name) > 0 && (name[len(name)-1] == ' ' || name[len(name)-1] == '\t') {
+			name = name[:len(name)-1]
+		}
+		if !fn(name, value) {
 			return
 		}
 	}
+}
+
+// blankLine reports whether line holds only CRs and LFs (the end of the
+// header section).
+func blankLine(line []byte) bool {
+	for _, c := range line {
+		if c != '\r' && c != '\n' {
+			return false
+		}
+	}
+	return true
 }
 
 func cutLine(b []byte) (line, rest []byte) {

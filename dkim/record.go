@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrRevoked is returned (wrapped) for a key record whose p= tag is empty:
@@ -291,36 +292,63 @@ func colonList(s string) []string {
 	return out
 }
 
+// isFWS reports whether c is one of the folding whitespace bytes a tag
+// value may carry (RFC 6376 section 2.8).
+func isFWS(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// stripFWS removes spaces, tabs, CRs and LFs from s. It returns s itself
+// when there are none, and otherwise allocates once for ASCII input; a
+// value with other bytes takes the rune-wise path, which (like before)
+// turns invalid UTF-8 into U+FFFD.
 func stripFWS(s string) string {
-	if !strings.ContainsAny(s, " \t\r\n") {
+	n, ascii := 0, true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; isFWS(c) {
+			n++
+		} else if c >= utf8.RuneSelf {
+			ascii = false
+		}
+	}
+	if n == 0 {
 		return s
 	}
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '\t', '\r', '\n':
-			return -1
+	if !ascii {
+		return strings.Map(func(r rune) rune {
+			switch r {
+			case ' ', '\t', '\r', '\n':
+				return -1
+			}
+			return r
+		}, s)
+	}
+	var b strings.Builder
+	b.Grow(len(s) - n)
+	for s != "" {
+		i := 0
+		for i < len(s) && !isFWS(s[i]) {
+			i++
 		}
-		return r
-	}, s)
+		b.WriteString(s[:i])
+		for i < len(s) && isFWS(s[i]) {
+			i++
+		}
+		s = s[i:]
+	}
+	return b.String()
+}
+
+// trimFWS is strings.Trim(s, " \t\r\n") without building a cutset.
+func trimFWS(s string) string {
+	for s != "" && isFWS(s[0]) {
+		s = s[1:]
+	}
+	for s != "" && isFWS(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 type tag struct{ name, value string }
-
-type tagList []tag
-
-func (l tagList) lookup(name string) (string, bool) {
-	for _, t := range l {
-		if t.name == name {
-			return t.value, true
-		}
-	}
-	return "", false
-}
-
-func (l tagList) get(name string) string {
-	v, _ := l.lookup(name)
-	return v
-}
 
 // parseTags parses an RFC 6376 section 3.2 tag-list, appending the tags
 // to buf; callers pass a stack array's slice, so a list of ordinary length
@@ -337,14 +365,16 @@ func parseTags(s string, buf []tag) ([]tag, error) {
 		if !ok {
 			return nil, &RecordError{Reason: fmt.Sprintf("malformed tag %q: no '='", truncate(strings.TrimSpace(part), 40))}
 		}
-		name = strings.Trim(name, " \t\r\n")
+		name = trimFWS(name)
 		if name == "" || !isTagName(name) {
 			return nil, &RecordError{Reason: fmt.Sprintf("malformed tag name %q", truncate(name, 40))}
 		}
-		if _, dup := tagList(tags).lookup(name); dup {
-			return nil, &RecordError{Tag: name, Reason: "appears twice"}
+		for _, t := range tags {
+			if t.name == name {
+				return nil, &RecordError{Tag: name, Reason: "appears twice"}
+			}
 		}
-		tags = append(tags, tag{name, strings.Trim(value, " \t\r\n")})
+		tags = append(tags, tag{name, trimFWS(value)})
 	}
 	if len(tags) == 0 {
 		return nil, &RecordError{Reason: "empty tag list"}

@@ -73,38 +73,88 @@ func parseSignature(s *Signature, value string, decode bool) error {
 	if err != nil {
 		return err
 	}
-	m := tagList(tags)
-	for _, req := range []string{"v", "a", "b", "bh", "d", "h", "s"} {
-		if _, ok := m.lookup(req); !ok {
-			return &RecordError{Tag: req, Reason: "required tag missing"}
+	// One pass over the tags; the checks below keep RFC order.
+	var v, a, b, bh, d, h, sel, i, c, t, x, l string
+	var has uint16
+	const (
+		hasV = 1 << iota
+		hasA
+		hasB
+		hasBH
+		hasD
+		hasH
+		hasS
+		hasI
+		hasC
+		hasT
+		hasX
+		hasL
+	)
+	for _, tg := range tags {
+		switch tg.name {
+		case "v":
+			v, has = tg.value, has|hasV
+		case "a":
+			a, has = tg.value, has|hasA
+		case "b":
+			b, has = tg.value, has|hasB
+		case "bh":
+			bh, has = tg.value, has|hasBH
+		case "d":
+			d, has = tg.value, has|hasD
+		case "h":
+			h, has = tg.value, has|hasH
+		case "s":
+			sel, has = tg.value, has|hasS
+		case "i":
+			i, has = tg.value, has|hasI
+		case "c":
+			c, has = tg.value, has|hasC
+		case "t":
+			t, has = tg.value, has|hasT
+		case "x":
+			x, has = tg.value, has|hasX
+		case "l":
+			l, has = tg.value, has|hasL
+		}
+	}
+	if has&(hasV|hasA|hasB|hasBH|hasD|hasH|hasS) != hasV|hasA|hasB|hasBH|hasD|hasH|hasS {
+		for _, r := range [...]struct {
+			bit uint16
+			tag string
+		}{{hasV, "v"}, {hasA, "a"}, {hasB, "b"}, {hasBH, "bh"}, {hasD, "d"}, {hasH, "h"}, {hasS, "s"}} {
+			if has&r.bit == 0 {
+				return &RecordError{Tag: r.tag, Reason: "required tag missing"}
+			}
 		}
 	}
 	s.BodyLength = -1
-	if s.Version = m.get("v"); s.Version != "1" {
+	if s.Version = v; s.Version != "1" {
 		return &RecordError{Tag: "v", Reason: fmt.Sprintf("version %q, want 1", s.Version)}
 	}
-	s.Algorithm = strings.ToLower(stripFWS(m.get("a")))
-	if k, h, ok := strings.Cut(s.Algorithm, "-"); !ok || k == "" || h == "" {
+	s.Algorithm = strings.ToLower(stripFWS(a))
+	if k, hash, ok := strings.Cut(s.Algorithm, "-"); !ok || k == "" || hash == "" {
 		return &RecordError{Tag: "a", Reason: fmt.Sprintf("malformed algorithm %q", truncate(s.Algorithm, 40))}
 	}
-	s.Domain = strings.ToLower(strings.TrimSuffix(stripFWS(m.get("d")), "."))
+	s.Domain = strings.ToLower(strings.TrimSuffix(stripFWS(d), "."))
 	if s.Domain == "" {
 		return &RecordError{Tag: "d", Reason: "empty domain"}
 	}
-	if s.Selector = stripFWS(m.get("s")); s.Selector == "" {
+	if s.Selector = stripFWS(sel); s.Selector == "" {
 		return &RecordError{Tag: "s", Reason: "empty selector"}
 	}
-	s.Headers = colonList(m.get("h"))
+	s.Headers = colonList(h)
 	from := false
-	for _, h := range s.Headers {
-		if strings.EqualFold(h, "From") {
+	for _, name := range s.Headers {
+		if strings.EqualFold(name, "From") {
 			from = true
+			break
 		}
 	}
 	if !from {
 		return &RecordError{Tag: "h", Reason: "From is not signed"}
 	}
-	if i, ok := m.lookup("i"); ok {
+	if has&hasI != 0 {
 		s.Identifier = stripFWS(i)
 		at := strings.LastIndexByte(s.Identifier, '@')
 		if at < 0 {
@@ -118,11 +168,11 @@ func parseSignature(s *Signature, value string, decode bool) error {
 		s.Identifier = "@" + s.Domain
 	}
 	s.HeaderCanonicalization, s.BodyCanonicalization = "simple", "simple"
-	if c, ok := m.lookup("c"); ok {
-		h, b, _ := strings.Cut(stripFWS(c), "/")
-		s.HeaderCanonicalization = strings.ToLower(h)
-		if b != "" {
-			s.BodyCanonicalization = strings.ToLower(b)
+	if has&hasC != 0 {
+		hc, bc, _ := strings.Cut(stripFWS(c), "/")
+		s.HeaderCanonicalization = strings.ToLower(hc)
+		if bc != "" {
+			s.BodyCanonicalization = strings.ToLower(bc)
 		}
 		for _, v := range []string{s.HeaderCanonicalization, s.BodyCanonicalization} {
 			if v != "simple" && v != "relaxed" {
@@ -130,9 +180,8 @@ func parseSignature(s *Signature, value string, decode bool) error {
 			}
 		}
 	}
-	num := func(tag string) (int64, bool, error) {
-		v, ok := m.lookup(tag)
-		if !ok {
+	num := func(tag string, bit uint16, v string) (int64, bool, error) {
+		if has&bit == 0 {
 			return 0, false, nil
 		}
 		v = stripFWS(v)
@@ -145,12 +194,12 @@ func parseSignature(s *Signature, value string, decode bool) error {
 		}
 		return n, true, nil
 	}
-	if n, ok, err := num("t"); err != nil {
+	if n, ok, err := num("t", hasT, t); err != nil {
 		return err
 	} else if ok {
 		s.Timestamp = time.Unix(n, 0).UTC()
 	}
-	if n, ok, err := num("x"); err != nil {
+	if n, ok, err := num("x", hasX, x); err != nil {
 		return err
 	} else if ok {
 		s.Expiration = time.Unix(n, 0).UTC()
@@ -158,16 +207,16 @@ func parseSignature(s *Signature, value string, decode bool) error {
 			return &RecordError{Tag: "x", Reason: "expiration is before the timestamp t="}
 		}
 	}
-	if n, ok, err := num("l"); err != nil {
+	if n, ok, err := num("l", hasL, l); err != nil {
 		return err
 	} else if ok {
 		s.BodyLength = n
 	}
-	s.B = stripFWS(m.get("b"))
+	s.B = stripFWS(b)
 	if !decode {
 		return nil
 	}
-	if s.BodyHash, err = base64.StdEncoding.DecodeString(stripFWS(m.get("bh"))); err != nil {
+	if s.BodyHash, err = base64.StdEncoding.DecodeString(stripFWS(bh)); err != nil {
 		return &RecordError{Tag: "bh", Reason: "invalid base64"}
 	}
 	if s.Data, err = base64.StdEncoding.DecodeString(s.B); err != nil {
