@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"unicode"
 
 	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-msgauth/authres"
@@ -136,7 +137,8 @@ func Authenticate(ctx context.Context, m *Message, opts *VerdictOptions) (*Verdi
 		from = dkim.FromDomain(m.Raw)
 	}
 	v.DMARC = Evaluate(ctx, &Input{FromDomain: from, SPFDomain: v.SPF.Domain, SPFResult: v.SPF.Result, DKIM: verifs}, &o)
-	v.Reasons = append(v.Reasons, fmt.Sprintf("SPF %s for %s from %s", v.SPF.Result, orNone(v.SPF.Domain), m.IP))
+	v.Reasons = make([]string, 0, len(v.DMARC.Reasons)+3)
+	v.Reasons = append(v.Reasons, "SPF "+string(v.SPF.Result)+" for "+orNone(v.SPF.Domain)+" from "+m.IP.String())
 	if signed && vo.SkipDKIM {
 		v.Reasons = append(v.Reasons, "DKIM signatures not verified: verification is turned off (SkipDKIM)")
 	}
@@ -151,7 +153,8 @@ func Authenticate(ctx context.Context, m *Message, opts *VerdictOptions) (*Verdi
 		v.Action = Accept
 	}
 
-	results := []authres.Result{&authres.SPFResult{Value: authres.ResultValue(v.SPF.Result), From: m.MailFrom, Helo: m.HELO}}
+	results := make([]authres.Result, 0, len(verifs)+3)
+	results = append(results, &authres.SPFResult{Value: authres.ResultValue(v.SPF.Result), From: m.MailFrom, Helo: m.HELO})
 	if len(verifs) == 0 {
 		dr := &authres.DKIMResult{Value: authres.ResultNone}
 		if signed && vo.SkipDKIM {
@@ -164,11 +167,104 @@ func Authenticate(ctx context.Context, m *Message, opts *VerdictOptions) (*Verdi
 	}
 	dm := &authres.DMARCResult{Value: authres.ResultValue(v.DMARC.Outcome), From: from}
 	if v.DMARC.Outcome == Fail {
-		dm.Reason = fmt.Sprintf("%s=%s disposition=%s", v.DMARC.PolicyTag, v.DMARC.Policy, v.DMARC.Disposition)
+		dm.Reason = v.DMARC.PolicyTag + "=" + string(v.DMARC.Policy) + " disposition=" + string(v.DMARC.Disposition)
 	}
 	results = append(results, dm)
-	v.AuthenticationResults = tidyAuthRes(authres.Format(vo.AuthServID, results))
+	v.AuthenticationResults = tidyAuthRes(formatAuthRes(vo.AuthServID, results))
 	return v, nil
+}
+
+// formatAuthRes is authres.Format, byte for byte, without its maps and
+// string concatenations for the SPF, DKIM and DMARC results Authenticate
+// makes; any other result type takes authres.Format.
+func formatAuthRes(id string, results []authres.Result) string {
+	if len(results) == 0 {
+		return authres.Format(id, results)
+	}
+	var b strings.Builder
+	b.Grow(len(id) + 160)
+	b.WriteString(id)
+	for _, r := range results {
+		var method, reason string
+		var value authres.ResultValue
+		var params [2][2]string // sorted by key, reason apart
+		switch r := r.(type) {
+		case *authres.SPFResult:
+			method, value, reason = "spf", r.Value, r.Reason
+			params = [2][2]string{{"smtp.helo", r.Helo}, {"smtp.mailfrom", r.From}}
+		case *authres.DKIMResult:
+			method, value, reason = "dkim", r.Value, r.Reason
+			params = [2][2]string{{"header.d", r.Domain}, {"header.i", r.Identifier}}
+		case *authres.DMARCResult:
+			method, value, reason = "dmarc", r.Value, r.Reason
+			params = [2][2]string{{"header.from", r.From}}
+		default:
+			return authres.Format(id, results)
+		}
+		b.WriteString("; ")
+		b.WriteString(method)
+		b.WriteByte('=')
+		b.WriteString(string(value))
+		b.WriteByte(' ')
+		n := 0
+		if reason != "" {
+			b.WriteString("reason=")
+			writeAuthValue(&b, reason)
+			n++
+		}
+		for _, kv := range params {
+			if kv[1] == "" {
+				continue
+			}
+			if n > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(kv[0])
+			b.WriteByte('=')
+			writeAuthPvalue(&b, kv[1])
+			n++
+		}
+	}
+	return b.String()
+}
+
+// writeAuthValue writes s as go-msgauth's formatValue does: a token, or a
+// quoted string when s holds a space, a control or a tspecial.
+func writeAuthValue(b *strings.Builder, s string) {
+	quote := false
+	for _, ch := range s {
+		switch ch {
+		case '(', ')', '<', '>', '@', ',', ';', ':', '\\', '"', '/', '[', ']', '?', '=':
+			quote = true
+		}
+		if ch <= ' ' {
+			quote = true
+		}
+	}
+	if !quote {
+		b.WriteString(s)
+		return
+	}
+	b.WriteByte('"')
+	b.WriteString(strings.ReplaceAll(s, `"`, `\"`))
+	b.WriteByte('"')
+}
+
+// writeAuthPvalue writes s as go-msgauth's formatPvalue does: as it is
+// when it looks like an address or a domain, else as writeAuthValue.
+func writeAuthPvalue(b *strings.Builder, s string) {
+	for _, ch := range s {
+		if unicode.IsLetter(ch) || unicode.IsDigit(ch) {
+			continue
+		}
+		switch ch {
+		case '#', '$', '%', '&', '\'', '*', '+', ',', '.', '/', '-', '@', '[', ']', '\\', '^', '_', '`', '{', '|', '}', '~':
+			continue
+		}
+		writeAuthValue(b, s)
+		return
+	}
+	b.WriteString(s)
 }
 
 // hasDKIMSignature reports whether the header of raw may hold a
