@@ -303,10 +303,14 @@ func isFWS(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n'
 func stripFWS(s string) string {
 	n, ascii := 0, true
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; isFWS(c) {
-			n++
-		} else if c >= utf8.RuneSelf {
-			ascii = false
+		// One comparison for the usual printable ASCII byte: FWS bytes
+		// are below '!', and non-ASCII ones at or above 0x80.
+		if c := s[i]; c-'!' >= utf8.RuneSelf-'!' {
+			if isFWS(c) {
+				n++
+			} else if c >= utf8.RuneSelf {
+				ascii = false
+			}
 		}
 	}
 	if n == 0 {
