@@ -425,7 +425,7 @@ func authSummary(v *dmarc.Verdict) string {
 	if v.DMARC != nil {
 		dm = string(v.DMARC.Outcome)
 	}
-	return fmt.Sprintf("SPF %s, DKIM %s, DMARC %s", v.SPFResult, dk, dm)
+	return "SPF " + string(v.SPFResult) + ", DKIM " + dk + ", DMARC " + dm
 }
 
 // applyAuth suspends a mail that would become or join a ticket when sender
@@ -612,7 +612,7 @@ func (p *Pipeline) route(ctx context.Context, d *Decision, env *Envelope, h *tex
 		d.add(CodeAddressDisabled, "fetching is turned off for "+r.Address+": the mail is not turned into a ticket")
 		return nil, false, nil
 	}
-	text := fmt.Sprintf("sent to %s of account %s (matched by %s)", r.Address, r.Account, r.Method)
+	text := "sent to " + r.Address + " of account " + r.Account + " (matched by " + string(r.Method) + ")"
 	if r.Department != "" {
 		text += ", department " + r.Department
 	}
@@ -679,7 +679,7 @@ func (p *Pipeline) thread(ctx context.Context, d *Decision, acct *alias.Account,
 		d.add(CodeNewTicket, m.Reason.Text)
 	default:
 		d.Action, d.Ticket = ActionAppend, m.Ticket
-		d.add(CodeThreaded, fmt.Sprintf("joins ticket %s: %s", m.Ticket, m.Reason.Text))
+		d.add(CodeThreaded, "joins ticket "+m.Ticket+": "+m.Reason.Text)
 		if m.Stranger {
 			d.Private = true
 			d.add(CodeStranger, "the sender is not a participant of the ticket: added as a private note, and not added to the ticket")
