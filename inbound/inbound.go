@@ -187,7 +187,8 @@ func (p *Pipeline) Process(ctx context.Context, env *Envelope, raw []byte) (*Dec
 }
 
 func (p *Pipeline) process(ctx context.Context, env *Envelope, raw []byte) (*Decision, error) {
-	d := &Decision{}
+	// An ordinary mail collects three to six reasons.
+	d := &Decision{Reasons: make([]Reason, 0, 6)}
 	if len(raw) > p.o.MaxBytes {
 		d.Action = ActionSuspend
 		d.add(CodeTooLarge, fmt.Sprintf("the mail has %d bytes, more than the %d accepted; held for review", len(raw), p.o.MaxBytes))
