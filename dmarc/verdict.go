@@ -31,6 +31,11 @@ type Message struct {
 	// then taken from its first From field instead of a second scan of
 	// Raw. It must be the header of Raw. Nil: Raw is scanned.
 	Header *textproto.Header
+	// FromDomain is the lower-case domain of the first address of the
+	// first From field, for a caller that parsed it already, exactly as
+	// dkim.FromDomain(Raw) would give it. Empty: taken from Header, or
+	// from Raw.
+	FromDomain string
 }
 
 // Action is what the inbound pipeline should do with a message.
@@ -130,10 +135,12 @@ func Authenticate(ctx context.Context, m *Message, opts *VerdictOptions) (*Verdi
 	}
 	v.DKIM = verifs
 
-	var from string
-	if m.Header != nil {
+	from := m.FromDomain
+	switch {
+	case from != "":
+	case m.Header != nil:
 		from = headerFromDomain(m.Header)
-	} else {
+	default:
 		from = dkim.FromDomain(m.Raw)
 	}
 	v.DMARC = Evaluate(ctx, &Input{FromDomain: from, SPFDomain: v.SPF.Domain, SPFResult: v.SPF.Result, DKIM: verifs}, &o)

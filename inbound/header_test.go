@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/deskmail/deskmail/dkim"
 )
 
 // headerDump lists a header's fields in order, key, value and raw bytes.
@@ -110,4 +112,54 @@ func TestMayHoldMarker(t *testing.T) {
 			t.Errorf("mayHoldMarker(%q) = %v, want %v", tt.body, got, tt.want)
 		}
 	}
+}
+
+// checkParseFrom fails when parseFrom disagrees with firstAddress or with
+// dkim.FromDomain, the two parses it stands for.
+func checkParseFrom(t *testing.T, raw []byte) {
+	h, _, err := readHeader(raw, DefaultMaxHeaderBytes)
+	if err != nil {
+		return
+	}
+	from, domain := parseFrom(&h)
+	if want := firstAddress(h.Get("From")); from != want {
+		t.Fatalf("parseFrom(%q) = %#v, firstAddress gives %#v", raw, from, want)
+	}
+	if want := dkim.FromDomain(raw); domain != "" && domain != want {
+		t.Fatalf("parseFrom(%q) domain %q, dkim.FromDomain gives %q", raw, domain, want)
+	}
+}
+
+func TestParseFrom(t *testing.T) {
+	for _, s := range []string{
+		"From: Mary Major <mary@Customer.Example>\r\n\r\n",
+		"From: mary@customer.example\r\nFrom: b@evil.example\r\n\r\n",
+		"From: Mary\r\n <mary@customer.example>\r\n\r\n",
+		"From: a@b.example, c@d.example\r\n\r\n",
+		"From: group: a@b.example;\r\n\r\n",
+		"From: \"Major,  Mary\" <mary@customer.example>\r\n\r\n",
+		"From: =?utf-8?q?M=C3=A4ry?= <mary@xn--bcher-kva.example>\r\n\r\n",
+		"From: broken <<\r\n\r\n",
+		"From: mary@customer.example \r\n\r\n",
+		"From: mary@customer.example\n\n",
+		"To: x@y.example\r\n\r\n",
+	} {
+		checkParseFrom(t, []byte(s))
+	}
+	from, domain := parseFrom(&textproto.Header{})
+	if from.Local != "" || domain != "" {
+		t.Errorf("parseFrom of an empty header: %#v %q", from, domain)
+	}
+	h, _, _ := fastHeader([]byte("From: Mary Major <mary@Customer.Example>\r\n\r\n"))
+	if _, domain := parseFrom(&h); domain != "customer.example" {
+		t.Errorf("the plain case takes one parse: domain %q", domain)
+	}
+}
+
+// FuzzParseFrom checks parseFrom against the two parses it replaces.
+func FuzzParseFrom(f *testing.F) {
+	f.Add([]byte("From: Mary Major <mary@customer.example>\r\nTo: a@b.example\r\n\r\n"))
+	f.Add([]byte("From: \"a b\" <a@b.example>\r\n\r\n"))
+	f.Add([]byte("From: (c) a@b.example (d)\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) { checkParseFrom(t, raw) })
 }

@@ -205,7 +205,8 @@ func (p *Pipeline) process(ctx context.Context, env *Envelope, raw []byte) (*Dec
 		d.MessageID = ids[0]
 	}
 	d.Subject = threading.DecodeSubject(h.Get("Subject"))
-	d.From = firstAddress(h.Get("From"))
+	var fromDomain string
+	d.From, fromDomain = parseFrom(&h)
 	if d.From.Local == "" {
 		d.From = firstAddress(h.Get("Sender"))
 	}
@@ -216,7 +217,7 @@ func (p *Pipeline) process(ctx context.Context, env *Envelope, raw []byte) (*Dec
 	// Authenticate (D4). The verdict is applied at the end, once the mail
 	// is known to be a ticket, so a suspended mail carries everything an
 	// agent needs to recover it.
-	p.authenticate(ctx, d, env, raw, &h)
+	p.authenticate(ctx, d, env, &dmarc.Message{IP: env.ClientIP, HELO: env.HELO, MailFrom: env.MailFrom, Raw: raw, Header: &h, FromDomain: fromDomain})
 
 	// Forwarding checks and confirmations (A3) never become tickets.
 	if done, err := p.confirmation(ctx, d, env, &h, body); done || err != nil {
@@ -386,7 +387,7 @@ func (p *Pipeline) routeOnly(ctx context.Context, d *Decision, env *Envelope) er
 	return nil
 }
 
-func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *Envelope, raw []byte, h *textproto.Header) {
+func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *Envelope, m *dmarc.Message) {
 	if p.o.SkipAuth {
 		d.add(CodeAuthSkipped, "sender authentication is turned off for this pipeline")
 		return
@@ -395,7 +396,7 @@ func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *Envelope,
 		d.add(CodeAuthSkipped, "no client IP: fetched mail was authenticated by the mailbox it was fetched from")
 		return
 	}
-	v, err := dmarc.Authenticate(ctx, &dmarc.Message{IP: env.ClientIP, HELO: env.HELO, MailFrom: env.MailFrom, Raw: raw, Header: h}, p.o.Auth)
+	v, err := dmarc.Authenticate(ctx, m, p.o.Auth)
 	if err != nil {
 		d.add(CodeAuthFail, "sender authentication could not read the mail: "+err.Error())
 		d.Auth = &dmarc.Verdict{Action: dmarc.Suspend, Reasons: []string{err.Error()}}
@@ -747,6 +748,33 @@ func (p *Pipeline) participants(ctx context.Context, d *Decision, acct *alias.Ac
 	}
 	d.Participants = m
 	return nil
+}
+
+// parseFrom returns firstAddress of the first From field and, when one
+// parse serves both, the lower-case From domain dkim.FromDomain would give
+// for DMARC; else the domain is "" and dmarc finds it itself. One parse
+// serves both when the field is not folded and holds one address and no
+// comma, colon, semicolon (list and group syntax) or CR: ParseAddressList
+// then parses the same string ParseAddress would, the same way.
+func parseFrom(h *textproto.Header) (deskmail.Address, string) {
+	v := h.Get("From")
+	if v == "" || strings.ContainsAny(v, ",:;\r") {
+		return firstAddress(v), ""
+	}
+	raw, err := h.Raw("From")
+	if err != nil || raw == nil {
+		return firstAddress(v), ""
+	}
+	_, rv, _ := bytes.Cut(raw, []byte{':'})
+	rv = bytes.TrimSpace(rv)
+	if bytes.IndexByte(rv, '\r') >= 0 || bytes.IndexByte(rv, '\n') >= 0 || string(rv) != v {
+		return firstAddress(v), ""
+	}
+	l, err := deskmail.ParseAddressList(v)
+	if err != nil || len(l) != 1 {
+		return firstAddress(v), ""
+	}
+	return l[0], strings.ToLower(l[0].Domain)
 }
 
 func firstAddress(v string) deskmail.Address {
