@@ -45,8 +45,9 @@
 // pipeline holds it for review instead of dropping it, so it can be
 // recovered (D4). A message without a DKIM-Signature field costs no DKIM
 // work; VerdictOptions.SkipDKIM turns verification off explicitly (DMARC
-// then rests on SPF alone), and Message.Header lets a caller that parsed
-// the header already spare the second scan for the From domain.
+// then rests on SPF alone), and Message.Header or Message.FromDomain let
+// a caller that parsed the header already spare the second scan for the
+// From domain.
 //
 // # Explain (R12)
 //

@@ -52,6 +52,17 @@ func TestAuthenticateHeader(t *testing.T) {
 			if got.AuthenticationResults != want.AuthenticationResults || got.Action != want.Action || !reflect.DeepEqual(got.Reasons, want.Reasons) {
 				t.Errorf("with header:\n%s %s\n%q\nwithout:\n%s %s\n%q", got.Action, got.AuthenticationResults, got.Reasons, want.Action, want.AuthenticationResults, want.Reasons)
 			}
+			if want.DMARC.FromDomain == "" {
+				return
+			}
+			m.Header, m.FromDomain = nil, want.DMARC.FromDomain
+			got, err = dmarc.Authenticate(context.Background(), &m, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.AuthenticationResults != want.AuthenticationResults || got.Action != want.Action {
+				t.Errorf("with FromDomain: %s %s, want %s %s", got.Action, got.AuthenticationResults, want.Action, want.AuthenticationResults)
+			}
 		})
 	}
 }
