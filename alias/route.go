@@ -8,6 +8,10 @@ import (
 	"net/textproto"
 	"strings"
 
+	message "github.com/emersion/go-message"
+	gmmail "github.com/emersion/go-message/mail"
+	gmtextproto "github.com/emersion/go-message/textproto"
+
 	"github.com/deskmail/deskmail"
 )
 
@@ -18,6 +22,46 @@ import (
 // MIMEHeader and by net/http.Header. MailHeader adapts a net/mail.Header.
 type Header interface {
 	Values(key string) []string
+}
+
+// gmHeader returns the go-message header behind h, or nil. Its Values
+// copies the values of a field into a new slice on every call; the router
+// reads go-message headers through FieldsByKey instead, which does not
+// allocate.
+func gmHeader(h Header) *gmtextproto.Header {
+	switch h := h.(type) {
+	case *gmtextproto.Header:
+		return h
+	case *message.Header:
+		return &h.Header
+	case *gmmail.Header:
+		return &h.Header.Header
+	}
+	return nil
+}
+
+// forValues calls fn with each value of the field key in h, top first,
+// until fn returns false, and reports whether it ran to the end. h may be
+// nil.
+func forValues(h Header, key string, fn func(string) bool) bool {
+	if h == nil {
+		return true
+	}
+	if g := gmHeader(h); g != nil {
+		fs := g.FieldsByKey(key)
+		for fs.Next() {
+			if !fn(fs.Value()) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, v := range h.Values(key) {
+		if !fn(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // MailHeader adapts a net/mail.Header to Header.
@@ -166,6 +210,7 @@ type RouterOptions struct {
 // recipient), as each tenant gets its own copy.
 type Router struct {
 	store Store
+	mem   *MemoryStore // the store, when it is a MemoryStore (read in place)
 	sep   string
 	max   int
 }
@@ -173,6 +218,7 @@ type Router struct {
 // NewRouter returns a Router over store.
 func NewRouter(store Store, opts *RouterOptions) *Router {
 	r := &Router{store: store, sep: deskmail.DefaultSubaddressSeparator, max: 100}
+	r.mem, _ = store.(*MemoryStore)
 	if opts != nil {
 		if opts.SubaddressSeparator != "" {
 			r.sep = opts.SubaddressSeparator
@@ -189,9 +235,11 @@ func NewRouter(store Store, opts *RouterOptions) *Router {
 // ErrNoRoute when no support address matches, and a store's error
 // otherwise.
 func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, error) {
-	c := collector{r: r, budget: r.max, matches: make([]Match, 0, 4)}
-	if b, ok := r.store.(BatchLookup); ok {
-		c.batch = b
+	c := collector{r: r, budget: r.max, matches: make([]Match, 0, 4), mem: r.mem}
+	if r.mem == nil {
+		if b, ok := r.store.(BatchLookup); ok {
+			c.batch = b
+		}
 	}
 	for _, rc := range rcpts {
 		if err := c.add(ctx, rc, MatchEnvelope); err != nil {
@@ -199,11 +247,14 @@ func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, er
 		}
 	}
 	if h != nil {
+		var err error
 		for _, f := range headerOrder {
-			for _, v := range h.Values(f.field) {
-				if err := c.add(ctx, v, f.method); err != nil {
-					return Route{}, err
-				}
+			method := f.method
+			if !forValues(h, f.field, func(v string) bool {
+				err = c.add(ctx, v, method)
+				return err == nil
+			}) {
+				return Route{}, err
 			}
 		}
 	}
@@ -254,15 +305,18 @@ func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, er
 // fromConfirmationSender reports whether the From field names Gmail's
 // forwarding-confirmation sender, without a full address parse.
 func fromConfirmationSender(h Header) bool {
-	for _, v := range h.Values("From") {
+	found := false
+	forValues(h, "From", func(v string) bool {
 		for i := 0; i+len(GmailForwardingSender) <= len(v); i++ {
 			if strings.EqualFold(v[i:i+len(GmailForwardingSender)], GmailForwardingSender) {
 				a, err := deskmail.ParseAddress(v)
-				return err == nil && a.Key() == GmailForwardingSender
+				found = err == nil && a.Key() == GmailForwardingSender
+				return false
 			}
 		}
-	}
-	return false
+		return true
+	})
+	return found
 }
 
 // collector gathers the matches of one Route call.
@@ -275,9 +329,11 @@ type collector struct {
 	batch   BatchLookup
 	pending []candidate
 	found   map[string]Entry
+	// With a MemoryStore, entries are read in place.
+	mem *MemoryStore
 	// seen remembers the first keys looked up and where their match is in
 	// Matches (-1: none), since the envelope, Delivered-To, X-Original-To
-	// and To often repeat one address.
+	// and To often repeat one address; with mem, also the matched entry.
 	seen  [8]seenKey
 	nseen int
 }
@@ -285,6 +341,7 @@ type collector struct {
 type seenKey struct {
 	key string
 	idx int
+	e   *Entry
 }
 
 type candidate struct {
@@ -337,17 +394,26 @@ func (c *collector) one(ctx context.Context, k string, m MatchMethod) error {
 			return nil
 		}
 	}
-	mt, ok, err := c.r.lookup(ctx, k, m)
-	if err != nil {
-		return err
-	}
+	var e *Entry
 	idx := -1
-	if ok {
-		idx = len(c.matches)
-		c.matches = append(c.matches, mt)
+	if c.mem != nil {
+		var mk, tag string
+		if e, mk, tag = c.r.lookupRef(k); e != nil {
+			idx = len(c.matches)
+			c.matches = append(c.matches, newMatch(e, m, mk, tag))
+		}
+	} else {
+		mt, ok, err := c.r.lookup(ctx, k, m)
+		if err != nil {
+			return err
+		}
+		if ok {
+			idx = len(c.matches)
+			c.matches = append(c.matches, mt)
+		}
 	}
 	if c.nseen < len(c.seen) {
-		c.seen[c.nseen] = seenKey{k, idx}
+		c.seen[c.nseen] = seenKey{k, idx, e}
 		c.nseen++
 	}
 	return nil
@@ -360,6 +426,11 @@ func (c *collector) entry(ctx context.Context, k string) (Entry, error) {
 	if c.found != nil {
 		if e, ok := c.found[k]; ok {
 			return e, nil
+		}
+	}
+	for _, s := range c.seen[:c.nseen] {
+		if s.e != nil && c.matches[s.idx].Key == k {
+			return *s.e, nil
 		}
 	}
 	e, err := c.r.store.Lookup(ctx, k)
@@ -431,6 +502,30 @@ func (r *Router) baseKey(k string) (string, string) {
 		return "", ""
 	}
 	return base + k[at:], tag
+}
+
+// lookupRef is lookup in a MemoryStore without copying: the entry, the key
+// that matched and the removed tag; a nil entry when neither key exists.
+func (r *Router) lookupRef(k string) (*Entry, string, string) {
+	if e := r.mem.lookupRef(k); e != nil {
+		return e, k, ""
+	}
+	at := strings.LastIndexByte(k, '@')
+	if at <= 0 {
+		return nil, "", ""
+	}
+	base, tag := deskmail.SplitSubaddress(k[:at], r.sep)
+	if tag == "" {
+		return nil, "", ""
+	}
+	// The base key is built on the stack; the key reported is the entry's
+	// own, equal to it.
+	var buf [128]byte
+	b := append(append(buf[:0], base...), k[at:]...)
+	if e := r.mem.lookupRefBytes(b); e != nil {
+		return e, e.key(), tag
+	}
+	return nil, "", ""
 }
 
 func (r *Router) lookup(ctx context.Context, k string, m MatchMethod) (Match, bool, error) {
@@ -512,9 +607,11 @@ func (r *Router) foreignForward(rt *Route, h Header) string {
 	if h == nil {
 		return ""
 	}
+	foreign := ""
+	var buf [4]string
 	for _, f := range [...]string{"X-Original-To", "X-Forwarded-To"} {
-		for _, v := range h.Values(f) {
-			for _, k := range extractKeys(v, nil) {
+		if !forValues(h, f, func(v string) bool {
+			for _, k := range extractKeys(v, buf[:0]) {
 				bk, _ := r.baseKey(k)
 				own := k == rt.SupportAddress.PlatformAddress
 				for _, m := range rt.Matches {
@@ -524,9 +621,13 @@ func (r *Router) foreignForward(rt *Route, h Header) string {
 					}
 				}
 				if !own {
-					return k
+					foreign = k
+					return false
 				}
 			}
+			return true
+		}) {
+			return foreign
 		}
 	}
 	return ""

@@ -88,8 +88,20 @@ type BatchLookup interface {
 type MemoryStore struct {
 	mu       sync.RWMutex
 	accounts map[string]*Account
-	index    map[string]Entry
-	health   map[[2]string]FetchHealth
+	// index maps address keys to entries. An entry is never modified once
+	// in the index (UpdateAccount stores new ones), so a pointer read under
+	// the lock stays valid, unchanged, after it is released.
+	index  map[string]*Entry
+	health map[[2]string]FetchHealth
+}
+
+// key returns the key e was found by: Address, or PlatformAddress when
+// Platform is set.
+func (e *Entry) key() string {
+	if e.Platform {
+		return e.Address.PlatformAddress
+	}
+	return e.Address.Address
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -98,7 +110,7 @@ var _ Store = (*MemoryStore)(nil)
 func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
 		accounts: make(map[string]*Account),
-		index:    make(map[string]Entry),
+		index:    make(map[string]*Entry),
 		health:   make(map[[2]string]FetchHealth),
 	}
 }
@@ -158,10 +170,11 @@ func (m *MemoryStore) UpdateAccount(ctx context.Context, account string, fn func
 	}
 	for _, s := range a.Addresses {
 		e := Entry{Account: account, Address: s, Department: a.DepartmentOf(&s)}
-		m.index[s.Address] = e
+		m.index[s.Address] = &e
 		if s.PlatformAddress != "" {
-			e.Platform = true
-			m.index[s.PlatformAddress] = e
+			pe := e
+			pe.Platform = true
+			m.index[s.PlatformAddress] = &pe
 		}
 	}
 	m.accounts[account] = a
@@ -170,13 +183,29 @@ func (m *MemoryStore) UpdateAccount(ctx context.Context, account string, fn func
 
 // Lookup implements Store.
 func (m *MemoryStore) Lookup(ctx context.Context, key string) (Entry, error) {
-	m.mu.RLock()
-	e, ok := m.index[key]
-	m.mu.RUnlock()
-	if !ok {
-		return Entry{}, errNotFoundKey
+	if e := m.lookupRef(key); e != nil {
+		return *e, nil
 	}
-	return e, nil
+	return Entry{}, errNotFoundKey
+}
+
+// lookupRef returns the entry for key, or nil, without copying it; the
+// entry must not be modified. Router uses it on its hot path instead of
+// Lookup.
+func (m *MemoryStore) lookupRef(key string) *Entry {
+	m.mu.RLock()
+	e := m.index[key]
+	m.mu.RUnlock()
+	return e
+}
+
+// lookupRefBytes is lookupRef for a key in a buffer, which it does not
+// keep.
+func (m *MemoryStore) lookupRefBytes(key []byte) *Entry {
+	m.mu.RLock()
+	e := m.index[string(key)]
+	m.mu.RUnlock()
+	return e
 }
 
 // errNotFoundKey avoids an allocation per miss on the routing hot path.
