@@ -40,25 +40,92 @@ func gmHeader(h Header) *gmtextproto.Header {
 	return nil
 }
 
-// forValues calls fn with each value of the field key in h, top first,
-// until fn returns false, and reports whether it ran to the end. h may be
-// nil.
-func forValues(h Header, key string, fn func(string) bool) bool {
+// The fields the router reads, indexes into headerView.
+const (
+	fieldOriginalTo = iota
+	fieldDeliveredTo
+	fieldForwardedTo
+	fieldTo
+	fieldCc
+	fieldFrom
+	numFields
+)
+
+var fieldNames = [numFields]string{"X-Original-To", "Delivered-To", "X-Forwarded-To", "To", "Cc", "From"}
+
+// headerView reads the fields the router needs. A go-message header is read
+// in one pass over its fields (a lookup by key costs several map accesses
+// per value there); the first few values of each field are kept, and a
+// field with more is read again by key.
+type headerView struct {
+	h    Header
+	gm   *gmtextproto.Header
+	n    [numFields]uint8
+	over [numFields]bool
+	v    [numFields][4]string
+}
+
+func (hv *headerView) init(h Header) {
+	hv.h = h
 	if h == nil {
-		return true
+		return
 	}
-	if g := gmHeader(h); g != nil {
-		fs := g.FieldsByKey(key)
+	hv.gm = gmHeader(h)
+	if hv.gm == nil {
+		return
+	}
+	fs := hv.gm.Fields()
+	for fs.Next() {
+		i := -1
+		switch fs.Key() {
+		case "X-Original-To":
+			i = fieldOriginalTo
+		case "Delivered-To":
+			i = fieldDeliveredTo
+		case "X-Forwarded-To":
+			i = fieldForwardedTo
+		case "To":
+			i = fieldTo
+		case "Cc":
+			i = fieldCc
+		case "From":
+			i = fieldFrom
+		}
+		if i < 0 || hv.over[i] {
+			continue
+		}
+		if int(hv.n[i]) == len(hv.v[i]) {
+			hv.over[i] = true
+			continue
+		}
+		hv.v[i][hv.n[i]] = fs.Value()
+		hv.n[i]++
+	}
+}
+
+// each calls fn with each value of field f, top first, until fn returns
+// false, and reports whether it ran to the end.
+func (hv *headerView) each(f int, fn func(string) bool) bool {
+	switch {
+	case hv.h == nil:
+	case hv.gm != nil && !hv.over[f]:
+		for _, v := range hv.v[f][:hv.n[f]] {
+			if !fn(v) {
+				return false
+			}
+		}
+	case hv.gm != nil:
+		fs := hv.gm.FieldsByKey(fieldNames[f])
 		for fs.Next() {
 			if !fn(fs.Value()) {
 				return false
 			}
 		}
-		return true
-	}
-	for _, v := range h.Values(key) {
-		if !fn(v) {
-			return false
+	default:
+		for _, v := range hv.h.Values(fieldNames[f]) {
+			if !fn(v) {
+				return false
+			}
 		}
 	}
 	return true
@@ -87,14 +154,14 @@ const (
 )
 
 var headerOrder = [...]struct {
-	field  string
+	field  int
 	method MatchMethod
 }{
-	{"X-Original-To", MatchOriginalTo},
-	{"Delivered-To", MatchDeliveredTo},
-	{"X-Forwarded-To", MatchForwardedTo},
-	{"To", MatchTo},
-	{"Cc", MatchCc},
+	{fieldOriginalTo, MatchOriginalTo},
+	{fieldDeliveredTo, MatchDeliveredTo},
+	{fieldForwardedTo, MatchForwardedTo},
+	{fieldTo, MatchTo},
+	{fieldCc, MatchCc},
 }
 
 // DropReason says why a routed mail must not become a ticket.
@@ -246,11 +313,13 @@ func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, er
 			return Route{}, err
 		}
 	}
+	var hv headerView
+	hv.init(h)
 	if h != nil {
 		var err error
 		for _, f := range headerOrder {
 			method := f.method
-			if !forValues(h, f.field, func(v string) bool {
+			if !hv.each(f.field, func(v string) bool {
 				err = c.add(ctx, v, method)
 				return err == nil
 			}) {
@@ -295,8 +364,8 @@ func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, er
 			}
 		}
 	}
-	r.forwarding(&rt, h)
-	if rt.Drop == "" && h != nil && fromConfirmationSender(h) {
+	r.forwarding(&rt, &hv)
+	if rt.Drop == "" && fromConfirmationSender(&hv) {
 		rt.Drop = DropConfirmation
 	}
 	return rt, nil
@@ -304,9 +373,9 @@ func (r *Router) Route(ctx context.Context, rcpts []string, h Header) (Route, er
 
 // fromConfirmationSender reports whether the From field names Gmail's
 // forwarding-confirmation sender, without a full address parse.
-func fromConfirmationSender(h Header) bool {
+func fromConfirmationSender(hv *headerView) bool {
 	found := false
-	forValues(h, "From", func(v string) bool {
+	hv.each(fieldFrom, func(v string) bool {
 		for i := 0; i+len(GmailForwardingSender) <= len(v); i++ {
 			if strings.EqualFold(v[i:i+len(GmailForwardingSender)], GmailForwardingSender) {
 				a, err := deskmail.ParseAddress(v)
@@ -351,25 +420,10 @@ type candidate struct {
 
 // add looks up every address of one header value (or envelope recipient).
 func (c *collector) add(ctx context.Context, raw string, m MatchMethod) error {
-	if !simpleList(raw) {
-		list, _ := deskmail.ParseAddressList(raw)
-		for _, a := range list {
-			if a.Domain == "" {
-				continue
-			}
-			if err := c.one(ctx, a.Key(), m); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	for i := 0; i <= len(raw); {
-		var part string
-		part, i = nextPart(raw, i)
-		if k := partKey(part); k != "" {
-			if err := c.one(ctx, k, m); err != nil {
-				return err
-			}
+	var buf [8]string
+	for _, k := range extractKeys(raw, buf[:0]) {
+		if err := c.one(ctx, k, m); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -552,7 +606,7 @@ func (r *Router) lookup(ctx context.Context, k string, m MatchMethod) (Match, bo
 
 // forwarding decides ViaCustomerForward and ForwardedFor for the chosen
 // match.
-func (r *Router) forwarding(rt *Route, h Header) {
+func (r *Router) forwarding(rt *Route, h *headerView) {
 	s := &rt.SupportAddress
 	if !s.CustomerOwned() {
 		// A platform address reached directly; a forwarding header may still
@@ -603,14 +657,11 @@ func (r *Router) forwarding(rt *Route, h Header) {
 
 // foreignForward returns the first address in X-Original-To or
 // X-Forwarded-To that is not a support address of the route's account.
-func (r *Router) foreignForward(rt *Route, h Header) string {
-	if h == nil {
-		return ""
-	}
+func (r *Router) foreignForward(rt *Route, h *headerView) string {
 	foreign := ""
 	var buf [4]string
-	for _, f := range [...]string{"X-Original-To", "X-Forwarded-To"} {
-		if !forValues(h, f, func(v string) bool {
+	for _, f := range [...]int{fieldOriginalTo, fieldForwardedTo} {
+		if !h.each(f, func(v string) bool {
 			for _, k := range extractKeys(v, buf[:0]) {
 				bk, _ := r.baseKey(k)
 				own := k == rt.SupportAddress.PlatformAddress
@@ -639,6 +690,9 @@ func (r *Router) foreignForward(rt *Route, h Header) string {
 // anything else (comments, groups, escapes, non-ASCII) goes through
 // deskmail.ParseAddressList. Unparsable entries are skipped.
 func extractKeys(v string, dst []string) []string {
+	if out, ok := scanList(v, dst); ok {
+		return out
+	}
 	if !simpleList(v) {
 		list, _ := deskmail.ParseAddressList(v)
 		for _, a := range list {
@@ -656,6 +710,89 @@ func extractKeys(v string, dst []string) []string {
 		}
 	}
 	return dst
+}
+
+// The byte classes of scanList.
+const (
+	lPlain = iota
+	lBad   // ends the fast path: controls, non-ASCII, comments, groups, escapes
+	lQuote
+	lColon
+	lLT
+	lGT
+	lComma
+)
+
+var listClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c < 0x20 && c != '\t', c >= 0x7f, c == '(', c == ')', c == '\\', c == ';':
+			t[c] = lBad
+		case c == '"':
+			t[c] = lQuote
+		case c == ':':
+			t[c] = lColon
+		case c == '<':
+			t[c] = lLT
+		case c == '>':
+			t[c] = lGT
+		case c == ',':
+			t[c] = lComma
+		}
+	}
+	return t
+}()
+
+// scanList is the one-pass form of simpleList, nextPart and partKey for up
+// to 8 list entries: it appends the same keys as extractKeys, or reports
+// false when v is not a simple list or has more entries (extractKeys then
+// takes its general path).
+func scanList(v string, dst []string) ([]string, bool) {
+	var ends [8]int
+	n := 0
+	inQuote, inAngle := false, false
+	for i := 0; i < len(v); i++ {
+		switch listClass[v[i]] {
+		case lPlain:
+		case lBad:
+			return dst, false
+		case lQuote:
+			inQuote = !inQuote
+		case lColon:
+			if !inQuote {
+				return dst, false
+			}
+		case lLT:
+			if !inQuote {
+				inAngle = true
+			}
+		case lGT:
+			if !inQuote {
+				inAngle = false
+			}
+		case lComma:
+			if !inQuote && !inAngle {
+				if n == len(ends)-1 {
+					return dst, false
+				}
+				ends[n] = i
+				n++
+			}
+		}
+	}
+	if inQuote {
+		return dst, false
+	}
+	ends[n] = len(v)
+	n++
+	start := 0
+	for _, end := range ends[:n] {
+		if k := partKey(v[start:end]); k != "" {
+			dst = append(dst, k)
+		}
+		start = end + 1
+	}
+	return dst, true
 }
 
 // nextPart returns the list entry of a simple list that starts at i and the
@@ -688,11 +825,79 @@ func partKey(part string) string {
 		}
 		part = part[lt+1 : lt+gt]
 	}
+	if k, ok := quickKey(part); ok {
+		return k
+	}
 	k := deskmail.CanonicalKey(part)
 	if strings.IndexByte(k, '@') <= 0 {
 		return ""
 	}
 	return k
+}
+
+// The byte classes of quickKey.
+const (
+	kOther = iota // anything else: leave it to deskmail.CanonicalKey
+	kPlain
+	kDot
+	kAt
+)
+
+var keyClass = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = kPlain
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = kPlain
+	}
+	for _, c := range "-_+=" {
+		t[c] = kPlain
+	}
+	t['.'], t['@'] = kDot, kAt
+	return t
+}()
+
+// quickKey returns deskmail.CanonicalKey(s) for the commonest form, an
+// addr-spec already in canonical form (lower-case ASCII letters, digits,
+// "-_+=", single dots inside the local part and labels, no A-label), in
+// one pass and without allocating; ok is false for anything else.
+func quickKey(s string) (string, bool) {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	if len(s) > 2 && s[0] == '<' && s[len(s)-1] == '>' {
+		s = s[1 : len(s)-1]
+	}
+	at := -1
+	prev := byte('.') // a dot or @ may not come first
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch keyClass[c] {
+		case kPlain:
+		case kDot:
+			if prev == '.' || prev == '@' {
+				return "", false
+			}
+		case kAt:
+			if at >= 0 || prev == '.' {
+				return "", false
+			}
+			at = i
+		default:
+			return "", false
+		}
+		if (i == at+1 || prev == '.' && at >= 0) && strings.HasPrefix(s[i:], "xn--") {
+			return "", false
+		}
+		prev = c
+	}
+	if at <= 0 || prev == '.' || prev == '@' {
+		return "", false
+	}
+	return s, true
 }
 
 // simpleList reports whether v can be scanned by extractKeys' fast path:
