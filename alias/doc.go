@@ -45,7 +45,11 @@
 // costs one Store.Lookup by canonical key (and one more without its
 // sub-address tag), so routing time does not grow with the number of
 // stored addresses; the header is scanned without a full address parser
-// when its lists are simple.
+// when its lists are simple. A go-message header (*textproto.Header,
+// *message.Header, *mail.Header) is read in one pass over its fields
+// without copying values, and a MemoryStore's entries are read in place
+// rather than copied, so routing a typical mail allocates once (its
+// Matches) and takes about a microsecond against 10,000 addresses.
 //
 // # Identities and outbound
 //

@@ -377,7 +377,8 @@ func fromConfirmationSender(hv *headerView) bool {
 	found := false
 	hv.each(fieldFrom, func(v string) bool {
 		for i := 0; i+len(GmailForwardingSender) <= len(v); i++ {
-			if strings.EqualFold(v[i:i+len(GmailForwardingSender)], GmailForwardingSender) {
+			// The sender starts with "f", which only 'f' and 'F' fold to.
+			if v[i]|0x20 == 'f' && strings.EqualFold(v[i:i+len(GmailForwardingSender)], GmailForwardingSender) {
 				a, err := deskmail.ParseAddress(v)
 				found = err == nil && a.Key() == GmailForwardingSender
 				return false
@@ -752,8 +753,13 @@ func scanList(v string, dst []string) ([]string, bool) {
 	n := 0
 	inQuote, inAngle := false, false
 	for i := 0; i < len(v); i++ {
+		for i < len(v) && listClass[v[i]] == lPlain {
+			i++
+		}
+		if i == len(v) {
+			break
+		}
 		switch listClass[v[i]] {
-		case lPlain:
 		case lBad:
 			return dst, false
 		case lQuote:
@@ -872,29 +878,33 @@ func quickKey(s string) (string, bool) {
 		s = s[1 : len(s)-1]
 	}
 	at := -1
-	prev := byte('.') // a dot or @ may not come first
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch keyClass[c] {
-		case kPlain:
+	for i := 0; ; i++ {
+		start := i
+		for i < len(s) && keyClass[s[i]] == kPlain {
+			i++
+		}
+		// A dot or @ must follow a plain byte, and so must the end.
+		if i == start {
+			return "", false
+		}
+		if i == len(s) {
+			break
+		}
+		switch keyClass[s[i]] {
 		case kDot:
-			if prev == '.' || prev == '@' {
+			if at >= 0 && strings.HasPrefix(s[i+1:], "xn--") {
 				return "", false
 			}
 		case kAt:
-			if at >= 0 || prev == '.' {
+			if at >= 0 || strings.HasPrefix(s[i+1:], "xn--") {
 				return "", false
 			}
 			at = i
 		default:
 			return "", false
 		}
-		if (i == at+1 || prev == '.' && at >= 0) && strings.HasPrefix(s[i:], "xn--") {
-			return "", false
-		}
-		prev = c
 	}
-	if at <= 0 || prev == '.' || prev == '@' {
+	if at < 0 {
 		return "", false
 	}
 	return s, true
