@@ -20,6 +20,8 @@ import (
 // *textproto.Header and *mail.Header of github.com/emersion/go-message
 // (parse the header once, as the inbound pipeline does), by net/textproto's
 // MIMEHeader and by net/http.Header. MailHeader adapts a net/mail.Header.
+// The go-message types (*textproto.Header, *message.Header, *mail.Header)
+// are read through their field iterators instead of Values, which copies.
 type Header interface {
 	Values(key string) []string
 }
