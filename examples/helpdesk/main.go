@@ -285,9 +285,12 @@ func addrOf(s string) string {
 	return s
 }
 
+// shorten abbreviates a long local part (a VERP token) and keeps the
+// domain whole, so the transcript shows where bounces go.
 func shorten(s string) string {
-	if len(s) > 40 {
-		return s[:24] + "…" + s[len(s)-16:]
+	at := strings.LastIndexByte(s, '@')
+	if at > 20 {
+		return s[:16] + "…" + s[at:]
 	}
 	return s
 }
