@@ -212,7 +212,7 @@ func (r *KeyRecord) ZoneLine(selector, domain string) string {
 // without error; KeyRecord.Revoked reports it.
 func ParseKeyRecord(s string) (*KeyRecord, error) {
 	r := &KeyRecord{}
-	if err := parseKeyRecord(r, s, true); err != nil {
+	if err := parseKeyRecord(r, s, true, nil); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -220,9 +220,9 @@ func ParseKeyRecord(s string) (*KeyRecord, error) {
 
 // parseKeyRecord parses a key record into r, which must be zero; with
 // validate false it leaves the key bytes unparsed (Verify lets go-msgauth
-// parse them). It allocates only the decoded p= and the t=, h= and s=
-// lists.
-func parseKeyRecord(r *KeyRecord, s string, validate bool) error {
+// parse them). It allocates only the t=, h= and s= lists and the decoded
+// p=, which goes into pbuf instead when it fits.
+func parseKeyRecord(r *KeyRecord, s string, validate bool, pbuf []byte) error {
 	var buf [8]tag
 	tags, err := parseTags(s, buf[:0])
 	if err != nil {
@@ -251,7 +251,15 @@ func parseKeyRecord(r *KeyRecord, s string, validate bool) error {
 			if p == "" {
 				continue
 			}
-			b, err := base64.StdEncoding.DecodeString(p)
+			var b []byte
+			var err error
+			if base64.StdEncoding.DecodedLen(len(p)) <= len(pbuf) {
+				var n int
+				n, err = base64.StdEncoding.Decode(pbuf, []byte(p))
+				b = pbuf[:n:n]
+			} else {
+				b, err = base64.StdEncoding.DecodeString(p)
+			}
 			if err != nil {
 				return &RecordError{Tag: "p", Reason: "invalid base64"}
 			}
@@ -302,15 +310,16 @@ func isFWS(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n'
 // turns invalid UTF-8 into U+FFFD.
 func stripFWS(s string) string {
 	n, ascii := 0, true
-	for i := 0; i < len(s); i++ {
-		// One comparison for the usual printable ASCII byte: FWS bytes
-		// are below '!', and non-ASCII ones at or above 0x80.
-		if c := s[i]; c-'!' >= utf8.RuneSelf-'!' {
-			if isFWS(c) {
-				n++
-			} else if c >= utf8.RuneSelf {
-				ascii = false
-			}
+	for i := 0; ; i++ {
+		// Skip printable ASCII eight bytes at a time: FWS bytes are
+		// below '!', and non-ASCII ones at or above 0x80.
+		if i += printablePrefixString(s[i:]); i >= len(s) {
+			break
+		}
+		if c := s[i]; isFWS(c) {
+			n++
+		} else if c >= utf8.RuneSelf {
+			ascii = false
 		}
 	}
 	if n == 0 {

@@ -437,3 +437,19 @@ func hasUpper(v []byte) bool {
 	}
 	return false
 }
+
+// printablePrefixString is printablePrefix for a string.
+func printablePrefixString(v string) int {
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		w := uint64(v[i]) | uint64(v[i+1])<<8 | uint64(v[i+2])<<16 | uint64(v[i+3])<<24 |
+			uint64(v[i+4])<<32 | uint64(v[i+5])<<40 | uint64(v[i+6])<<48 | uint64(v[i+7])<<56
+		if (w-'!'*lsb8|w)&msb8 != 0 {
+			break
+		}
+	}
+	for i < len(v) && v[i]-'!' < utf8.RuneSelf-'!' {
+		i++
+	}
+	return i
+}
