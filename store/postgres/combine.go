@@ -7,29 +7,33 @@ import (
 	"time"
 )
 
-// combiner batches concurrent calls that write the same row. Writes to one
-// row are bounded by commit latency (each waits for the previous one's
-// commit to reach the disk), so calls that arrive while one of the same
-// key is in flight wait for it, then go together as one statement and
-// share one commit. Each batch is sent by the first call of it (its
-// leader), which then hands the lead to the first call that arrived
-// meanwhile: no caller sends more than one batch.
+// combiner batches concurrent calls. Writes are bounded by commit latency
+// (each commit waits for the disk), so calls that arrive while width
+// batches of the same key are in flight wait, then go together in one
+// statement or transaction and share one commit. Each batch is sent by
+// its first call (its leader); when a batch completes, the calls waiting
+// meanwhile become the next batch, led by the first of them: no caller
+// sends more than one batch.
 type combiner[T any] struct {
+	// width is the number of batches of one key in flight at once; 0
+	// means 1.
+	width  int
 	mu     sync.Mutex
 	queues map[string]*combineQueue[T]
 }
 
 type combineQueue[T any] struct {
 	pending []*call[T]
-	running bool // a batch is in flight
+	running int // batches in flight
 }
 
 // call is one caller's request in a batch; run sets err.
 type call[T any] struct {
-	arg  T
-	err  error
-	done chan struct{} // closed when err is set
-	lead chan struct{} // closed when this call is to send the next batch
+	arg   T
+	err   error
+	done  chan struct{} // closed when err is set
+	lead  chan struct{} // closed when this call is to send batch
+	batch []*call[T]    // set, before lead is closed, to the batch to send
 }
 
 // batchTimeout bounds a batch. Once sent, a batch runs to its outcome
@@ -39,14 +43,15 @@ type call[T any] struct {
 const batchTimeout = 30 * time.Second
 
 // do queues arg under key and returns its outcome. run decides a batch
-// (the calls of one key, in arrival order) with one statement and sets
-// every call's err; it gets a context that no caller can cancel. A call
-// whose ctx ends while it waits is withdrawn and returns ctx.Err().
+// (calls in arrival order) and sets every call's err; it gets a context
+// that no caller can cancel. A call whose ctx ends while it waits is
+// withdrawn and returns ctx.Err().
 func (c *combiner[T]) do(ctx context.Context, key string, arg T, run func(ctx context.Context, batch []*call[T])) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	me := &call[T]{arg: arg, done: make(chan struct{}), lead: make(chan struct{})}
+	width := max(c.width, 1)
 	c.mu.Lock()
 	if c.queues == nil {
 		c.queues = map[string]*combineQueue[T]{}
@@ -57,19 +62,24 @@ func (c *combiner[T]) do(ctx context.Context, key string, arg T, run func(ctx co
 		c.queues[key] = q
 	}
 	q.pending = append(q.pending, me)
-	if q.running {
+	if q.running < width {
+		q.running++
+		me.batch = q.pending
+		q.pending = nil
+		c.mu.Unlock()
+	} else {
 		c.mu.Unlock()
 		select {
 		case <-me.done:
 			return me.err
 		case <-me.lead:
-			c.mu.Lock()
 		case <-ctx.Done():
 			c.mu.Lock()
 			select {
 			case <-me.lead:
 				// Promoted meanwhile: lead; the batch decides this call
 				// too, and its outcome is returned.
+				c.mu.Unlock()
 			default:
 				for i, p := range q.pending {
 					if p == me {
@@ -85,10 +95,7 @@ func (c *combiner[T]) do(ctx context.Context, key string, arg T, run func(ctx co
 			}
 		}
 	}
-	q.running = true
-	batch := q.pending
-	q.pending = nil
-	c.mu.Unlock()
+	batch := me.batch
 
 	// Whatever happens in run, even a panic, every call of the batch
 	// completes and the lead passes on, so no caller waits forever.
@@ -108,18 +115,23 @@ func (c *combiner[T]) do(ctx context.Context, key string, arg T, run func(ctx co
 	return me.err
 }
 
-// finish completes the calls of batch and hands the lead of key's queue to
-// the first call waiting, or retires the queue.
+// finish completes the calls of batch and makes the calls waiting on key's
+// queue the next batch, or retires the queue.
 func (c *combiner[T]) finish(key string, q *combineQueue[T], batch []*call[T]) {
 	for _, p := range batch {
 		close(p.done)
 	}
 	c.mu.Lock()
 	if len(q.pending) > 0 {
-		close(q.pending[0].lead)
+		next := q.pending[0]
+		next.batch = q.pending
+		q.pending = nil
+		close(next.lead)
 	} else {
-		q.running = false
-		delete(c.queues, key)
+		q.running--
+		if q.running == 0 {
+			delete(c.queues, key)
+		}
 	}
 	c.mu.Unlock()
 }

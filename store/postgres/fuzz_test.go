@@ -21,7 +21,8 @@ var (
 )
 
 // FuzzRelayMatchesMemory is a differential test: a sequence of
-// reservations (sent alone or as batches through deskmail_relay_reserve),
+// reservations (sent alone or as batches, spanning two accounts, through
+// deskmail_relay_reserve_many),
 // refunds and breaker outcomes, decoded from the input, must give the same
 // outcome per call and the same usage on PostgreSQL as on
 // relay.MemoryStore, the reference of the contract.
@@ -73,6 +74,9 @@ func FuzzRelayMatchesMemory(f *testing.F) {
 					r := res
 					r.Relay = relays[int(in[i])%3]
 					r.N = int64(in[i]>>2) % 6
+					if in[i]&0x80 != 0 { // another account: batches span keys
+						r.Account = acct + "b"
+					}
 					i++
 					batch = append(batch, &call[relay.Reservation]{arg: r})
 				}
@@ -98,13 +102,15 @@ func FuzzRelayMatchesMemory(f *testing.F) {
 					t.Fatalf("RecordOutcome(%v) = %+v on PostgreSQL, %+v in memory", o, bp, bm)
 				}
 			}
-			up, err := pg.Usage(ctx, acct, day)
-			if err != nil {
-				t.Fatal(err)
-			}
-			um, _ := mem.Usage(ctx, acct, day)
-			if up.Total != um.Total || len(up.Relays) != len(um.Relays) || up.Relays["r1"] != um.Relays["r1"] || up.Relays["r2"] != um.Relays["r2"] {
-				t.Fatalf("after op %d (%+v): usage %+v on PostgreSQL, %+v in memory", op%8, res, up, um)
+			for _, a := range []string{acct, acct + "b"} {
+				up, err := pg.Usage(ctx, a, day)
+				if err != nil {
+					t.Fatal(err)
+				}
+				um, _ := mem.Usage(ctx, a, day)
+				if up.Total != um.Total || len(up.Relays) != len(um.Relays) || up.Relays["r1"] != um.Relays["r1"] || up.Relays["r2"] != um.Relays["r2"] {
+					t.Fatalf("after op %d (%+v): usage of %s %+v on PostgreSQL, %+v in memory", op%8, res, a, up, um)
+				}
 			}
 		}
 	})

@@ -22,9 +22,10 @@ type DB struct {
 	pool   *pgxpool.Pool
 	closer bool // Close closes the pool: Open made it
 
-	// Concurrent writes to one row, waiting for a batch (combine.go).
-	reservations combiner[relay.Reservation]
-	bounceCounts combiner[[2]int]
+	// Concurrent writes, waiting for a batch (combine.go).
+	reservations  combiner[relay.Reservation]
+	bounceUpdates combiner[*bounceUpdate]
+	bounceCounts  combiner[bounceCount]
 }
 
 // Open connects to the database at dsn (a PostgreSQL URL or key=value
@@ -44,13 +45,24 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", redact(err, cfg.ConnConfig.Password))
 	}
-	return &DB{pool: pool, closer: true}, nil
+	db := New(pool)
+	db.closer = true
+	return db, nil
 }
 
 // New returns a DB on a pool the host owns; Close leaves the pool open.
 func New(pool *pgxpool.Pool) *DB {
-	return &DB{pool: pool}
+	db := &DB{pool: pool}
+	db.reservations.width = batchWidth
+	db.bounceUpdates.width = batchWidth
+	db.bounceCounts.width = batchWidth
+	return db
 }
+
+// batchWidth is the number of batches of the process-wide combiners in
+// flight at once: while one batch waits for its commit, the next is
+// already being decided.
+const batchWidth = 2
 
 // Pool returns the underlying pool.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }

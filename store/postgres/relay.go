@@ -87,26 +87,27 @@ func (s *RelayStore) Reserve(ctx context.Context, r relay.Reservation) error {
 	if err := checkReservation(r); err != nil {
 		return err
 	}
-	day := civilDay(r.Day)
-	key := r.Account + "\x00" + day.Format(time.DateOnly)
-	return s.db.reservations.do(ctx, key, r, s.reserveBatch)
+	return s.db.reservations.do(ctx, "", r, s.reserveBatch)
 }
 
-// reserveBatch decides the reservations of one account and day.
+// reserveBatch decides a batch of reservations of any accounts and days
+// in one statement (deskmail_relay_reserve_many), or a lone one with
+// reserveSQL.
 func (s *RelayStore) reserveBatch(ctx context.Context, batch []*call[relay.Reservation]) {
 	if len(batch) == 1 {
 		batch[0].err = s.reserveOne(ctx, batch[0].arg)
 		return
 	}
 	n := len(batch)
+	accounts, days := make([]string, n), make([]time.Time, n)
 	relays, ns, relayCaps, planCaps := make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	for i, c := range batch {
+		accounts[i], days[i] = c.arg.Account, civilDay(c.arg.Day)
 		relays[i], ns[i], relayCaps[i], planCaps[i] = c.arg.Relay, c.arg.N, c.arg.RelayCap, c.arg.PlanCap
 	}
-	r0 := batch[0].arg
 	var codes []int32
-	err := s.db.pool.QueryRow(ctx, `select deskmail_relay_reserve($1, $2, $3, $4, $5, $6)`,
-		r0.Account, civilDay(r0.Day), relays, ns, relayCaps, planCaps).Scan(&codes)
+	err := s.db.pool.QueryRow(ctx, `select deskmail_relay_reserve_many($1::text[], $2::date[], $3, $4, $5, $6)`,
+		accounts, days, relays, ns, relayCaps, planCaps).Scan(&codes)
 	if err == nil && len(codes) != n {
 		err = fmt.Errorf("%d outcomes for %d reservations", len(codes), n)
 	}
