@@ -19,11 +19,12 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// staticTXT serves one key record for every name.
-type staticTXT string
+// staticTXT serves one key record for every name, from a slice made
+// once so the benchmark counts only Verify's allocations.
+type staticTXT []string
 
 func (s staticTXT) LookupTXT(ctx context.Context, name string) ([]string, error) {
-	return []string{string(s)}, nil
+	return s, nil
 }
 
 // BenchmarkVerifyWrapper measures what Verify adds to go-msgauth: reading
@@ -51,7 +52,7 @@ func BenchmarkVerifyWrapper(b *testing.B) {
 		b.Run("alg="+kc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			start := cpuTime()
-			opts := &VerifyOptions{Resolver: staticTXT(txt), MaxSignatures: 5}
+			opts := &VerifyOptions{Resolver: staticTXT{txt}, MaxSignatures: 5}
 			ctx := context.Background()
 			for i := 0; i < b.N; i++ {
 				run := &verifyRun{}
