@@ -209,6 +209,34 @@ func writeStripped(b *strings.Builder, v []byte, lower, colons bool) {
 	}
 }
 
+// bPrefixLen is how much of b= parseSignature keeps when it does not
+// decode: the RFC 6008 header.b prefix Verify reports.
+const bPrefixLen = 8
+
+// writeStrippedPrefix writes the first n bytes of what writeStripped
+// would write for v (not lower-cased), reading no further into v than it
+// needs to.
+func writeStrippedPrefix(b *strings.Builder, v []byte, n int) {
+	var pre [bPrefixLen]byte
+	k := 0
+	for _, c := range v {
+		if k == n || k == len(pre) {
+			break
+		}
+		if c >= utf8.RuneSelf {
+			// stripFWS takes the rune-wise path; so does the prefix.
+			s := stripFWS(string(v))
+			b.WriteString(s[:min(n, len(s))])
+			return
+		}
+		if !isFWS(c) {
+			pre[k] = c
+			k++
+		}
+	}
+	b.Write(pre[:k])
+}
+
 // splitColon splits a colon-separated list whose folding whitespace is
 // already stripped, dropping empty elements, into buf when it has room.
 func splitColon(s string, buf []string) []string {
@@ -217,8 +245,12 @@ func splitColon(s string, buf []string) []string {
 		out = make([]string, 0, strings.Count(s, ":")+1)
 	}
 	for s != "" {
-		var p string
-		p, s, _ = strings.Cut(s, ":")
+		p := s
+		if i := strings.IndexByte(s, ':'); i >= 0 {
+			p, s = s[:i], s[i+1:]
+		} else {
+			s = ""
+		}
 		if p != "" {
 			out = append(out, p)
 		}
@@ -228,7 +260,8 @@ func splitColon(s string, buf []string) []string {
 
 // parseSignature parses a DKIM-Signature value into s, which must be
 // zero; with decode false it leaves b= and bh= undecoded (Verify lets
-// go-msgauth decode them). It reads value in place and copies what it
+// go-msgauth decode them) and keeps only the first bPrefixLen characters
+// of b= in s.B, so the long values are never copied. It reads value in place and copies what it
 // keeps, folding whitespace stripped, into one string, together with
 // Identifier when i= is absent and the key record's name; the list of
 // signed header fields goes into hdrs when it has room. value is not
@@ -267,8 +300,11 @@ func parseSignature(s *Signature, value []byte, decode bool, hdrs []string) erro
 	// record's name at the end.
 	n := 1 + 2*len(raw[sigD]) + len(raw[sigS]) + len("._domainkey.")
 	for id := sigA; id < sigKnown; id++ {
-		if id != sigBH || decode {
+		switch {
+		case decode || id != sigBH && id != sigB:
 			n += len(raw[id])
+		case id == sigB:
+			n += bPrefixLen
 		}
 	}
 	var sb strings.Builder
@@ -276,8 +312,11 @@ func parseSignature(s *Signature, value []byte, decode bool, hdrs []string) erro
 	var off [sigKnown + 1]int
 	for id := sigA; id < sigKnown; id++ {
 		off[id] = sb.Len()
-		if id != sigBH || decode {
+		switch {
+		case decode || id != sigBH && id != sigB:
 			writeStripped(&sb, raw[id], id == sigA || id == sigD || id == sigC, id == sigH)
+		case id == sigB:
+			writeStrippedPrefix(&sb, raw[id], bPrefixLen)
 		}
 	}
 	off[sigKnown] = sb.Len()

@@ -161,6 +161,7 @@ func parseSignatureRef(s *Signature, value string, decode bool) error {
 	}
 	s.B = stripFWS(b)
 	if !decode {
+		s.B = s.BPrefix(bPrefixLen)
 		return nil
 	}
 	if s.BodyHash, err = base64.StdEncoding.DecodeString(stripFWS(bh)); err != nil {

@@ -69,9 +69,10 @@ type Verification struct {
 	Reason string `json:"reason,omitempty"`
 	// Signature and Key are the parsed signature and key record, when
 	// they could be parsed. Verify leaves Signature.BodyHash and
-	// Signature.Data nil and the key bytes unparsed (go-msgauth decodes
-	// and checks them); use ParseSignature and ParseKeyRecord for the
-	// strict, fully decoded forms.
+	// Signature.Data nil, keeps only the first 8 characters of b= in
+	// Signature.B (BPrefix), and leaves the key bytes unparsed
+	// (go-msgauth decodes and checks them); use ParseSignature and
+	// ParseKeyRecord for the strict, fully decoded forms.
 	Signature *Signature `json:"-"`
 	Key       *KeyRecord `json:"-"`
 }
