@@ -48,6 +48,7 @@ type bounceUpdate struct {
 	account, address string
 	fn               func(*bounce.AddressState) error
 	st               bounce.AddressState // the outcome, when err is nil
+	panicked         any                 // what fn panicked with, run in a batch
 }
 
 // Update implements bounce.Store; fn runs once. A lone call is two round
@@ -56,6 +57,9 @@ type bounceUpdate struct {
 func (s *BounceStore) Update(ctx context.Context, account, address string, fn func(*bounce.AddressState) error) (bounce.AddressState, error) {
 	u := &bounceUpdate{account: account, address: address, fn: fn}
 	if err := s.db.bounceUpdates.do(ctx, "", u, s.updateBatch); err != nil {
+		if u.panicked != nil {
+			panic(u.panicked) // in the caller's goroutine, not the batch's
+		}
 		return bounce.AddressState{}, err
 	}
 	return u.st, nil
@@ -65,7 +69,7 @@ func (s *BounceStore) Update(ctx context.Context, account, address string, fn fu
 // more in one transaction that locks every row of the batch (creating the
 // missing ones) in key order, runs each fn once in arrival order on its
 // row's evolving state, writes the rows that changed in one statement,
-// drops the placeholders no fn kept, and commits once. A fn error fails
+// drops the placeholders no fn kept, and commits once. A fn error (or panic) fails
 // that call only; a database error fails every call of the batch, whose
 // writes then all roll back.
 func (s *BounceStore) updateBatch(ctx context.Context, batch []*call[*bounceUpdate]) {
@@ -153,7 +157,7 @@ func (s *BounceStore) updateBatch(ctx context.Context, batch []*call[*bounceUpda
 		st := r.st
 		st.Events = slices.Clone(r.st.Events)
 		st.Account, st.Address = u.account, u.address
-		if err := u.fn(&st); err != nil {
+		if err := runFn(u, &st); err != nil {
 			c.err = err
 			continue
 		}
@@ -228,6 +232,18 @@ func (s *BounceStore) updateBatch(ctx context.Context, batch []*call[*bounceUpda
 			}
 		}
 	}
+}
+
+// runFn runs u.fn on st; a panic fails the call, and Update panics with
+// it in its caller's goroutine.
+func runFn(u *bounceUpdate, st *bounce.AddressState) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			u.panicked = v
+			err = fmt.Errorf("postgres: bounce update: fn panicked: %v", v)
+		}
+	}()
+	return u.fn(st)
 }
 
 // updateOne is Update of a lone call, in two round trips.
@@ -354,13 +370,22 @@ func (s *BounceStore) AddCounts(ctx context.Context, account string, day time.Ti
 			}
 			ns[i], hs[i] = ns[i]+c.arg.sends, hs[i]+c.arg.hard
 		}
-		// Rows in key order, so two batches never deadlock.
-		_, err := s.db.pool.Exec(ctx, `insert into deskmail_bounce_counts as c (account, day, sends, hard_bounces)
+		var err error
+		if len(accounts) == 1 {
+			_, err = s.db.pool.Exec(ctx, `insert into deskmail_bounce_counts as c (account, day, sends, hard_bounces)
+				values ($1, $2, $3, $4)
+				on conflict (account, day) do update
+				set sends = c.sends + excluded.sends, hard_bounces = c.hard_bounces + excluded.hard_bounces`,
+				accounts[0], days[0], ns[0], hs[0])
+		} else {
+			// Rows in key order, so two batches never deadlock.
+			_, err = s.db.pool.Exec(ctx, `insert into deskmail_bounce_counts as c (account, day, sends, hard_bounces)
 			select t.account, t.day, t.sends, t.hard from unnest($1::text[], $2::date[], $3::bigint[], $4::bigint[]) as t(account, day, sends, hard)
 			order by t.account, t.day
 			on conflict (account, day) do update
 			set sends = c.sends + excluded.sends, hard_bounces = c.hard_bounces + excluded.hard_bounces`,
-			accounts, days, ns, hs)
+				accounts, days, ns, hs)
+		}
 		if err != nil {
 			err = fmt.Errorf("postgres: bounce add counts: %w", err)
 		}

@@ -147,3 +147,27 @@ func TestBounceBatchesAcrossAccounts(t *testing.T) {
 		t.Errorf("soft %d sends %d hard %d; want %d %d %d", soft, sends, hard, workers*rounds, workers*rounds, workers*wantHard)
 	}
 }
+
+// TestBounceUpdateBatchPanic: an fn that panics in a batch fails its call
+// only; the others are stored.
+func TestBounceUpdateBatchPanic(t *testing.T) {
+	db := internalDB(t)
+	s := db.BounceStore()
+	ctx := context.Background()
+	acct := fmt.Sprintf("bpanic-%d", time.Now().UnixNano())
+	ok := func(st *bounce.AddressState) error { st.SoftCount = 7; return nil }
+	batch := []*call[*bounceUpdate]{
+		{arg: &bounceUpdate{account: acct, address: "p@x", fn: func(*bounce.AddressState) error { panic("boom") }}},
+		{arg: &bounceUpdate{account: acct, address: "q@x", fn: ok}},
+	}
+	s.updateBatch(ctx, batch)
+	if batch[0].err == nil || batch[0].arg.panicked != "boom" || batch[1].err != nil {
+		t.Fatalf("errors %v, %v; panicked %v", batch[0].err, batch[1].err, batch[0].arg.panicked)
+	}
+	if st, err := s.Get(ctx, acct, "q@x"); err != nil || st.SoftCount != 7 {
+		t.Errorf("q@x = %+v, %v", st, err)
+	}
+	if _, err := s.Get(ctx, acct, "p@x"); !errors.Is(err, bounce.ErrNotFound) {
+		t.Errorf("p@x stored: %v", err)
+	}
+}

@@ -12,15 +12,22 @@ import (
 
 // TestCombiner: every call completes exactly once with the outcome its
 // batch gave it; batches of one key never overlap; calls whose context
-// ends while queued are withdrawn, never run.
+// ends while queued are withdrawn, never run; at most width batches of a
+// key are in flight.
 func TestCombiner(t *testing.T) {
-	var c combiner[int]
+	for _, width := range []int{1, 3} {
+		t.Run(fmt.Sprintf("width=%d", width), func(t *testing.T) { testCombiner(t, width) })
+	}
+}
+
+func testCombiner(t *testing.T, width int) {
+	c := combiner[int]{width: width}
 	var inFlight [2]atomic.Int32
 	var ran, batches atomic.Int64
 	run := func(key int) func(ctx context.Context, batch []*call[int]) {
 		return func(ctx context.Context, batch []*call[int]) {
-			if inFlight[key].Add(1) != 1 {
-				t.Error("two batches of one key in flight")
+			if inFlight[key].Add(1) > int32(width) {
+				t.Errorf("more than %d batches of one key in flight", width)
 			}
 			if ctx.Err() != nil {
 				t.Error("batch context already done")
