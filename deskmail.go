@@ -28,7 +28,10 @@
 // selection — wrap a Transport, so a CRM vendor keeps its own send path and
 // wraps it:
 //
-//	t := deskmail.Chain(mySendPath, gate.Middleware(), signer.Middleware())
+//	t := deskmail.Chain(mySendPath, tracker.Middleware(), signer.Middleware())
+//
+// sends through the bounce gate (a *bounce.Tracker) first, then the DKIM
+// signer (a *dkim.Signer), then the host's own path.
 //
 // # Conventions
 //
