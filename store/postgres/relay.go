@@ -74,7 +74,7 @@ where not exists (select from up)`
 // counters of the account's day row, so none overshoots a cap whatever the
 // number of processes.
 //
-// Reservations that arrive while two batches of the same process are in
+// Reservations that arrive while a batch of the same process is in
 // flight wait, then go together, whatever their
 // accounts and days, in the next statement (deskmail_relay_reserve_many,
 // which locks their rows in key order and decides each row's reservations
