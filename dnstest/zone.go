@@ -330,15 +330,12 @@ func (z *Zone) resolve(ctx context.Context, name string, t Type) (*node, error) 
 func (z *Zone) LookupTXT(ctx context.Context, name string) ([]string, error) {
 	z.mu.RLock()
 	defer z.mu.RUnlock()
-	n, err := z.resolve(ctx, name, TypeTXT)
+	txt, err := z.txtRecords(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	if len(n.txt) == 0 {
-		return nil, notFound(name, false)
-	}
-	out := make([]string, len(n.txt))
-	for i, r := range n.txt {
+	out := make([]string, len(txt))
+	for i, r := range txt {
 		if len(r) == 1 {
 			out[i] = r[0]
 		} else {
@@ -353,6 +350,20 @@ func (z *Zone) LookupTXT(ctx context.Context, name string) ([]string, error) {
 func (z *Zone) LookupTXTStrings(ctx context.Context, name string) ([][]string, error) {
 	z.mu.RLock()
 	defer z.mu.RUnlock()
+	txt, err := z.txtRecords(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]string, len(txt))
+	for i, r := range txt {
+		out[i] = append([]string(nil), r...)
+	}
+	return out, nil
+}
+
+// txtRecords resolves name's TXT records, or the not-found error when it has
+// none. The caller holds z.mu.
+func (z *Zone) txtRecords(ctx context.Context, name string) ([][]string, error) {
 	n, err := z.resolve(ctx, name, TypeTXT)
 	if err != nil {
 		return nil, err
@@ -360,11 +371,7 @@ func (z *Zone) LookupTXTStrings(ctx context.Context, name string) ([][]string, e
 	if len(n.txt) == 0 {
 		return nil, notFound(name, false)
 	}
-	out := make([][]string, len(n.txt))
-	for i, r := range n.txt {
-		out[i] = append([]string(nil), r...)
-	}
-	return out, nil
+	return n.txt, nil
 }
 
 func (z *Zone) lookupIP(ctx context.Context, host string, want4, want6 bool) ([]netip.Addr, error) {

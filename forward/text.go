@@ -331,6 +331,31 @@ type fields struct {
 	otherFields int // fields other than From
 }
 
+// set stores one header field's value and reports whether it gave the block
+// its sender (a From with a parsable address).
+func (f *fields) set(fd field, val string) bool {
+	switch fd {
+	case fieldFrom:
+		if list := parseList(val); len(list) > 0 {
+			f.from = list[0]
+			return true
+		}
+	case fieldTo:
+		f.to = parseList(val)
+		f.otherFields++
+	case fieldCc:
+		f.cc = parseList(val)
+		f.otherFields++
+	case fieldSubject:
+		f.subject = val
+		f.otherFields++
+	case fieldDate:
+		f.date = val
+		f.otherFields++
+	}
+	return false
+}
+
 // finish builds the result: the note is everything above line marker, the
 // body everything from line body on with depth quote markers removed.
 //
@@ -481,24 +506,8 @@ func parseBlock(lines []line, start int) (fields, int, bool) {
 		}
 		seen |= 1 << fd
 		last = fd
-		switch fd {
-		case fieldFrom:
-			if list := parseList(val); len(list) > 0 {
-				f.from = list[0]
-				haveFrom = true
-			}
-		case fieldTo:
-			f.to = parseList(val)
-			f.otherFields++
-		case fieldCc:
-			f.cc = parseList(val)
-			f.otherFields++
-		case fieldSubject:
-			f.subject = val
-			f.otherFields++
-		case fieldDate:
-			f.date = val
-			f.otherFields++
+		if f.set(fd, val) {
+			haveFrom = true
 		}
 	}
 	if k == start || !haveFrom {
@@ -556,26 +565,10 @@ func parseRun(s string) (fields, bool) {
 			end = hits[n+1].start
 		}
 		val := strings.TrimSpace(s[h.val:end])
-		switch h.f {
-		case fieldFrom:
-			if !haveFrom {
-				if list := parseList(val); len(list) > 0 {
-					f.from = list[0]
-					haveFrom = true
-				}
+		if h.f != fieldFrom || !haveFrom {
+			if f.set(h.f, val) {
+				haveFrom = true
 			}
-		case fieldTo:
-			f.to = parseList(val)
-			f.otherFields++
-		case fieldCc:
-			f.cc = parseList(val)
-			f.otherFields++
-		case fieldSubject:
-			f.subject = val
-			f.otherFields++
-		case fieldDate:
-			f.date = val
-			f.otherFields++
 		}
 	}
 	return f, haveFrom
