@@ -44,6 +44,7 @@ package deskmail
 import (
 	"context"
 	"fmt"
+	"net/netip"
 )
 
 // Kind is what an outgoing mail is. Relays are chosen per kind, and the
@@ -71,27 +72,39 @@ func (k Kind) Valid() bool {
 	return false
 }
 
-// Envelope is the SMTP envelope of one outgoing message, plus what the
-// outbound path needs to know about it.
+// Envelope is the SMTP envelope of one message, outgoing or received, plus
+// what deskmail needs to know about it besides its bytes.
+//
+// For outgoing mail, Account, From, To and Kind matter; MessageID and
+// HeaderFrom save a parse. For received mail, From, To, ClientIP and HELO are
+// what the receiving server saw; the inbound pipeline finds the Account by
+// routing. For fetched mail (POP3, IMAP) leave ClientIP invalid and To empty:
+// authentication then rests on DKIM and routing on the header.
 type Envelope struct {
-	// Account is the tenant the message belongs to. Required.
-	Account string
+	// Account is the tenant the message belongs to. Required for outgoing
+	// mail; ignored by the inbound pipeline, which routes.
+	Account string `json:"account,omitempty"`
 	// From is the reverse-path (MAIL FROM). Empty means the null sender <>.
 	// Middlewares such as a VERP return path may rewrite it.
-	From string
+	From string `json:"from"`
 	// To holds the recipients (RCPT TO), one address each, without angle
 	// brackets.
-	To []string
-	// Kind is what the message is. Empty is treated as KindReply by the
-	// packages that branch on it.
-	Kind Kind
+	To []string `json:"to,omitempty"`
+	// Kind is what an outgoing message is. Empty is treated as KindReply by
+	// the packages that branch on it.
+	Kind Kind `json:"kind,omitempty"`
 	// MessageID is the message's Message-ID without angle brackets. Optional;
-	// when set, delivery status is recorded against it (B7).
-	MessageID string
+	// when set, delivery status is recorded against it.
+	MessageID string `json:"message_id,omitempty"`
 	// HeaderFrom is the address of the From header, when the caller knows it.
 	// Relay selection uses its domain; when empty, packages that need it parse
 	// the message header.
-	HeaderFrom string
+	HeaderFrom string `json:"header_from,omitempty"`
+	// ClientIP is the address of the client that delivered a received
+	// message. The zero value (fetched mail) skips SPF.
+	ClientIP netip.Addr `json:"client_ip,omitzero"`
+	// HELO is the name the client gave in HELO, EHLO or LHLO.
+	HELO string `json:"helo,omitempty"`
 }
 
 // Clone returns a copy of e whose To slice may be changed without touching e.

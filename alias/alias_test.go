@@ -11,7 +11,6 @@ import (
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/alias/aliastest"
-	"github.com/deskmail/deskmail/internal/token"
 )
 
 var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
@@ -332,8 +331,8 @@ func TestAddressRules(t *testing.T) {
 	}
 }
 
-func keyring(t testing.TB) *token.Keyring {
-	k, err := token.NewKeyring([]byte("0123456789abcdef0123456789abcdef"))
+func keyring(t testing.TB) *deskmail.Keyring {
+	k, err := deskmail.NewKeyring([]byte("0123456789abcdef0123456789abcdef"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,7 +368,7 @@ func TestIdentityLifecycle(t *testing.T) {
 	if _, err := v.Verify(a, string(bad)); !errors.Is(err, alias.ErrTokenInvalid) {
 		t.Errorf("A7/tampered token: %v", err)
 	}
-	other := &alias.Verifier{Keyring: func() *token.Keyring { k, _ := token.NewKeyring([]byte("another-secret-0123456789")); return k }(), Now: clock}
+	other := &alias.Verifier{Keyring: func() *deskmail.Keyring { k, _ := deskmail.NewKeyring([]byte("another-secret-0123456789")); return k }(), Now: clock}
 	if _, err := other.Verify(a, tok2); !errors.Is(err, alias.ErrTokenInvalid) {
 		t.Errorf("A7/token under another key: %v", err)
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
-	"github.com/deskmail/deskmail/internal/token"
 )
 
 func exampleStore() *alias.MemoryStore {
@@ -63,7 +62,7 @@ func ExampleAccount_Sender() {
 }
 
 func ExampleVerifier() {
-	keys, _ := token.NewKeyring([]byte("a secret of at least 16 bytes"))
+	keys, _ := deskmail.NewKeyring([]byte("a secret of at least 16 bytes"))
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	v := &alias.Verifier{Keyring: keys, Now: func() time.Time { return now }}
 	a := &alias.Account{ID: "acme"}
@@ -106,7 +105,7 @@ func ExampleParseConfirmation() {
 }
 
 func ExampleForwardingCheck() {
-	keys, _ := token.NewKeyring([]byte("a secret of at least 16 bytes"))
+	keys, _ := deskmail.NewKeyring([]byte("a secret of at least 16 bytes"))
 	f := &alias.ForwardingCheck{Keyring: keys}
 	sa := alias.SupportAddress{Address: "support@acme.example", PlatformAddress: "support@acme.desk.example"}
 	m, _ := f.Mail("acme", sa)

@@ -11,7 +11,6 @@ import (
 	"github.com/emersion/go-message/charset"
 
 	"github.com/deskmail/deskmail"
-	"github.com/deskmail/deskmail/internal/token"
 )
 
 // ForwardingCheckHeader is the header field that carries a forwarding-check
@@ -33,7 +32,7 @@ var ErrNotForwardingCheck = errors.New("alias: not a forwarding check")
 // use.
 type ForwardingCheck struct {
 	// Keyring signs and verifies tokens. Required.
-	Keyring *token.Keyring
+	Keyring *deskmail.Keyring
 	// TTL is the token lifetime; zero means DefaultForwardingCheckTTL.
 	TTL time.Duration
 	// Now is the clock; nil means time.Now.

@@ -11,8 +11,8 @@ import (
 
 	"github.com/emersion/go-message/textproto"
 
+	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
-	"github.com/deskmail/deskmail/internal/token"
 )
 
 // FuzzRoute routes arbitrary headers and envelope recipients against the
@@ -90,7 +90,7 @@ func FuzzParseConfirmation(f *testing.F) {
 // FuzzTokens feeds arbitrary strings to the token checks: no panic, and
 // nothing but a token this keyring issued is ever accepted.
 func FuzzTokens(f *testing.F) {
-	keys, _ := token.NewKeyring([]byte("fuzz-secret-0123456789"))
+	keys, _ := deskmail.NewKeyring([]byte("fuzz-secret-0123456789"))
 	v := &alias.Verifier{Keyring: keys, Now: func() time.Time { return t0 }}
 	fc := &alias.ForwardingCheck{Keyring: keys, Now: func() time.Time { return t0 }}
 	a := &alias.Account{ID: "acme"}

@@ -283,7 +283,7 @@ const DefaultVerificationTTL = 72 * time.Hour
 // the status change are saved atomically. Safe for concurrent use.
 type Verifier struct {
 	// Keyring signs and verifies tokens. Required.
-	Keyring *token.Keyring
+	Keyring *deskmail.Keyring
 	// TTL is the token lifetime; zero means DefaultVerificationTTL.
 	TTL time.Duration
 	// Now is the clock; nil means time.Now.
@@ -376,8 +376,8 @@ type tokenPayload struct {
 
 // signToken encodes version | expiry (unix seconds) | seq | account NUL addr
 // and appends the truncated MAC, in lower-case base32.
-func signToken(k *token.Keyring, version byte, exp time.Time, seq uint32, account, addr string) string {
-	b := make([]byte, 0, 14+len(account)+len(addr)+token.MACLen)
+func signToken(k *deskmail.Keyring, version byte, exp time.Time, seq uint32, account, addr string) string {
+	b := make([]byte, 0, 14+len(account)+len(addr)+deskmail.MACLen)
 	b = append(b, version)
 	b = binary.BigEndian.AppendUint64(b, uint64(exp.Unix()))
 	b = binary.BigEndian.AppendUint32(b, seq)
@@ -388,7 +388,7 @@ func signToken(k *token.Keyring, version byte, exp time.Time, seq uint32, accoun
 	return token.Encode(b)
 }
 
-func openToken(k *token.Keyring, version byte, tok string) (tokenPayload, error) {
+func openToken(k *deskmail.Keyring, version byte, tok string) (tokenPayload, error) {
 	if k == nil {
 		return tokenPayload{}, fmt.Errorf("%w: no keyring", ErrTokenInvalid)
 	}
@@ -396,10 +396,10 @@ func openToken(k *token.Keyring, version byte, tok string) (tokenPayload, error)
 		return tokenPayload{}, ErrTokenInvalid
 	}
 	b, err := token.Decode(tok)
-	if err != nil || len(b) < 14+token.MACLen {
+	if err != nil || len(b) < 14+deskmail.MACLen {
 		return tokenPayload{}, ErrTokenInvalid
 	}
-	body, m := b[:len(b)-token.MACLen], b[len(b)-token.MACLen:]
+	body, m := b[:len(b)-deskmail.MACLen], b[len(b)-deskmail.MACLen:]
 	if body[0] != version || !k.Verify(body, m) {
 		return tokenPayload{}, ErrTokenInvalid
 	}

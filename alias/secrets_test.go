@@ -10,15 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
-	"github.com/deskmail/deskmail/internal/token"
 )
 
 // TestSecretsStayOut checks that no error string or log line carries a
 // signing secret or a token.
 func TestSecretsStayOut(t *testing.T) {
 	secret := "s3cr3t-signing-key-0123456789"
-	keys, _ := token.NewKeyring([]byte(secret))
+	keys, _ := deskmail.NewKeyring([]byte(secret))
 	v := &alias.Verifier{Keyring: keys, Now: func() time.Time { return t0 }}
 	a := &alias.Account{ID: "acme"}
 	a.AddIdentity(alias.Identity{Address: "brad@acme.example"}, t0)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/bounce"
-	"github.com/deskmail/deskmail/internal/token"
 )
 
 const exampleBounce = "From: MAILER-DAEMON@mx.example.org\r\n" +
@@ -45,7 +44,7 @@ func ExampleClassifyReply() {
 }
 
 func ExampleVERP() {
-	keys, _ := token.NewKeyring([]byte("a-secret-of-at-least-16-bytes"))
+	keys, _ := deskmail.NewKeyring([]byte("a-secret-of-at-least-16-bytes"))
 	v, _ := bounce.NewVERP(keys, "bounces.desk.example", nil)
 	rp, _ := v.ReturnPath("acme", "jane@example.com", "t42.abc@desk.example")
 	fmt.Println(len(rp[:strings.IndexByte(rp, '@')]), "octets in the local part")

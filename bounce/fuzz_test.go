@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/deskmail/deskmail/internal/token"
+	"github.com/deskmail/deskmail"
 )
 
 func FuzzParse(f *testing.F) {
@@ -123,7 +123,7 @@ func TestPathologicalReports(t *testing.T) {
 }
 
 func fuzzVERP(t interface{ Fatal(...any) }) *VERP {
-	k, err := token.NewKeyring([]byte("fuzz-secret-0123456789"))
+	k, err := deskmail.NewKeyring([]byte("fuzz-secret-0123456789"))
 	if err != nil {
 		t.Fatal(err)
 	}

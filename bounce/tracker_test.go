@@ -11,7 +11,6 @@ import (
 
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/bounce"
-	"github.com/deskmail/deskmail/internal/token"
 )
 
 type fakeClock struct{ t time.Time }
@@ -269,7 +268,7 @@ func mustVERP(t *testing.T, secrets ...string) *bounce.VERP {
 	for _, s := range secrets {
 		bs = append(bs, []byte(s))
 	}
-	k, err := token.NewKeyring(bs...)
+	k, err := deskmail.NewKeyring(bs...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,9 +380,9 @@ func TestVERPLength(t *testing.T) {
 	}
 }
 
-func mustKeys(t *testing.T, secret string) *token.Keyring {
+func mustKeys(t *testing.T, secret string) *deskmail.Keyring {
 	t.Helper()
-	k, err := token.NewKeyring([]byte(secret))
+	k, err := deskmail.NewKeyring([]byte(secret))
 	if err != nil {
 		t.Fatal(err)
 	}

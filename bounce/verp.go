@@ -53,7 +53,7 @@ const (
 )
 
 // fixedLen is what a token carries besides its account.
-const fixedLen = 1 + MessageHashLen + RecipientHashLen + token.MACLen
+const fixedLen = 1 + MessageHashLen + RecipientHashLen + deskmail.MACLen
 
 // macDomain separates VERP MACs from every other use of the keyring.
 var macDomain = []byte("deskmail/bounce/verp/1\x00")
@@ -74,7 +74,7 @@ var macDomain = []byte("deskmail/bounce/verp/1\x00")
 //
 // A VERP is safe for concurrent use.
 type VERP struct {
-	keys     *token.Keyring
+	keys     *deskmail.Keyring
 	domain   string
 	prefix   string
 	maxLocal int
@@ -96,7 +96,7 @@ type VERPOptions struct {
 
 // NewVERP returns a VERP for the platform's bounce domain, signing with
 // keys.
-func NewVERP(keys *token.Keyring, domain string, opts *VERPOptions) (*VERP, error) {
+func NewVERP(keys *deskmail.Keyring, domain string, opts *VERPOptions) (*VERP, error) {
 	if keys == nil {
 		return nil, errors.New("bounce: VERP needs a keyring")
 	}
@@ -205,7 +205,7 @@ func (v *VERP) decode(s string) (Token, error) {
 		// in the unused bits of the last character: one token, one address.
 		return Token{}, ErrBadToken
 	}
-	n := len(raw) - token.MACLen
+	n := len(raw) - deskmail.MACLen
 	payload, mac := raw[:n], raw[n:]
 	if !v.keys.Verify(append(macDomain[:len(macDomain):len(macDomain)], payload...), mac) {
 		return Token{}, ErrBadToken

@@ -1,8 +1,6 @@
 package inbound
 
 import (
-	"net/netip"
-
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/autoreply"
@@ -10,24 +8,6 @@ import (
 	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/forward"
 )
-
-// Envelope is what the receiving SMTP server knows of a mail besides its
-// bytes. For fetched mail (POP, IMAP) leave ClientIP invalid and the
-// recipients empty: authentication then relies on DKIM and routing on the
-// header.
-type Envelope struct {
-	// MailFrom is the reverse-path of MAIL FROM; "" is the null sender <>.
-	MailFrom string `json:"mail_from"`
-	// Rcpts are the RCPT TO addresses of this delivery. When one SMTP
-	// transaction names recipients of several accounts, call Process once
-	// per account with that account's recipients.
-	Rcpts []string `json:"rcpts,omitempty"`
-	// ClientIP is the connecting client's address. The zero value skips
-	// SPF (the verdict then rests on DKIM).
-	ClientIP netip.Addr `json:"client_ip"`
-	// HELO is the name the client gave in HELO or EHLO.
-	HELO string `json:"helo,omitempty"`
-}
 
 // Action is what the host does with a mail.
 type Action string
@@ -60,16 +40,6 @@ const (
 	// ticket.
 	ActionOutgoingCopy Action = "outgoing_copy"
 )
-
-// Reason is one step of a decision: a short machine-readable code and a
-// sentence a person can read.
-type Reason struct {
-	Code string `json:"code"`
-	Text string `json:"text"`
-}
-
-// String returns "code: text".
-func (r Reason) String() string { return r.Code + ": " + r.Text }
 
 // The reason codes a Decision may carry. Codes are stable; texts may change.
 const (
@@ -171,33 +141,33 @@ type Decision struct {
 	// Subject is the decoded subject.
 	Subject string `json:"subject,omitempty"`
 	// Reasons explain the decision, in the order the steps ran.
-	Reasons []Reason `json:"reasons"`
+	Reasons []deskmail.Reason `json:"reasons"`
 }
 
 // ThreadInfo is how a mail was matched to a ticket.
 type ThreadInfo struct {
-	Method string `json:"method"`
-	Reason Reason `json:"reason"`
+	Method string          `json:"method"`
+	Reason deskmail.Reason `json:"reason"`
 	// Stranger: joined through its headers, but the sender is not a
 	// participant of the ticket.
 	Stranger bool `json:"stranger,omitempty"`
 	// Notes are evidence seen and rejected (a forged token, a ticket
 	// number from a sender the policy refuses).
-	Notes []Reason `json:"notes,omitempty"`
+	Notes []deskmail.Reason `json:"notes,omitempty"`
 }
 
 // Why returns the reason with code, or the zero Reason.
-func (d *Decision) Why(code string) (Reason, bool) {
+func (d *Decision) Why(code string) (deskmail.Reason, bool) {
 	for _, r := range d.Reasons {
 		if r.Code == code {
 			return r, true
 		}
 	}
-	return Reason{}, false
+	return deskmail.Reason{}, false
 }
 
 func (d *Decision) add(code, text string) {
-	d.Reasons = append(d.Reasons, Reason{code, text})
+	d.Reasons = append(d.Reasons, deskmail.Reason{Code: code, Text: text})
 }
 
 func (d *Decision) setContact(a deskmail.Address) {

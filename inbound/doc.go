@@ -18,7 +18,7 @@
 //		Bounces:  tracker,               // bounce.Tracker with VERP and inbound.OwnMessage(threader)
 //		Auth:     &dmarc.VerdictOptions{AuthServID: "mx.example.net"},
 //	})
-//	d, err := p.Process(ctx, &inbound.Envelope{MailFrom: from, Rcpts: rcpts, ClientIP: ip, HELO: helo}, raw)
+//	d, err := p.Process(ctx, &deskmail.Envelope{From: from, To: rcpts, ClientIP: ip, HELO: helo}, raw)
 //	// err: a store failed; answer 451 and let the sender retry.
 //	switch d.Action { case inbound.ActionNewTicket: …; case inbound.ActionAppend: … }
 //

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/dnstest"
@@ -21,7 +22,7 @@ func Example() {
 	_ = aliases.UpdateAccount(ctx, "acme", func(a *alias.Account) error {
 		return a.AddAddress(alias.SupportAddress{Address: "support@acme.example", PlatformAddress: "acme@desk.example"})
 	})
-	th, _ := threading.New(&threading.Options{Install: "desk", Secrets: [][]byte{[]byte("a secret of 16+ bytes")}, Index: threading.NewMemoryStore()})
+	th, _ := threading.New(&threading.Options{Install: "desk", Domain: "desk.example", Keyring: deskmail.MustKeyring([]byte("a secret of 16+ bytes")), Index: threading.NewMemoryStore()})
 
 	// DNS: the customer's domain publishes SPF and a reject policy.
 	zone := dnstest.New()
@@ -45,7 +46,7 @@ func Example() {
 		{"203.0.113.9", "From: Mary <mary@customer.example>\r\nTo: support@acme.example\r\nSubject: New bank details\r\n\r\nPay here.\r\n"},
 	}
 	for _, m := range mails {
-		env := &inbound.Envelope{MailFrom: "mary@customer.example", Rcpts: []string{"acme@desk.example"}, ClientIP: netip.MustParseAddr(m.ip)}
+		env := &deskmail.Envelope{From: "mary@customer.example", To: []string{"acme@desk.example"}, ClientIP: netip.MustParseAddr(m.ip)}
 		d, err := p.Process(ctx, env, []byte(m.raw))
 		if err != nil {
 			fmt.Println(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/inbound"
 )
 
@@ -29,7 +30,7 @@ func FuzzProcess(f *testing.F) {
 		f.Add(s, rp, false)
 	}
 	f.Fuzz(func(t *testing.T, raw, rcpt string, withIP bool) {
-		env := &inbound.Envelope{Rcpts: []string{rcpt}, MailFrom: "mary@customer.example"}
+		env := &deskmail.Envelope{To: []string{rcpt}, From: "mary@customer.example"}
 		if withIP {
 			env.ClientIP = customerIP
 		}

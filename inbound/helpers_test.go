@@ -8,12 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/bounce"
 	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/dnstest"
 	"github.com/deskmail/deskmail/inbound"
-	"github.com/deskmail/deskmail/internal/token"
 	"github.com/deskmail/deskmail/threading"
 )
 
@@ -125,13 +125,13 @@ func newWorld(t testing.TB, mod func(*inbound.Options)) *world {
 		"acme/1001": {ID: "1001", Number: "1001", Contact: "mary@customer.example", CC: []string{"joe@customer.example"}},
 	}}
 	w.th, err = threading.New(&threading.Options{
-		Install: "desk1", Secrets: [][]byte{[]byte("0123456789abcdef-threading")}, Domain: "acme.desk.example",
+		Install: "desk1", Keyring: deskmail.MustKeyring([]byte("0123456789abcdef-threading")), Domain: "acme.desk.example",
 		Index: w.index, Tickets: w.tickets, Agents: agents(), Now: func() time.Time { return fixedNow },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := token.NewKeyring([]byte("0123456789abcdef-verp-secret"))
+	keys, err := deskmail.NewKeyring([]byte("0123456789abcdef-verp-secret"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func (w *world) sent(t testing.TB, ticket, msg string) string {
 	return id
 }
 
-func (w *world) process(t testing.TB, env *inbound.Envelope, raw string) *inbound.Decision {
+func (w *world) process(t testing.TB, env *deskmail.Envelope, raw string) *inbound.Decision {
 	t.Helper()
 	d, err := w.p.Process(context.Background(), env, []byte(raw))
 	if err != nil {
@@ -205,8 +205,8 @@ func mail(body string, fields ...string) string {
 	return b.String()
 }
 
-func fromCustomer(rcpts ...string) *inbound.Envelope {
-	return &inbound.Envelope{MailFrom: "mary@customer.example", Rcpts: rcpts, ClientIP: customerIP, HELO: "mail.customer.example"}
+func fromCustomer(rcpts ...string) *deskmail.Envelope {
+	return &deskmail.Envelope{From: "mary@customer.example", To: rcpts, ClientIP: customerIP, HELO: "mail.customer.example"}
 }
 
 func codes(d *inbound.Decision) string {

@@ -164,9 +164,9 @@ func OwnMessage(th *threading.Threader) func(messageID string) (account, ticket 
 // The error is only for a store or directory failure or a cancelled
 // context: the host should retry later (an SMTP server answers 451). Every
 // other outcome, hostile input included, is a Decision.
-func (p *Pipeline) Process(ctx context.Context, env *Envelope, raw []byte) (*Decision, error) {
+func (p *Pipeline) Process(ctx context.Context, env *deskmail.Envelope, raw []byte) (*Decision, error) {
 	if env == nil {
-		env = &Envelope{}
+		env = &deskmail.Envelope{}
 	}
 	d, err := p.process(ctx, env, raw)
 	if err != nil {
@@ -186,9 +186,9 @@ func (p *Pipeline) Process(ctx context.Context, env *Envelope, raw []byte) (*Dec
 	return d, nil
 }
 
-func (p *Pipeline) process(ctx context.Context, env *Envelope, raw []byte) (*Decision, error) {
+func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []byte) (*Decision, error) {
 	// An ordinary mail collects three to six reasons.
-	d := &Decision{Reasons: make([]Reason, 0, 6)}
+	d := &Decision{Reasons: make([]deskmail.Reason, 0, 6)}
 	if len(raw) > p.o.MaxBytes {
 		d.Action = ActionSuspend
 		d.add(CodeTooLarge, fmt.Sprintf("the mail has %d bytes, more than the %d accepted; held for review", len(raw), p.o.MaxBytes))
@@ -217,7 +217,7 @@ func (p *Pipeline) process(ctx context.Context, env *Envelope, raw []byte) (*Dec
 	// Authenticate (D4). The verdict is applied at the end, once the mail
 	// is known to be a ticket, so a suspended mail carries everything an
 	// agent needs to recover it.
-	p.authenticate(ctx, d, env, &dmarc.Message{IP: env.ClientIP, HELO: env.HELO, MailFrom: env.MailFrom, Raw: raw, Header: &h, FromDomain: fromDomain})
+	p.authenticate(ctx, d, env, &dmarc.Message{IP: env.ClientIP, HELO: env.HELO, MailFrom: env.From, Raw: raw, Header: &h, FromDomain: fromDomain})
 
 	// Forwarding checks and confirmations (A3) never become tickets.
 	if done, err := p.confirmation(ctx, d, env, &h, body); done || err != nil {
@@ -371,11 +371,11 @@ func readHeader(raw []byte, max int) (textproto.Header, int, error) {
 // routeOnly fills the account and address of a mail decided before routing,
 // from the envelope alone, so that a suspended or dropped mail still shows
 // where it was sent.
-func (p *Pipeline) routeOnly(ctx context.Context, d *Decision, env *Envelope) error {
-	if len(env.Rcpts) == 0 {
+func (p *Pipeline) routeOnly(ctx context.Context, d *Decision, env *deskmail.Envelope) error {
+	if len(env.To) == 0 {
 		return nil
 	}
-	r, err := p.router.Route(ctx, env.Rcpts, nil)
+	r, err := p.router.Route(ctx, env.To, nil)
 	if errors.Is(err, alias.ErrNoRoute) {
 		return nil
 	}
@@ -387,7 +387,7 @@ func (p *Pipeline) routeOnly(ctx context.Context, d *Decision, env *Envelope) er
 	return nil
 }
 
-func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *Envelope, m *dmarc.Message) {
+func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *deskmail.Envelope, m *dmarc.Message) {
 	if p.o.SkipAuth {
 		d.add(CodeAuthSkipped, "sender authentication is turned off for this pipeline")
 		return
@@ -448,7 +448,7 @@ func (p *Pipeline) applyAuth(d *Decision) {
 	}
 }
 
-func (p *Pipeline) confirmation(ctx context.Context, d *Decision, env *Envelope, h *textproto.Header, body []byte) (bool, error) {
+func (p *Pipeline) confirmation(ctx context.Context, d *Decision, env *deskmail.Envelope, h *textproto.Header, body []byte) (bool, error) {
 	if fc := p.o.ForwardingCheck; fc != nil && mayBeCheck(h) {
 		account, addr, err := fc.Recognize(h)
 		switch {
@@ -502,8 +502,8 @@ func mayBeCheck(h *textproto.Header) bool {
 
 // routeHeader fills account and address for a decision made before the
 // full routing step, using the header as well.
-func (p *Pipeline) routeHeader(ctx context.Context, d *Decision, env *Envelope, h *textproto.Header) error {
-	r, err := p.router.Route(ctx, env.Rcpts, h)
+func (p *Pipeline) routeHeader(ctx context.Context, d *Decision, env *deskmail.Envelope, h *textproto.Header) error {
+	r, err := p.router.Route(ctx, env.To, h)
 	if errors.Is(err, alias.ErrNoRoute) {
 		return nil
 	}
@@ -518,8 +518,8 @@ func (p *Pipeline) routeHeader(ctx context.Context, d *Decision, env *Envelope, 
 // maybeReport says whether a mail is worth parsing as a delivery report:
 // a null sender, a report content type, a Return-Path of <>, a recipient on
 // the VERP bounce domain, or a sender that only ever sends reports.
-func (p *Pipeline) maybeReport(env *Envelope, h *textproto.Header, from deskmail.Address) bool {
-	if env.MailFrom == "" && env.ClientIP.IsValid() {
+func (p *Pipeline) maybeReport(env *deskmail.Envelope, h *textproto.Header, from deskmail.Address) bool {
+	if env.From == "" && env.ClientIP.IsValid() {
 		return true
 	}
 	if rp := strings.TrimSpace(h.Get("Return-Path")); rp == "<>" {
@@ -549,7 +549,7 @@ func isReport(k bounce.Kind) bool {
 	return false
 }
 
-func (p *Pipeline) applyReport(ctx context.Context, d *Decision, env *Envelope, rep *bounce.Report) error {
+func (p *Pipeline) applyReport(ctx context.Context, d *Decision, env *deskmail.Envelope, rep *bounce.Report) error {
 	d.Report = rep
 	d.AutoReply = autoreply.Result{Class: autoreply.AutoReply, Reason: "a delivery report"}
 	if p.o.Bounces == nil {
@@ -557,7 +557,7 @@ func (p *Pipeline) applyReport(ctx context.Context, d *Decision, env *Envelope, 
 		d.add(CodeBounceNoTracker, fmt.Sprintf("a %s report, and this pipeline has no bounce tracker to apply it", rep.Kind))
 		return p.routeOnly(ctx, d, env)
 	}
-	rep.Envelope = append(rep.Envelope, env.Rcpts...)
+	rep.Envelope = append(rep.Envelope, env.To...)
 	applied, err := p.o.Bounces.Apply(ctx, rep)
 	if errors.Is(err, bounce.ErrNotOurs) {
 		d.Action = ActionDrop
@@ -597,8 +597,8 @@ func (p *Pipeline) applyReport(ctx context.Context, d *Decision, env *Envelope, 
 
 // route runs the router and loads the account. ok is false when the
 // decision is final (no route, disabled address).
-func (p *Pipeline) route(ctx context.Context, d *Decision, env *Envelope, h *textproto.Header) (*alias.Account, bool, error) {
-	r, err := p.router.Route(ctx, env.Rcpts, h)
+func (p *Pipeline) route(ctx context.Context, d *Decision, env *deskmail.Envelope, h *textproto.Header) (*alias.Account, bool, error) {
+	r, err := p.router.Route(ctx, env.To, h)
 	if errors.Is(err, alias.ErrNoRoute) {
 		d.Action = ActionDrop
 		d.add(CodeNoRoute, "no support address of any account matches the recipients")
@@ -632,7 +632,7 @@ func (p *Pipeline) route(ctx context.Context, d *Decision, env *Envelope, h *tex
 	return acct, true, nil
 }
 
-func (p *Pipeline) thread(ctx context.Context, d *Decision, acct *alias.Account, env *Envelope, h *textproto.Header, body []byte, toCc []deskmail.Address) error {
+func (p *Pipeline) thread(ctx context.Context, d *Decision, acct *alias.Account, env *deskmail.Envelope, h *textproto.Header, body []byte, toCc []deskmail.Address) error {
 	if p.o.Threader == nil {
 		d.Action = ActionNewTicket
 		d.add(CodeNewTicket, "no threader configured: every mail opens a ticket")
@@ -643,11 +643,11 @@ func (p *Pipeline) thread(ctx context.Context, d *Decision, acct *alias.Account,
 	in := &threading.Inbound{
 		Account: acct.ID, MessageID: h.Get("Message-Id"), InReplyTo: h.Get("In-Reply-To"),
 		References: h.Get("References"), Subject: h.Get("Subject"), From: d.From,
-		Recipients: make([]deskmail.Address, 0, len(toCc)+len(env.Rcpts)+2),
+		Recipients: make([]deskmail.Address, 0, len(toCc)+len(env.To)+2),
 	}
 	in.Recipients = append(in.Recipients, headerAddresses(h, "Delivered-To", "X-Original-To")...)
 	in.Recipients = append(in.Recipients, toCc...)
-	for _, r := range env.Rcpts {
+	for _, r := range env.To {
 		if a, err := deskmail.ParseAddress(r); err == nil {
 			in.Recipients = append(in.Recipients, a)
 		}
@@ -665,9 +665,9 @@ func (p *Pipeline) thread(ctx context.Context, d *Decision, acct *alias.Account,
 	if err != nil {
 		return fmt.Errorf("inbound: thread: %w", err)
 	}
-	d.Thread = &ThreadInfo{Method: string(m.Method), Reason: Reason(m.Reason), Stranger: m.Stranger}
+	d.Thread = &ThreadInfo{Method: string(m.Method), Reason: m.Reason, Stranger: m.Stranger}
 	for _, n := range m.Notes {
-		d.Thread.Notes = append(d.Thread.Notes, Reason(n))
+		d.Thread.Notes = append(d.Thread.Notes, deskmail.Reason(n))
 	}
 	switch m.Method {
 	case threading.MethodLoop:
@@ -807,14 +807,14 @@ func headerAddresses(h *textproto.Header, fields ...string) []deskmail.Address {
 
 // ProcessAll is Process for an SMTP transaction whose recipients may belong
 // to several accounts (a customer copying two tenants of the platform): it
-// groups env.Rcpts by the account each routes to and returns one Decision
+// groups env.To by the account each routes to and returns one Decision
 // per account, in the order the accounts first appear, each as if the mail
 // had been delivered to that account alone. Recipients no account knows
 // form one group of their own, decided from the header. A delivery report
 // is applied once: the groups after an ActionBounce decision are skipped.
 // With one recipient or none, ProcessAll is Process.
-func (p *Pipeline) ProcessAll(ctx context.Context, env *Envelope, raw []byte) ([]*Decision, error) {
-	if env == nil || len(env.Rcpts) <= 1 {
+func (p *Pipeline) ProcessAll(ctx context.Context, env *deskmail.Envelope, raw []byte) ([]*Decision, error) {
+	if env == nil || len(env.To) <= 1 {
 		d, err := p.Process(ctx, env, raw)
 		if err != nil {
 			return nil, err
@@ -823,7 +823,7 @@ func (p *Pipeline) ProcessAll(ctx context.Context, env *Envelope, raw []byte) ([
 	}
 	var order []string
 	groups := map[string][]string{}
-	for _, r := range env.Rcpts {
+	for _, r := range env.To {
 		acct := ""
 		rt, err := p.router.Route(ctx, []string{r}, nil)
 		switch {
@@ -840,7 +840,7 @@ func (p *Pipeline) ProcessAll(ctx context.Context, env *Envelope, raw []byte) ([
 	out := make([]*Decision, 0, len(order))
 	for _, acct := range order {
 		e := *env
-		e.Rcpts = groups[acct]
+		e.To = groups[acct]
 		d, err := p.Process(ctx, &e, raw)
 		if err != nil {
 			return nil, err

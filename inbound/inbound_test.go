@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/bounce"
 	"github.com/deskmail/deskmail/dnstest"
@@ -23,7 +24,7 @@ func TestRouting(t *testing.T) {
 	w := newWorld(t, nil)
 	tests := []struct {
 		name    string
-		env     *inbound.Envelope
+		env     *deskmail.Envelope
 		raw     string
 		action  inbound.Action
 		address string
@@ -38,7 +39,7 @@ func TestRouting(t *testing.T) {
 		},
 		{
 			name:   "A2/X-Original-To names the customer address without an envelope",
-			env:    &inbound.Envelope{},
+			env:    &deskmail.Envelope{},
 			raw:    mail("Hello", "X-Original-To: support@acme.example", "From: Mary <mary@customer.example>", "To: Acme <support@acme.example>", "Subject: Help"),
 			action: inbound.ActionNewTicket, address: "support@acme.example", dept: "support", code: inbound.CodeAuthSkipped,
 		},
@@ -80,7 +81,7 @@ func TestForwardingConfirmations(t *testing.T) {
 		raw := mail("help@acme.example has requested to automatically forward mail to your email address support@acme.desk.example.\nConfirmation code: 482913377\n\nhttps://mail-settings.google.com/mail/vf-%5BANGjdJ9%5D-sample\n",
 			"From: Gmail Team <forwarding-noreply@google.com>", "To: support@acme.desk.example",
 			"Subject: (#482913377) Gmail Forwarding Confirmation - Receive Mail from support@acme.example")
-		d := w.process(t, &inbound.Envelope{MailFrom: "forwarding-noreply@google.com", Rcpts: []string{"support@acme.desk.example"}, ClientIP: spoofIP}, raw)
+		d := w.process(t, &deskmail.Envelope{From: "forwarding-noreply@google.com", To: []string{"support@acme.desk.example"}, ClientIP: spoofIP}, raw)
 		if d.Action != inbound.ActionConfirmation || d.Confirmation == nil || d.Confirmation.Code != "482913377" {
 			t.Fatalf("got %+v (%s)", d.Action, codes(d))
 		}
@@ -98,7 +99,7 @@ func TestForwardingConfirmations(t *testing.T) {
 			t.Fatal(err)
 		}
 		raw := mail("check", "From: Desk <noreply@acme.desk.example>", "To: "+cm.To, "Subject: "+cm.Subject, cm.Header+": "+cm.Token)
-		d := w.process(t, &inbound.Envelope{MailFrom: "noreply@acme.desk.example", Rcpts: []string{"support@acme.desk.example"}, ClientIP: customerIP}, raw)
+		d := w.process(t, &deskmail.Envelope{From: "noreply@acme.desk.example", To: []string{"support@acme.desk.example"}, ClientIP: customerIP}, raw)
 		if d.Action != inbound.ActionConfirmation || d.Account != "acme" || d.Address != "support@acme.example" {
 			t.Fatalf("got %s %s %s (%s)", d.Action, d.Account, d.Address, codes(d))
 		}
@@ -109,7 +110,7 @@ func TestOutgoingCopyAndContacts(t *testing.T) {
 	w := newWorld(t, nil)
 	t.Run("A14/BCC to self from another client is an outgoing copy", func(t *testing.T) {
 		raw := mail("Here is the quote", "From: Acme Support <support@acme.example>", "To: Mary <mary@customer.example>", "Subject: Quote", "Message-ID: <x1@acme.example>")
-		d := w.process(t, &inbound.Envelope{MailFrom: "support@acme.example", Rcpts: []string{"support@acme.desk.example"}, ClientIP: acmeIP}, raw)
+		d := w.process(t, &deskmail.Envelope{From: "support@acme.example", To: []string{"support@acme.desk.example"}, ClientIP: acmeIP}, raw)
 		if d.Action != inbound.ActionOutgoingCopy || d.ContactAddr != "mary@customer.example" {
 			t.Fatalf("got %s contact %q (%s)", d.Action, d.ContactAddr, codes(d))
 		}
@@ -139,7 +140,7 @@ My widget is broken.
 
 func TestAgents(t *testing.T) {
 	w := newWorld(t, nil)
-	agentEnv := &inbound.Envelope{MailFrom: "brad@acme.example", Rcpts: []string{"support@acme.desk.example"}, ClientIP: acmeIP}
+	agentEnv := &deskmail.Envelope{From: "brad@acme.example", To: []string{"support@acme.desk.example"}, ClientIP: acmeIP}
 	t.Run("A11/an agent's forward opens the ticket for the original sender", func(t *testing.T) {
 		raw := mail(agentForward, "From: Brad <brad@acme.example>", "To: support@acme.example", "Subject: Fwd: Broken widget")
 		d := w.process(t, agentEnv, raw)
@@ -187,7 +188,7 @@ func TestThreading(t *testing.T) {
 	otherID := w.sent(t, "1001", "m2")
 	tests := []struct {
 		name     string
-		env      *inbound.Envelope
+		env      *deskmail.Envelope
 		raw      string
 		action   inbound.Action
 		ticket   string
@@ -215,19 +216,19 @@ func TestThreading(t *testing.T) {
 		},
 		{
 			name:   "T4/a stranger's ticket number does not attach",
-			env:    &inbound.Envelope{MailFrom: "spam@spam.example", Rcpts: []string{"support@acme.desk.example"}, ClientIP: spoofIP},
+			env:    &deskmail.Envelope{From: "spam@spam.example", To: []string{"support@acme.desk.example"}, ClientIP: spoofIP},
 			raw:    mail("Buy now", "From: spam@spam.example", "To: support@acme.example", "Subject: Offer [#1001]"),
 			action: inbound.ActionNewTicket, method: "new",
 		},
 		{
 			name:   "T3/an active agent may attach by number",
-			env:    &inbound.Envelope{MailFrom: "brad@acme.example", Rcpts: []string{"support@acme.desk.example"}, ClientIP: acmeIP},
+			env:    &deskmail.Envelope{From: "brad@acme.example", To: []string{"support@acme.desk.example"}, ClientIP: acmeIP},
 			raw:    mail("note", "From: brad@acme.example", "To: support@acme.example, mary@customer.example", "Subject: [#1001] update"),
 			action: inbound.ActionAppend, ticket: "1001", method: "subject",
 		},
 		{
 			name:   "T3/a restricted agent may not attach by number",
-			env:    &inbound.Envelope{MailFrom: "lena@acme.example", Rcpts: []string{"support@acme.desk.example"}, ClientIP: acmeIP},
+			env:    &deskmail.Envelope{From: "lena@acme.example", To: []string{"support@acme.desk.example"}, ClientIP: acmeIP},
 			raw:    mail("note", "From: lena@acme.example", "To: support@acme.example", "Subject: [#1001] update"),
 			action: inbound.ActionNewTicket, method: "new",
 		},
@@ -251,7 +252,7 @@ func TestThreading(t *testing.T) {
 		},
 		{
 			name:   "stranger replying with a real Message-ID joins privately",
-			env:    &inbound.Envelope{MailFrom: "colleague@else.example", Rcpts: []string{"support@acme.desk.example"}, ClientIP: spoofIP},
+			env:    &deskmail.Envelope{From: "colleague@else.example", To: []string{"support@acme.desk.example"}, ClientIP: spoofIP},
 			raw:    mail("I am Mary's colleague", "From: colleague@else.example", "To: support@acme.example", "Subject: Re: Your order", "In-Reply-To: <"+w.ourID+">"),
 			action: inbound.ActionAppend, ticket: "1001", method: "token", private: true, stranger: true,
 		},
@@ -285,7 +286,7 @@ func TestLoopsAndDuplicates(t *testing.T) {
 	w := newWorld(t, nil)
 	t.Run("L2/our own Message-ID coming back is dropped", func(t *testing.T) {
 		raw := mail("our reply", "From: Acme Support <support@acme.example>", "To: mary@customer.example", "Cc: support@acme.example", "Subject: Re: Your order", "Message-ID: <"+w.ourID+">")
-		d := w.process(t, &inbound.Envelope{MailFrom: "support@acme.example", Rcpts: []string{"support@acme.desk.example"}, ClientIP: acmeIP}, raw)
+		d := w.process(t, &deskmail.Envelope{From: "support@acme.example", To: []string{"support@acme.desk.example"}, ClientIP: acmeIP}, raw)
 		if d.Action != inbound.ActionDrop {
 			t.Fatalf("got %s (%s)", d.Action, codes(d))
 		}
@@ -366,7 +367,7 @@ func TestBounces(t *testing.T) {
 		if local := rp[:strings.LastIndexByte(rp, '@')]; len(local) > 64 {
 			t.Errorf("VERP local part of %d octets for Message-ID %s: RFC 5321 allows 64", len(local), w.ourID)
 		}
-		d := w.process(t, &inbound.Envelope{Rcpts: []string{rp}, ClientIP: mtaIP, HELO: "mta.example"}, dsn(rp, "gone@customer.example", "5.1.1", w.ourID))
+		d := w.process(t, &deskmail.Envelope{To: []string{rp}, ClientIP: mtaIP, HELO: "mta.example"}, dsn(rp, "gone@customer.example", "5.1.1", w.ourID))
 		if d.Action != inbound.ActionBounce || d.Account != "acme" || d.Ticket != "1001" || d.ContactAddr != "gone@customer.example" {
 			t.Fatalf("got %s %s ticket %q contact %q (%s)", d.Action, d.Account, d.Ticket, d.ContactAddr, codes(d))
 		}
@@ -378,7 +379,7 @@ func TestBounces(t *testing.T) {
 	t.Run("B6/a VERP bounce that does not name the message still blocks the address", func(t *testing.T) {
 		w := newWorld(t, nil)
 		rp, _ := w.verp.ReturnPath("acme", "gone@customer.example", w.ourID)
-		d := w.process(t, &inbound.Envelope{Rcpts: []string{rp}, ClientIP: mtaIP, HELO: "mta.example"}, dsn(rp, "gone@customer.example", "5.1.1", "rewritten@mta.example"))
+		d := w.process(t, &deskmail.Envelope{To: []string{rp}, ClientIP: mtaIP, HELO: "mta.example"}, dsn(rp, "gone@customer.example", "5.1.1", "rewritten@mta.example"))
 		if d.Action != inbound.ActionBounce || d.Account != "acme" || d.Ticket != "" || d.Bounce.Attribution.MessageID != "" {
 			t.Fatalf("got %s %s ticket %q (%s)", d.Action, d.Account, d.Ticket, codes(d))
 		}
@@ -388,14 +389,14 @@ func TestBounces(t *testing.T) {
 	})
 	t.Run("B6/attributed by our Message-ID without VERP", func(t *testing.T) {
 		w := newWorld(t, nil)
-		d := w.process(t, &inbound.Envelope{Rcpts: []string{"support@acme.desk.example"}, ClientIP: mtaIP}, dsn("support@acme.example", "gone@customer.example", "5.1.1", w.ourID))
+		d := w.process(t, &deskmail.Envelope{To: []string{"support@acme.desk.example"}, ClientIP: mtaIP}, dsn("support@acme.example", "gone@customer.example", "5.1.1", w.ourID))
 		if d.Action != inbound.ActionBounce || d.Ticket != "1001" {
 			t.Fatalf("got %s %q (%s)", d.Action, d.Ticket, codes(d))
 		}
 	})
 	t.Run("B10/a forged bounce changes nothing", func(t *testing.T) {
 		w := newWorld(t, nil)
-		d := w.process(t, &inbound.Envelope{Rcpts: []string{"support@acme.desk.example"}, ClientIP: spoofIP}, dsn("support@acme.example", "mary@customer.example", "5.1.1", "not-ours@spoof.example"))
+		d := w.process(t, &deskmail.Envelope{To: []string{"support@acme.desk.example"}, ClientIP: spoofIP}, dsn("support@acme.example", "mary@customer.example", "5.1.1", "not-ours@spoof.example"))
 		if d.Action != inbound.ActionDrop || d.Account != "acme" {
 			t.Fatalf("got %s %q (%s)", d.Action, d.Account, codes(d))
 		}
@@ -410,7 +411,7 @@ func TestBounces(t *testing.T) {
 		w := newWorld(t, nil)
 		rp, _ := w.verp.ReturnPath("acme", "mary@customer.example", w.ourID)
 		bad := forge(rp)
-		d := w.process(t, &inbound.Envelope{Rcpts: []string{bad}, ClientIP: spoofIP}, dsn(bad, "mary@customer.example", "5.1.1", "x@spoof.example"))
+		d := w.process(t, &deskmail.Envelope{To: []string{bad}, ClientIP: spoofIP}, dsn(bad, "mary@customer.example", "5.1.1", "x@spoof.example"))
 		if d.Action != inbound.ActionDrop {
 			t.Fatalf("got %s (%s)", d.Action, codes(d))
 		}
@@ -420,7 +421,7 @@ func TestBounces(t *testing.T) {
 	})
 	t.Run("a report without a tracker is dropped with a reason", func(t *testing.T) {
 		w := newWorld(t, func(o *inbound.Options) { o.Bounces = nil })
-		d := w.process(t, &inbound.Envelope{Rcpts: []string{"support@acme.desk.example"}, ClientIP: mtaIP}, dsn("support@acme.example", "gone@customer.example", "5.1.1", w.ourID))
+		d := w.process(t, &deskmail.Envelope{To: []string{"support@acme.desk.example"}, ClientIP: mtaIP}, dsn("support@acme.example", "gone@customer.example", "5.1.1", w.ourID))
 		if _, ok := d.Why(inbound.CodeBounceNoTracker); d.Action != inbound.ActionDrop || !ok {
 			t.Fatalf("got %s (%s)", d.Action, codes(d))
 		}
@@ -431,7 +432,7 @@ func TestAuthentication(t *testing.T) {
 	w := newWorld(t, nil)
 	t.Run("D4/a spoofed sender is suspended with its reasons, not dropped", func(t *testing.T) {
 		raw := mail("Send me the invoices", "From: Mary <mary@customer.example>", "To: support@acme.example", "Subject: Invoices")
-		d := w.process(t, &inbound.Envelope{MailFrom: "mary@customer.example", Rcpts: []string{"support@acme.desk.example"}, ClientIP: spoofIP, HELO: "evil"}, raw)
+		d := w.process(t, &deskmail.Envelope{From: "mary@customer.example", To: []string{"support@acme.desk.example"}, ClientIP: spoofIP, HELO: "evil"}, raw)
 		if d.Action != inbound.ActionSuspend || d.Held != inbound.ActionNewTicket || d.Account != "acme" {
 			t.Fatalf("got %s held %s (%s)", d.Action, d.Held, codes(d))
 		}
@@ -444,7 +445,7 @@ func TestAuthentication(t *testing.T) {
 	})
 	t.Run("D4/a spoofed reply into a ticket is suspended too", func(t *testing.T) {
 		raw := mail("Change my address", "From: Mary <mary@customer.example>", "To: support@acme.example", "Subject: Re: Your order", "In-Reply-To: <"+w.ourID+">")
-		d := w.process(t, &inbound.Envelope{MailFrom: "mary@customer.example", Rcpts: []string{"support@acme.desk.example"}, ClientIP: spoofIP}, raw)
+		d := w.process(t, &deskmail.Envelope{From: "mary@customer.example", To: []string{"support@acme.desk.example"}, ClientIP: spoofIP}, raw)
 		if d.Action != inbound.ActionSuspend || d.Held != inbound.ActionAppend || d.Ticket != "1001" {
 			t.Fatalf("got %s held %s ticket %s (%s)", d.Action, d.Held, d.Ticket, codes(d))
 		}
@@ -463,7 +464,7 @@ func TestAuthentication(t *testing.T) {
 		w2 := newWorld(t, nil)
 		w2.zone.SetFault("_dmarc.customer.example", dnstest.ServFail, dnstest.TypeTXT)
 		raw := mail("Hi", "From: Mary <mary@customer.example>", "To: support@acme.example", "Subject: Hi")
-		d := w2.process(t, &inbound.Envelope{MailFrom: "mary@customer.example", Rcpts: []string{"support@acme.desk.example"}, ClientIP: spoofIP}, raw)
+		d := w2.process(t, &deskmail.Envelope{From: "mary@customer.example", To: []string{"support@acme.desk.example"}, ClientIP: spoofIP}, raw)
 		if _, ok := d.Why(inbound.CodeAuthTempError); d.Action != inbound.ActionSuspend || d.Held != inbound.ActionNewTicket || !ok {
 			t.Fatalf("got %s (%s)", d.Action, codes(d))
 		}
@@ -471,7 +472,7 @@ func TestAuthentication(t *testing.T) {
 	t.Run("D4/SkipAuth trusts an upstream MTA", func(t *testing.T) {
 		w2 := newWorld(t, func(o *inbound.Options) { o.SkipAuth = true })
 		raw := mail("Hi", "From: Mary <mary@customer.example>", "To: support@acme.example", "Subject: Hi")
-		d := w2.process(t, &inbound.Envelope{MailFrom: "mary@customer.example", Rcpts: []string{"support@acme.desk.example"}, ClientIP: spoofIP}, raw)
+		d := w2.process(t, &deskmail.Envelope{From: "mary@customer.example", To: []string{"support@acme.desk.example"}, ClientIP: spoofIP}, raw)
 		if d.Action != inbound.ActionNewTicket || d.Auth != nil {
 			t.Fatalf("got %s (%s)", d.Action, codes(d))
 		}
@@ -493,7 +494,7 @@ func TestHostileInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := w.process(t, &inbound.Envelope{Rcpts: []string{"support@acme.desk.example"}}, tc.raw)
+			d := w.process(t, &deskmail.Envelope{To: []string{"support@acme.desk.example"}}, tc.raw)
 			if d.Action != inbound.ActionSuspend {
 				t.Fatalf("got %s, want suspend (%s)", d.Action, codes(d))
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/inbound"
 )
 
@@ -19,13 +20,13 @@ func TestSecretsStayOut(t *testing.T) {
 	})
 	rp, _ := w.verp.ReturnPath("acme", "gone@customer.example", w.ourID)
 	mails := []struct {
-		env *inbound.Envelope
+		env *deskmail.Envelope
 		raw string
 	}{
 		{fromCustomer("support@acme.desk.example"), mail("x", "From: mary@customer.example", "To: support@acme.example", "Subject: Re: x", "In-Reply-To: <"+w.ourID+">")},
 		{fromCustomer("support@acme.desk.example"), mail("x", "From: mary@customer.example", "To: support@acme.example", "Subject: Re: x", "In-Reply-To: <"+forge(w.ourID)+">")},
-		{&inbound.Envelope{Rcpts: []string{rp}, ClientIP: mtaIP}, dsn(rp, "gone@customer.example", "5.1.1", w.ourID)},
-		{&inbound.Envelope{Rcpts: []string{forge(rp)}, ClientIP: mtaIP}, dsn(forge(rp), "gone@customer.example", "5.1.1", "x@y")},
+		{&deskmail.Envelope{To: []string{rp}, ClientIP: mtaIP}, dsn(rp, "gone@customer.example", "5.1.1", w.ourID)},
+		{&deskmail.Envelope{To: []string{forge(rp)}, ClientIP: mtaIP}, dsn(forge(rp), "gone@customer.example", "5.1.1", "x@y")},
 	}
 	var out bytes.Buffer
 	for _, m := range mails {

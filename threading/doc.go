@@ -11,7 +11,7 @@
 //
 //	th, err := threading.New(&threading.Options{
 //		Install: "acme",
-//		Secrets: [][]byte{newSecret, previousSecret},
+//		Keyring: deskmail.MustKeyring(newSecret, previousSecret),
 //		Domain:  "support.example.com",
 //	})
 //

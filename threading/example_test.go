@@ -14,7 +14,7 @@ import (
 func ExampleThreader_Headers() {
 	th, err := threading.New(&threading.Options{
 		Install: "acme",
-		Secrets: [][]byte{[]byte("a-secret-of-at-least-16-bytes")},
+		Keyring: deskmail.MustKeyring([]byte("a-secret-of-at-least-16-bytes")),
 		Domain:  "support.example.com",
 	})
 	if err != nil {
@@ -55,7 +55,8 @@ func ExampleThreader_Match() {
 	tickets.Put("7", threading.Ticket{ID: "42", Number: "123", Contact: "ann@example.net"})
 	th, _ := threading.New(&threading.Options{
 		Install:  "acme",
-		Secrets:  [][]byte{[]byte("a-secret-of-at-least-16-bytes")},
+		Keyring:  deskmail.MustKeyring([]byte("a-secret-of-at-least-16-bytes")),
+		Domain:   "support.example.com",
 		Index:    threading.NewMemoryStore(),
 		Tickets:  tickets,
 		Agents:   threadingtest.NewAgents(),

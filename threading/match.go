@@ -70,15 +70,6 @@ const (
 	MethodNew Method = "new"
 )
 
-// Reason explains a decision: a machine code and a sentence a person reads.
-type Reason struct {
-	Code string `json:"code"`
-	Text string `json:"text"`
-}
-
-// String returns "code: text".
-func (r Reason) String() string { return r.Code + ": " + r.Text }
-
 // Inbound is what Match needs of a received mail. Header values are passed
 // as they appear in the message (RFC 2047 words are decoded here).
 type Inbound struct {
@@ -110,13 +101,13 @@ type Match struct {
 	// Method is how the ticket was found.
 	Method Method `json:"method"`
 	// Reason explains the decision.
-	Reason Reason `json:"reason"`
+	Reason deskmail.Reason `json:"reason"`
 	// Stranger is true when the mail joined a ticket through its headers
 	// but the sender is not a participant (see StrangerJoin).
 	Stranger bool `json:"stranger,omitempty"`
 	// Notes are evidence that was seen and rejected: a forged token, a
 	// ticket number from a sender the policy refused, and so on.
-	Notes []Reason `json:"notes,omitempty"`
+	Notes []deskmail.Reason `json:"notes,omitempty"`
 }
 
 // Ticket is what matching needs to know of a host's ticket.
@@ -209,7 +200,7 @@ func (t *Threader) match(ctx context.Context, in *Inbound) (Match, error) {
 	var m Match
 	note := func(code, format string, args ...any) {
 		if len(m.Notes) < 16 {
-			m.Notes = append(m.Notes, Reason{code, fmt.Sprintf(format, args...)})
+			m.Notes = append(m.Notes, deskmail.Reason{Code: code, Text: fmt.Sprintf(format, args...)})
 		}
 	}
 
@@ -221,7 +212,7 @@ func (t *Threader) match(ctx context.Context, in *Inbound) (Match, error) {
 		switch {
 		case err == nil && tok.Account == in.Account:
 			m.Ticket, m.Method = tok.Ticket, MethodLoop
-			m.Reason = Reason{"own_message_id", "the mail's Message-ID is one this install wrote: our own mail came back"}
+			m.Reason = deskmail.Reason{Code: "own_message_id", Text: "the mail's Message-ID is one this install wrote: our own mail came back"}
 			return m, nil
 		case err == nil:
 			note("token_other_account", "the mail's Message-ID is ours but was written for another account")
@@ -233,12 +224,12 @@ func (t *Threader) match(ctx context.Context, in *Inbound) (Match, error) {
 			if err == nil && e.Outbound {
 				// An id a provider gave our mail, coming back in.
 				m.Ticket, m.Method = e.Ticket, MethodLoop
-				m.Reason = Reason{"own_message_id_indexed", "the mail's Message-ID is indexed as one of our sent mails: our own mail came back"}
+				m.Reason = deskmail.Reason{Code: "own_message_id_indexed", Text: "the mail's Message-ID is indexed as one of our sent mails: our own mail came back"}
 				return m, nil
 			}
 			if err == nil {
 				m.Ticket, m.Method = e.Ticket, MethodDuplicate
-				m.Reason = Reason{"duplicate_message_id", "a mail with this Message-ID is already on the ticket"}
+				m.Reason = deskmail.Reason{Code: "duplicate_message_id", Text: "a mail with this Message-ID is already on the ticket"}
 				return m, nil
 			}
 			if !errors.Is(err, ErrNotFound) {
@@ -278,7 +269,7 @@ func (t *Threader) match(ctx context.Context, in *Inbound) (Match, error) {
 			note("token_other_account", "a Message-ID in %s is ours but for another account", where)
 			continue
 		}
-		ok, err := t.accept(ctx, in, &m, tok.Ticket, MethodToken, Reason{code, "a verified token in " + where + " names the ticket"})
+		ok, err := t.accept(ctx, in, &m, tok.Ticket, MethodToken, deskmail.Reason{Code: code, Text: "a verified token in " + where + " names the ticket"})
 		if ok || err != nil {
 			return m, err
 		}
@@ -292,7 +283,7 @@ func (t *Threader) match(ctx context.Context, in *Inbound) (Match, error) {
 		if err != nil {
 			continue // department tags and the like are not ours
 		}
-		ok, err := t.accept(ctx, in, &m, tok.Ticket, MethodToken, Reason{"token_recipient", "a verified reply tag on a recipient address names the ticket"})
+		ok, err := t.accept(ctx, in, &m, tok.Ticket, MethodToken, deskmail.Reason{Code: "token_recipient", Text: "a verified reply tag on a recipient address names the ticket"})
 		if ok || err != nil {
 			return m, err
 		}
@@ -301,7 +292,7 @@ func (t *Threader) match(ctx context.Context, in *Inbound) (Match, error) {
 		tok, err := t.ParseBodyMarker(in.Account, in.Body)
 		switch {
 		case err == nil:
-			ok, err := t.accept(ctx, in, &m, tok.Ticket, MethodToken, Reason{"token_body", "a verified marker in the body names the ticket"})
+			ok, err := t.accept(ctx, in, &m, tok.Ticket, MethodToken, deskmail.Reason{Code: "token_body", Text: "a verified marker in the body names the ticket"})
 			if ok || err != nil {
 				return m, err
 			}
@@ -321,7 +312,7 @@ func (t *Threader) match(ctx context.Context, in *Inbound) (Match, error) {
 					code, where = "index_in_reply_to", "In-Reply-To"
 				}
 			}
-			ok, err := t.accept(ctx, in, &m, e.Ticket, MethodIndex, Reason{code, "a Message-ID in " + where + " is indexed for the ticket"})
+			ok, err := t.accept(ctx, in, &m, e.Ticket, MethodIndex, deskmail.Reason{Code: code, Text: "a Message-ID in " + where + " is indexed for the ticket"})
 			if ok || err != nil {
 				return m, err
 			}
@@ -338,7 +329,7 @@ func (t *Threader) match(ctx context.Context, in *Inbound) (Match, error) {
 	// 5. New ticket.
 	if m.Method == "" {
 		m.Method = MethodNew
-		m.Reason = Reason{"new_ticket", "nothing in the mail names an existing ticket"}
+		m.Reason = deskmail.Reason{Code: "new_ticket", Text: "nothing in the mail names an existing ticket"}
 	}
 	m.Ticket = ""
 	return m, nil
@@ -346,14 +337,14 @@ func (t *Threader) match(ctx context.Context, in *Inbound) (Match, error) {
 
 // accept checks a header match against the ticket and the stranger policy.
 // It returns true when m is final.
-func (t *Threader) accept(ctx context.Context, in *Inbound, m *Match, ticket string, method Method, why Reason) (bool, error) {
+func (t *Threader) accept(ctx context.Context, in *Inbound, m *Match, ticket string, method Method, why deskmail.Reason) (bool, error) {
 	if t.tickets == nil {
 		m.Ticket, m.Method, m.Reason = ticket, method, why
 		return true, nil
 	}
 	tk, err := t.tickets.Ticket(ctx, in.Account, ticket)
 	if errors.Is(err, ErrNotFound) {
-		m.Notes = append(m.Notes, Reason{"ticket_gone", "a ticket named by the mail no longer exists"})
+		m.Notes = append(m.Notes, deskmail.Reason{Code: "ticket_gone", Text: "a ticket named by the mail no longer exists"})
 		return false, nil
 	}
 	if err != nil {
@@ -369,11 +360,11 @@ func (t *Threader) accept(ctx context.Context, in *Inbound, m *Match, ticket str
 	}
 	if t.strangers == StrangerNewTicket {
 		m.Ticket, m.Method = "", MethodNew
-		m.Reason = Reason{"stranger_new_ticket", "the mail names a ticket, but its sender is not a participant; policy opens a new ticket"}
+		m.Reason = deskmail.Reason{Code: "stranger_new_ticket", Text: "the mail names a ticket, but its sender is not a participant; policy opens a new ticket"}
 		return true, nil
 	}
 	m.Ticket, m.Method, m.Reason, m.Stranger = tk.ID, method, why, true
-	m.Notes = append(m.Notes, Reason{"stranger", "the sender is not a participant of the ticket: join it as a private note"})
+	m.Notes = append(m.Notes, deskmail.Reason{Code: "stranger", Text: "the sender is not a participant of the ticket: join it as a private note"})
 	return true, nil
 }
 
@@ -447,7 +438,7 @@ func (t *Threader) subject(ctx context.Context, in *Inbound, m *Match, note func
 	}
 	if s.SubjectParticipants && onTicket(in.From, tk) {
 		m.Ticket, m.Method = tk.ID, MethodSubject
-		m.Reason = Reason{"subject_number_participant", "the subject holds the ticket number and the sender is the ticket's contact, CC or BCC (T4)"}
+		m.Reason = deskmail.Reason{Code: "subject_number_participant", Text: "the subject holds the ticket number and the sender is the ticket's contact, CC or BCC (T4)"}
 		return true, nil
 	}
 	if s.SubjectAgents {
@@ -457,7 +448,7 @@ func (t *Threader) subject(ctx context.Context, in *Inbound, m *Match, note func
 		}
 		if err == nil && ag.Active && !ag.Restricted {
 			m.Ticket, m.Method = tk.ID, MethodSubject
-			m.Reason = Reason{"subject_number_agent", "the subject holds the ticket number and the sender is an active, unrestricted agent (T3)"}
+			m.Reason = deskmail.Reason{Code: "subject_number_agent", Text: "the subject holds the ticket number and the sender is an active, unrestricted agent (T3)"}
 			return true, nil
 		}
 		if err == nil && ag.Active && ag.Restricted {

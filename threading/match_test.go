@@ -28,7 +28,7 @@ func newFixture(t testing.TB, mod func(*threading.Options)) *fixture {
 	t.Helper()
 	f := &fixture{index: threading.NewMemoryStore(), tickets: threadingtest.NewTickets(), agents: threadingtest.NewAgents()}
 	opts := &threading.Options{
-		Install: "acme", Secrets: [][]byte{secretNew, secretOld}, Domain: "support.example.com",
+		Install: "acme", Keyring: deskmail.MustKeyring(secretNew, secretOld), Domain: "support.example.com",
 		Index: f.index, Tickets: f.tickets, Agents: f.agents,
 	}
 	if mod != nil {
@@ -73,13 +73,13 @@ func TestMatch(t *testing.T) {
 	oursOther := f.msgID(t, "acct2", "t-42")
 	oursAcct1T43 := f.msgID(t, "acct1", "t-43")
 	// Signed with the previous secret only (before rotation).
-	oldTh, _ := threading.New(&threading.Options{Install: "acme", Secrets: [][]byte{secretOld}, Domain: "support.example.com"})
+	oldTh, _ := threading.New(&threading.Options{Install: "acme", Keyring: deskmail.MustKeyring(secretOld), Domain: "support.example.com"})
 	oldID, _ := oldTh.MessageID(threading.Token{Account: "acct1", Ticket: "t-42", Message: "m0"}, "")
 	// Another install with the same secret.
-	otherInstall, _ := threading.New(&threading.Options{Install: "rival", Secrets: [][]byte{secretNew}})
+	otherInstall, _ := threading.New(&threading.Options{Install: "rival", Domain: "desk.example", Keyring: deskmail.MustKeyring(secretNew)})
 	rivalID, _ := otherInstall.MessageID(threading.Token{Account: "acct1", Ticket: "t-42", Message: "m0"}, "")
 	// A forger who knows the form but not the secret.
-	forger, _ := threading.New(&threading.Options{Install: "acme", Secrets: [][]byte{[]byte("guessed-secret-000000000")}, Domain: "support.example.com"})
+	forger, _ := threading.New(&threading.Options{Install: "acme", Keyring: deskmail.MustKeyring([]byte("guessed-secret-000000000")), Domain: "support.example.com"})
 	forged, _ := forger.MessageID(threading.Token{Account: "acct1", Ticket: "t-43", Message: "m9"}, "")
 	truncated := ours[:len(ours)-len("@support.example.com>")-3] + "@support.example.com>"
 	tag, _ := f.th.ReplyTag("acct1", "t-42")
@@ -286,7 +286,7 @@ func TestMatchStoreError(t *testing.T) {
 }
 
 func TestMatchWithoutHostLookups(t *testing.T) {
-	th, err := threading.New(&threading.Options{Install: "acme", Secrets: [][]byte{secretNew}})
+	th, err := threading.New(&threading.Options{Install: "acme", Domain: "desk.example", Keyring: deskmail.MustKeyring(secretNew)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +328,7 @@ func TestAgentsFunc(t *testing.T) {
 	tickets := threadingtest.NewTickets()
 	tickets.Put("a", threading.Ticket{ID: "1", Number: "7", Contact: "c@example.net"})
 	var asked string
-	th, err := threading.New(&threading.Options{Install: "acme", Secrets: [][]byte{secretNew}, Tickets: tickets,
+	th, err := threading.New(&threading.Options{Install: "acme", Domain: "desk.example", Keyring: deskmail.MustKeyring(secretNew), Tickets: tickets,
 		Agents: threading.AgentsFunc(func(_ context.Context, account, address string) (threading.Agent, error) {
 			asked = account + " " + address
 			if address == "boss@example.com" {

@@ -149,7 +149,7 @@ func TestSubjectTag(t *testing.T) {
 			t.Errorf("T2/SubjectNumber(%q) = %q, want %q", c.subject, got, c.want)
 		}
 	}
-	custom, err := threading.New(&threading.Options{Install: "acme", Secrets: [][]byte{secretNew}, SubjectTag: "[Ticket #%s]"})
+	custom, err := threading.New(&threading.Options{Install: "acme", Domain: "desk.example", Keyring: deskmail.MustKeyring(secretNew), SubjectTag: "[Ticket #%s]"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestSubjectTag(t *testing.T) {
 	if got := custom.SubjectNumber("help [#5]"); got != "" {
 		t.Errorf("default tag found with a custom format: %q", got)
 	}
-	zoho, _ := threading.New(&threading.Options{Install: "acme", Secrets: [][]byte{secretNew}, SubjectTag: "##%s##"})
+	zoho, _ := threading.New(&threading.Options{Install: "acme", Domain: "desk.example", Keyring: deskmail.MustKeyring(secretNew), SubjectTag: "##%s##"})
 	if got := zoho.SubjectNumber("Re: issue ##1234##"); got != "1234" {
 		t.Errorf("##%%s## tag: %q", got)
 	}

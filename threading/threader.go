@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"github.com/deskmail/deskmail"
-	"github.com/deskmail/deskmail/internal/token"
 )
 
 // Configuration errors, returned by New.
 var (
-	// ErrNoSecret is returned by New without a secret of at least 16 bytes.
-	ErrNoSecret = errors.New("threading: no secret of at least 16 bytes")
+	// ErrNoDomain is returned by New without Options.Domain: the
+	// Message-IDs we write need a domain of the host's own.
+	ErrNoDomain = errors.New("threading: no Message-ID domain (Options.Domain)")
 	// ErrInstall is returned by New when the install id is not 1 to 32 lower-case
 	// letters and digits.
 	ErrInstall = errors.New("threading: install id must be 1-32 lower-case letters or digits")
@@ -30,7 +30,7 @@ const DefaultSubjectTag = "[#%s]"
 // Options.MaxReferences is zero.
 const DefaultMaxReferences = 20
 
-// Options configure a Threader. Install and Secrets are required; every other
+// Options configure a Threader. Install and Keyring are required; every other
 // field has a documented zero value.
 type Options struct {
 	// Install identifies this deskmail installation (say "acme" or a short
@@ -40,16 +40,16 @@ type Options struct {
 	// (staging, a competitor also using deskmail) never verifies here.
 	Install string
 
-	// Secrets sign and verify tokens, newest first: the first signs, all
+	// Keyring signs and verifies tokens: its first secret signs, all
 	// verify. To rotate, put a new secret first and keep the old one while
 	// mail signed with it may still be answered (months, for a helpdesk).
-	// Each must be at least 16 bytes; they are copied and never logged.
-	Secrets [][]byte
+	// Required: New returns deskmail.ErrNoSecret without it.
+	Keyring *deskmail.Keyring
 
 	// Domain is the right-hand side of the Message-IDs we write when
-	// Outgoing.Domain is empty. Zero: "deskmail.invalid"; set it, ideally to
-	// the From domain, because some filters score a Message-ID domain that
-	// matches nothing.
+	// Outgoing.Domain is empty: a domain of the host's own, ideally the From
+	// domain, because filters score a Message-ID domain that matches
+	// nothing. Required: New returns ErrNoDomain without it.
 	Domain string
 
 	// SubjectTag is the format of the ticket number in subjects, with one %s
@@ -101,7 +101,7 @@ type Options struct {
 // Threader writes outbound thread headers and matches inbound mail to
 // tickets. It is safe for concurrent use.
 type Threader struct {
-	keys       *token.Keyring
+	keys       *deskmail.Keyring
 	install    string
 	domain     string
 	tag        subjectTag
@@ -120,17 +120,13 @@ type Threader struct {
 
 // New returns a Threader for opts.
 func New(opts *Options) (*Threader, error) {
-	if opts == nil {
-		return nil, ErrNoSecret
+	if opts == nil || opts.Keyring == nil {
+		return nil, fmt.Errorf("threading: %w", deskmail.ErrNoSecret)
 	}
 	if !validInstall(opts.Install) {
 		return nil, ErrInstall
 	}
-	keys, err := token.NewKeyring(opts.Secrets...)
-	if err != nil {
-		// token's message names only the index and length, never the secret.
-		return nil, fmt.Errorf("%w (%v)", ErrNoSecret, strings.TrimPrefix(err.Error(), "token: "))
-	}
+	keys := opts.Keyring
 	t := &Threader{
 		keys: keys, install: opts.Install, domain: opts.Domain, sep: opts.Separator,
 		maxRefs: opts.MaxReferences, settings: opts.Settings, strangers: opts.Strangers,
@@ -138,8 +134,9 @@ func New(opts *Options) (*Threader, error) {
 		rand: opts.Rand, now: opts.Now, log: opts.Logger,
 	}
 	if t.domain == "" {
-		t.domain = "deskmail.invalid"
+		return nil, ErrNoDomain
 	}
+	var err error
 	if t.domain, err = idDomain(t.domain); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/internal/token"
 )
 
@@ -146,7 +147,7 @@ func macInput(install, account string, payload []byte) []byte {
 }
 
 // seal signs payload for account and returns the token text.
-func seal(keys *token.Keyring, install, account string, payload []byte) string {
+func seal(keys *deskmail.Keyring, install, account string, payload []byte) string {
 	m := keys.MAC(macInput(install, account, payload))
 	return token.Encode(append(payload, m...))
 }
@@ -154,12 +155,12 @@ func seal(keys *token.Keyring, install, account string, payload []byte) string {
 // open decodes and verifies token text. For kindTicket the account must be
 // given; for kindMessage it is read from the payload and, when account is
 // not empty, must equal it.
-func open(keys *token.Keyring, install, account, text string) (Token, error) {
+func open(keys *deskmail.Keyring, install, account, text string) (Token, error) {
 	if text == "" || len(text) > maxTokenText {
 		return Token{}, ErrInvalidToken
 	}
 	raw, err := token.Decode(text)
-	if err != nil || len(raw) < 1+token.MACLen {
+	if err != nil || len(raw) < 1+deskmail.MACLen {
 		return Token{}, ErrInvalidToken
 	}
 	// Only the canonical text verifies: the last base32 character carries
@@ -167,7 +168,7 @@ func open(keys *token.Keyring, install, account, text string) (Token, error) {
 	if token.Encode(raw) != strings.ToLower(text) {
 		return Token{}, ErrInvalidToken
 	}
-	payload, m := raw[:len(raw)-token.MACLen], raw[len(raw)-token.MACLen:]
+	payload, m := raw[:len(raw)-deskmail.MACLen], raw[len(raw)-deskmail.MACLen:]
 	t := Token{Install: install}
 	rest := payload[1:]
 	var ok bool

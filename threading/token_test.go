@@ -17,7 +17,7 @@ func newThreader(t testing.TB, secrets ...[]byte) *threading.Threader {
 	if len(secrets) == 0 {
 		secrets = [][]byte{secretNew}
 	}
-	th, err := threading.New(&threading.Options{Install: "acme", Secrets: secrets, Domain: "support.example.com"})
+	th, err := threading.New(&threading.Options{Install: "acme", Keyring: deskmail.MustKeyring(secrets...), Domain: "support.example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestReplyAddress(t *testing.T) {
 	if _, err := th.ReplyAddress(addr(t, strings.Repeat("s", 40)+"@x.example"), "acct1", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"); err == nil {
 		t.Error("local part over 64 octets accepted")
 	}
-	dash, err := threading.New(&threading.Options{Install: "acme", Secrets: [][]byte{secretNew}, Separator: "-"})
+	dash, err := threading.New(&threading.Options{Install: "acme", Domain: "desk.example", Keyring: deskmail.MustKeyring(secretNew), Separator: "-"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,14 +173,14 @@ func TestNewErrors(t *testing.T) {
 		opts *threading.Options
 		want error
 	}{
-		{"nil", nil, threading.ErrNoSecret},
-		{"no secret", &threading.Options{Install: "a"}, threading.ErrNoSecret},
-		{"short secret", &threading.Options{Install: "a", Secrets: [][]byte{[]byte("sh0rt-S3CRET")}}, threading.ErrNoSecret},
-		{"no install", &threading.Options{Secrets: [][]byte{secretNew}}, threading.ErrInstall},
-		{"upper-case install", &threading.Options{Install: "Acme", Secrets: [][]byte{secretNew}}, threading.ErrInstall},
-		{"dotted install", &threading.Options{Install: "a.b", Secrets: [][]byte{secretNew}}, threading.ErrInstall},
-		{"bad tag", &threading.Options{Install: "a", Secrets: [][]byte{secretNew}, SubjectTag: "#"}, nil},
-		{"bad separator", &threading.Options{Install: "a", Secrets: [][]byte{secretNew}, Separator: "\n"}, nil},
+		{"nil", nil, deskmail.ErrNoSecret},
+		{"no secret", &threading.Options{Install: "a"}, deskmail.ErrNoSecret},
+		{"no domain", &threading.Options{Install: "a", Keyring: deskmail.MustKeyring(secretNew)}, threading.ErrNoDomain},
+		{"no install", &threading.Options{Domain: "desk.example", Keyring: deskmail.MustKeyring(secretNew)}, threading.ErrInstall},
+		{"upper-case install", &threading.Options{Domain: "desk.example", Install: "Acme", Keyring: deskmail.MustKeyring(secretNew)}, threading.ErrInstall},
+		{"dotted install", &threading.Options{Domain: "desk.example", Install: "a.b", Keyring: deskmail.MustKeyring(secretNew)}, threading.ErrInstall},
+		{"bad tag", &threading.Options{Domain: "desk.example", Install: "a", Keyring: deskmail.MustKeyring(secretNew), SubjectTag: "#"}, nil},
+		{"bad separator", &threading.Options{Domain: "desk.example", Install: "a", Keyring: deskmail.MustKeyring(secretNew), Separator: "\n"}, nil},
 	}
 	for _, c := range cases {
 		_, err := threading.New(c.opts)
@@ -197,7 +197,7 @@ func TestNewErrors(t *testing.T) {
 func TestSecretsNeverShown(t *testing.T) {
 	var log bytes.Buffer
 	secret := []byte("TOP-SECRET-never-print-me")
-	th, err := threading.New(&threading.Options{Install: "acme", Secrets: [][]byte{secret},
+	th, err := threading.New(&threading.Options{Install: "acme", Domain: "desk.example", Keyring: deskmail.MustKeyring(secret),
 		Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
@@ -212,7 +212,7 @@ func TestSecretsNeverShown(t *testing.T) {
 	}
 	_, err = th.ParseMessageID(id[:30] + "@x")
 	fmt.Fprint(&out, err)
-	_, err = threading.New(&threading.Options{Install: "acme", Secrets: [][]byte{[]byte("short-secret")}})
+	_, err = deskmail.NewKeyring([]byte("short-secret"))
 	fmt.Fprint(&out, err)
 	all := out.String() + log.String()
 	if log.Len() == 0 {

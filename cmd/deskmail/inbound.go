@@ -16,7 +16,6 @@ import (
 	"github.com/deskmail/deskmail/bounce"
 	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/inbound"
-	"github.com/deskmail/deskmail/internal/token"
 	"github.com/deskmail/deskmail/threading"
 )
 
@@ -214,8 +213,16 @@ func loadInbound(file string, resolver dmarc.Resolver) (*inbound.Pipeline, error
 		if install == "" {
 			install = "desk"
 		}
+		keys, err := deskmail.NewKeyring(secrets...)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		domain := cfg.MessageDomain
+		if domain == "" {
+			domain = cfg.AuthServID // matching our own ids needs only some domain
+		}
 		index := threading.NewMemoryStore()
-		th, err := threading.New(&threading.Options{Install: install, Secrets: secrets, Domain: cfg.MessageDomain, Index: index, Tickets: tickets, Agents: agentDir})
+		th, err := threading.New(&threading.Options{Install: install, Keyring: keys, Domain: domain, Index: index, Tickets: tickets, Agents: agentDir})
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
@@ -225,10 +232,6 @@ func loadInbound(file string, resolver dmarc.Resolver) (*inbound.Pipeline, error
 			}
 		}
 		opts.Threader = th
-		keys, err := token.NewKeyring(secrets...)
-		if err != nil {
-			return nil, fmt.Errorf("config: %w", err)
-		}
 		bo := &bounce.Options{OwnMessage: inbound.OwnMessage(th)}
 		if cfg.BounceDomain != "" {
 			v, err := bounce.NewVERP(keys, cfg.BounceDomain, nil)
@@ -261,7 +264,7 @@ func runInbound(io *cliIO, args []string) int {
 	if len(pos) == 0 {
 		return usageError(io, inboundUsage, "inbound: no message given (use - for standard input)")
 	}
-	env := &inbound.Envelope{MailFrom: *from, HELO: *helo}
+	env := &deskmail.Envelope{From: *from, HELO: *helo}
 	if *ip != "" {
 		a, err := netip.ParseAddr(*ip)
 		if err != nil {
@@ -271,7 +274,7 @@ func runInbound(io *cliIO, args []string) int {
 	}
 	for _, r := range strings.Split(*rcpt, ",") {
 		if r = strings.TrimSpace(r); r != "" {
-			env.Rcpts = append(env.Rcpts, r)
+			env.To = append(env.To, r)
 		}
 	}
 	res, err := authResolver(*zone)

@@ -19,7 +19,6 @@ import (
 	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/dnstest"
 	"github.com/deskmail/deskmail/inbound"
-	"github.com/deskmail/deskmail/internal/token"
 	"github.com/deskmail/deskmail/relay"
 	"github.com/deskmail/deskmail/threading"
 )
@@ -102,13 +101,13 @@ func newDesk(ctx context.Context, out io.Writer, n names, cfg deskConfig) (*desk
 	// Secrets: in production they come from the host's secret store.
 	secret := []byte("helpdesk example secret, 32 byte")
 	d.threader, err = threading.New(&threading.Options{
-		Install: "demo", Secrets: [][]byte{secret}, Domain: n.messageDomain,
+		Install: "demo", Keyring: deskmail.MustKeyring(secret), Domain: n.messageDomain,
 		Index: cfg.stores.index, Tickets: d,
 	})
 	if err != nil {
 		return nil, err
 	}
-	keys, err := token.NewKeyring(secret)
+	keys, err := deskmail.NewKeyring(secret)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +158,7 @@ func newDesk(ctx context.Context, out io.Writer, n names, cfg deskConfig) (*desk
 
 // receive runs the pipeline on one mail and applies its decision the way a
 // host would. The SMTP server calls it for every mail it accepts.
-func (d *desk) receive(ctx context.Context, env *inbound.Envelope, raw []byte) (*inbound.Decision, error) {
+func (d *desk) receive(ctx context.Context, env *deskmail.Envelope, raw []byte) (*inbound.Decision, error) {
 	dec, err := d.pipeline.Process(ctx, env, raw)
 	if err != nil {
 		return nil, err // a store failed: the SMTP server answers 451

@@ -10,6 +10,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/inbound"
 )
 
@@ -60,7 +61,7 @@ func (s *session) Data(r io.Reader) error {
 	if _, err := buf.ReadFrom(r); err != nil {
 		return err
 	}
-	env := &inbound.Envelope{MailFrom: s.from, Rcpts: s.to, ClientIP: s.ip, HELO: s.helo}
+	env := &deskmail.Envelope{From: s.from, To: s.to, ClientIP: s.ip, HELO: s.helo}
 	if _, err := s.d.receive(context.Background(), env, buf.Bytes()); err != nil {
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
 	}
