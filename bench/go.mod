@@ -2,10 +2,7 @@ module github.com/deskmail/deskmail/bench
 
 go 1.25.0
 
-require (
-	github.com/deskmail/deskmail v0.0.0
-	gopkg.in/yaml.v3 v3.0.1
-)
+require github.com/deskmail/deskmail v0.0.0
 
 require (
 	github.com/emersion/go-message v0.18.2 // indirect
@@ -20,6 +17,7 @@ require (
 	blitiri.com.ar/go/spf v1.6.0
 	github.com/emersion/go-msgauth v0.7.0
 	github.com/wneessen/go-mail v0.8.1
+	go.yaml.in/yaml/v3 v3.0.6
 )
 
 replace github.com/deskmail/deskmail => ../

@@ -5,7 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // ParseZonedata parses a YAML mapping in the zonedata form of the RFC 7208

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/deskmail/deskmail/dnstest"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // suiteTest is one test of the openspf.org suites.

@@ -25,7 +25,7 @@ import (
 	blitiri "blitiri.com.ar/go/spf"
 	"github.com/deskmail/deskmail/dnstest"
 	"github.com/deskmail/deskmail/spf"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 type suiteCase struct {
