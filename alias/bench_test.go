@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/deskmail/deskmail/internal/cputime"
+
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/deskmail/deskmail/alias"
@@ -80,14 +82,14 @@ func BenchmarkRoute(b *testing.B) {
 			runtime.GC() // settle the store's allocations before timing
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := processCPU()
+			cpu := cputime.Now()
 			for i := 0; i < b.N; i++ {
 				rt, err := r.Route(ctx, rcpts, &h)
 				if err != nil || rt.Account == "" {
 					b.Fatal(rt, err)
 				}
 			}
-			reportCPU(b, cpu)
+			cputime.Report(b, cpu)
 		})
 	}
 }

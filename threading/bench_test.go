@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/deskmail/deskmail/internal/cputime"
 
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/threading"
@@ -51,7 +52,7 @@ func BenchmarkThreads(b *testing.B) {
 		ms := synthetic(n)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := cputime.Now()
 			for b.Loop() {
 				roots := threading.Threads(ms, nil)
 				if len(roots) == 0 {
@@ -62,7 +63,7 @@ func BenchmarkThreads(b *testing.B) {
 			// CPU time of the process (all threads, GC included): on a
 			// shared, oversubscribed machine wall time mostly measures the
 			// neighbours.
-			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64((cputime.Now()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
@@ -88,14 +89,14 @@ func BenchmarkMatchReply(b *testing.B) {
 	}
 	b.Run("index", func(b *testing.B) {
 		b.ReportAllocs()
-		cpu0 := cpuTime()
+		cpu0 := cputime.Now()
 		for b.Loop() {
 			m, err := f.th.Match(ctx, in)
 			if err != nil || m.Ticket != "t-43" {
 				b.Fatal(m, err)
 			}
 		}
-		b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64((cputime.Now()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	})
 	ours := f.msgID(b, "acct1", "t-42")
 	tokIn := *in
@@ -103,14 +104,14 @@ func BenchmarkMatchReply(b *testing.B) {
 	tokIn.InReplyTo = ours
 	b.Run("token", func(b *testing.B) {
 		b.ReportAllocs()
-		cpu0 := cpuTime()
+		cpu0 := cputime.Now()
 		for b.Loop() {
 			m, err := f.th.Match(ctx, &tokIn)
 			if err != nil || m.Ticket != "t-42" {
 				b.Fatal(m, err)
 			}
 		}
-		b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64((cputime.Now()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	})
 }
 
@@ -122,12 +123,4 @@ func BenchmarkBaseSubject(b *testing.B) {
 			}
 		})
 	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

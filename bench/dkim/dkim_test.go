@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskmail/deskmail/internal/cputime"
+
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/dkim"
 	msgdkim "github.com/emersion/go-msgauth/dkim"
@@ -182,15 +184,15 @@ func BenchmarkVerifyPaired(b *testing.B) {
 				if done/verifyBatch%2 == 1 {
 					first, second = second, first
 				}
-				start := cpuTime()
+				start := cputime.Now()
 				for range n {
 					first(b, ctx, signed, mopts, dopts)
 				}
-				mid := cpuTime()
+				mid := cputime.Now()
 				for range n {
 					second(b, ctx, signed, mopts, dopts)
 				}
-				end := cpuTime()
+				end := cputime.Now()
 				if done/verifyBatch%2 == 1 {
 					ours += mid - start
 					theirs += end - mid

@@ -18,9 +18,9 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/deskmail/deskmail/internal/cputime"
 
 	blitiri "blitiri.com.ar/go/spf"
 	"github.com/deskmail/deskmail/dnstest"
@@ -106,27 +106,13 @@ func TestAgreement(t *testing.T) {
 	t.Logf("RFC 7208 suite: deskmail %d/%d, blitiri %d/%d", ours, len(cases), theirs, len(cases))
 }
 
-// cpuTime returns the process's user+system CPU time. The benchmarks
-// report it per op as cpu-ns/op beside wall-clock sec/op, because the
-// shared machine they run on is loaded and CPU time is the steadier
-// measure of work done.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
-}
-
 func BenchmarkRFC7208Suite(b *testing.B) {
 	cases := loadSuite(b)
 	ctx := context.Background()
 	b.Run("lib=deskmail", func(b *testing.B) {
 		b.ReportAllocs()
-		start := cpuTime()
-		defer func() { reportCPU(b, start) }()
+		start := cputime.Now()
+		defer func() { cputime.Report(b, start) }()
 		for i := 0; i < b.N; i++ {
 			for k := range cases {
 				c := &cases[k]
@@ -136,8 +122,8 @@ func BenchmarkRFC7208Suite(b *testing.B) {
 	})
 	b.Run("lib=deskmail-notrace", func(b *testing.B) {
 		b.ReportAllocs()
-		start := cpuTime()
-		defer func() { reportCPU(b, start) }()
+		start := cputime.Now()
+		defer func() { cputime.Report(b, start) }()
 		for i := 0; i < b.N; i++ {
 			for k := range cases {
 				c := &cases[k]
@@ -150,8 +136,8 @@ func BenchmarkRFC7208Suite(b *testing.B) {
 		// deskmail's default plus the readable lines of every check, like
 		// blitiri-trace.
 		b.ReportAllocs()
-		start := cpuTime()
-		defer func() { reportCPU(b, start) }()
+		start := cputime.Now()
+		defer func() { cputime.Report(b, start) }()
 		for i := 0; i < b.N; i++ {
 			for k := range cases {
 				c := &cases[k]
@@ -163,8 +149,8 @@ func BenchmarkRFC7208Suite(b *testing.B) {
 		// blitiri with a trace collected as readable lines, like
 		// deskmail-readtrace.
 		b.ReportAllocs()
-		start := cpuTime()
-		defer func() { reportCPU(b, start) }()
+		start := cputime.Now()
+		defer func() { cputime.Report(b, start) }()
 		for i := 0; i < b.N; i++ {
 			for k := range cases {
 				c := &cases[k]
@@ -176,8 +162,8 @@ func BenchmarkRFC7208Suite(b *testing.B) {
 	})
 	b.Run("lib=blitiri", func(b *testing.B) {
 		b.ReportAllocs()
-		start := cpuTime()
-		defer func() { reportCPU(b, start) }()
+		start := cputime.Now()
+		defer func() { cputime.Report(b, start) }()
 		for i := 0; i < b.N; i++ {
 			for k := range cases {
 				c := &cases[k]
