@@ -106,7 +106,7 @@ func TestRoute(t *testing.T) {
 }
 
 func testRoute(t *testing.T, store alias.Store) {
-	r := alias.NewRouter(store, nil)
+	r, _ := alias.NewRouter(store, nil)
 	tests := []struct {
 		name       string
 		rcpts      []string
@@ -180,7 +180,7 @@ func testRoute(t *testing.T, store alias.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var h alias.Header
+			var h deskmail.Header
 			if tc.h != nil {
 				h = tc.h
 			}
@@ -206,19 +206,19 @@ func testRoute(t *testing.T, store alias.Store) {
 }
 
 func TestRouteSeparatorAndMailHeader(t *testing.T) {
-	r := alias.NewRouter(fixture(t), &alias.RouterOptions{SubaddressSeparator: "-"})
-	h := alias.MailHeader{"To": {"sales-leads@acme.desk.example"}}
+	r, _ := alias.NewRouter(fixture(t), &alias.RouterOptions{SubaddressSeparator: "-"})
+	h := deskmail.MailHeader{"To": {"sales-leads@acme.desk.example"}}
 	rt, err := r.Route(context.Background(), nil, h)
 	if err != nil || rt.Address != "sales@acme.desk.example" || rt.Tag != "leads" {
 		t.Fatalf("A16/configurable separator: %+v, %v", rt.Match, err)
 	}
-	if _, err := r.Route(context.Background(), nil, alias.MailHeader{"To": {"sales+leads@acme.desk.example"}}); !errors.Is(err, alias.ErrNoRoute) {
+	if _, err := r.Route(context.Background(), nil, deskmail.MailHeader{"To": {"sales+leads@acme.desk.example"}}); !errors.Is(err, alias.ErrNoRoute) {
 		t.Errorf("'+' split with separator '-': %v", err)
 	}
 }
 
 func TestRouteMaxCandidates(t *testing.T) {
-	r := alias.NewRouter(fixture(t), &alias.RouterOptions{MaxCandidates: 3})
+	r, _ := alias.NewRouter(fixture(t), &alias.RouterOptions{MaxCandidates: 3})
 	var list []string
 	for i := 0; i < 5; i++ {
 		list = append(list, "x"+strings.Repeat("y", i)+"@other.example")
@@ -760,7 +760,7 @@ func TestSMTPEndpoint(t *testing.T) {
 
 func TestRouteConcurrentWithUpdates(t *testing.T) {
 	s := fixture(t)
-	r := alias.NewRouter(s, nil)
+	r, _ := alias.NewRouter(s, nil)
 	ctx := context.Background()
 	done := make(chan struct{})
 	go func() {

@@ -72,7 +72,7 @@ func typical(b testing.TB) textproto.Header {
 func BenchmarkRoute(b *testing.B) {
 	for _, size := range []struct{ accounts, per int }{{10, 10}, {1000, 10}, {10000, 10}} {
 		b.Run(fmt.Sprintf("addresses=%d", size.accounts*size.per), func(b *testing.B) {
-			r := alias.NewRouter(bigStore(b, size.accounts, size.per), nil)
+			r, _ := alias.NewRouter(bigStore(b, size.accounts, size.per), nil)
 			h := typical(b)
 			rcpts := []string{"alias3@acct0003.desk.example"}
 			if size.accounts > 421 {

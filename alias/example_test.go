@@ -23,7 +23,10 @@ func exampleStore() *alias.MemoryStore {
 }
 
 func ExampleRouter_Route() {
-	r := alias.NewRouter(exampleStore(), nil)
+	r, err := alias.NewRouter(exampleStore(), nil)
+	if err != nil {
+		panic(err)
+	}
 	h := textproto.MIMEHeader{}
 	h.Set("X-Original-To", "support@acme.example")
 	h.Set("To", "Acme Support <support@acme.example>")

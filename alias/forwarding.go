@@ -84,7 +84,7 @@ var tokenInSubject = regexp.MustCompile(`(?i)forwarding check ([a-z2-7]{20,400})
 // support address it was sent for. Errors: ErrNotForwardingCheck when there
 // is no token, ErrTokenInvalid, ErrTokenExpired. A recognized check mail
 // must not become a ticket.
-func (f *ForwardingCheck) Recognize(h Header) (account, address string, err error) {
+func (f *ForwardingCheck) Recognize(h deskmail.Header) (account, address string, err error) {
 	var tok string
 	if v := h.Values(ForwardingCheckHeader); len(v) > 0 {
 		tok = strings.TrimSpace(v[0])
@@ -151,7 +151,7 @@ var (
 // The sender address alone is not proof (anyone can write it): the inbound
 // pipeline should require DKIM alignment with google.com before following
 // Link automatically.
-func ParseConfirmation(h Header, body []byte) (Confirmation, error) {
+func ParseConfirmation(h deskmail.Header, body []byte) (Confirmation, error) {
 	from := ""
 	for _, v := range h.Values("From") {
 		if a, err := deskmail.ParseAddress(v); err == nil {

@@ -53,6 +53,10 @@ type Entry struct {
 //     accounts, or returns an error wrapping ErrNotFound. It reflects every
 //     completed UpdateAccount. It is the only method not scoped to an
 //     account, because routing discovers the account from the address.
+//   - LookupKeys is Lookup for many keys in one call (a database answers it
+//     with one query, WHERE key = ANY($1)): the entries of the keys that
+//     exist, in any order, at most one per key; missing keys are absent,
+//     not an error. Router calls it once per mail.
 //   - FetchHealth returns the health of one fetch source of an account, or
 //     an error wrapping ErrNotFound.
 //   - UpdateFetchHealth runs fn on the current health (zero when none) and
@@ -66,19 +70,9 @@ type Store interface {
 	Account(ctx context.Context, account string) (*Account, error)
 	UpdateAccount(ctx context.Context, account string, fn func(*Account) error) error
 	Lookup(ctx context.Context, key string) (Entry, error)
+	LookupKeys(ctx context.Context, keys []string) ([]Entry, error)
 	FetchHealth(ctx context.Context, account, source string) (FetchHealth, error)
 	UpdateFetchHealth(ctx context.Context, account, source string, fn func(*FetchHealth) error) (FetchHealth, error)
-}
-
-// BatchLookup is an optional Store ability: looking up many keys in one
-// call, which a database store answers with one query
-// (`WHERE key = ANY($1)`) instead of one round trip per candidate address.
-// Router uses it when the store has it. LookupKeys returns the entries of
-// the keys that exist, in any order, at most one per key; keys that do not
-// exist are simply absent (no error). The entry for key k has
-// k == Address.Address, or k == Address.PlatformAddress with Platform set.
-type BatchLookup interface {
-	LookupKeys(ctx context.Context, keys []string) ([]Entry, error)
 }
 
 // MemoryStore is the in-memory Store: the embedded default for one process,
@@ -183,33 +177,33 @@ func (m *MemoryStore) UpdateAccount(ctx context.Context, account string, fn func
 
 // Lookup implements Store.
 func (m *MemoryStore) Lookup(ctx context.Context, key string) (Entry, error) {
-	if e := m.lookupRef(key); e != nil {
-		return *e, nil
+	if err := ctx.Err(); err != nil {
+		return Entry{}, err
 	}
-	return Entry{}, errNotFoundKey
-}
-
-// lookupRef returns the entry for key, or nil, without copying it; the
-// entry must not be modified. Router uses it on its hot path instead of
-// Lookup.
-func (m *MemoryStore) lookupRef(key string) *Entry {
 	m.mu.RLock()
 	e := m.index[key]
 	m.mu.RUnlock()
-	return e
+	if e == nil {
+		return Entry{}, fmt.Errorf("%w: address", ErrNotFound)
+	}
+	return *e, nil
 }
 
-// lookupRefBytes is lookupRef for a key in a buffer, which it does not
-// keep.
-func (m *MemoryStore) lookupRefBytes(key []byte) *Entry {
+// LookupKeys implements Store.
+func (m *MemoryStore) LookupKeys(ctx context.Context, keys []string) ([]Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]Entry, 0, len(keys))
 	m.mu.RLock()
-	e := m.index[string(key)]
-	m.mu.RUnlock()
-	return e
+	defer m.mu.RUnlock()
+	for _, k := range keys {
+		if e := m.index[k]; e != nil {
+			out = append(out, *e)
+		}
+	}
+	return out, nil
 }
-
-// errNotFoundKey avoids an allocation per miss on the routing hot path.
-var errNotFoundKey = fmt.Errorf("%w: address", ErrNotFound)
 
 // FetchHealth implements Store.
 func (m *MemoryStore) FetchHealth(ctx context.Context, account, source string) (FetchHealth, error) {

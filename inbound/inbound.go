@@ -124,7 +124,10 @@ func New(opts *Options) (*Pipeline, error) {
 	if p.o.MaxBodyScan <= 0 {
 		p.o.MaxBodyScan = DefaultMaxBodyScan
 	}
-	p.router = alias.NewRouter(p.o.Aliases, p.o.Router)
+	var err error
+	if p.router, err = alias.NewRouter(p.o.Aliases, p.o.Router); err != nil {
+		return nil, err
+	}
 	p.sep = deskmail.DefaultSubaddressSeparator
 	if p.o.Router != nil && p.o.Router.SubaddressSeparator != "" {
 		p.sep = p.o.Router.SubaddressSeparator

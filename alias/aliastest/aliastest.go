@@ -259,12 +259,9 @@ func TestStore(t *testing.T, newStore func(t *testing.T) alias.Store) {
 		}
 	})
 
-	t.Run("batch lookup agrees with lookup", func(t *testing.T) {
+	t.Run("LookupKeys agrees with Lookup", func(t *testing.T) {
 		s := newStore(t)
-		b, ok := s.(alias.BatchLookup)
-		if !ok {
-			t.Skip("store does not implement alias.BatchLookup")
-		}
+		b := s
 		id := ns(t)
 		mustUpdate(t, s, id, func(a *alias.Account) error {
 			a.AddAddress(alias.SupportAddress{Address: "a@" + id + ".example", PlatformAddress: "a@" + id + ".desk.example"})

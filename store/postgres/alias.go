@@ -18,8 +18,7 @@ import (
 type AliasStore struct{ db *DB }
 
 var (
-	_ alias.Store       = (*AliasStore)(nil)
-	_ alias.BatchLookup = (*AliasStore)(nil)
+	_ alias.Store = (*AliasStore)(nil)
 )
 
 // AliasStore returns the alias.Store of db.
@@ -139,7 +138,7 @@ func (s *AliasStore) Lookup(ctx context.Context, key string) (alias.Entry, error
 	return e, nil
 }
 
-// LookupKeys implements alias.BatchLookup: the entries of the keys that
+// LookupKeys implements alias.Store: the entries of the keys that
 // exist, with one query, so routing costs one round trip per message.
 func (s *AliasStore) LookupKeys(ctx context.Context, keys []string) ([]alias.Entry, error) {
 	if len(keys) == 0 {

@@ -10,7 +10,7 @@
 //	defer db.Close()
 //	if err := db.Migrate(ctx); err != nil { … } // once at start-up, from any number of processes
 //
-//	aliases := db.AliasStore()     // alias.Store and alias.BatchLookup
+//	aliases := db.AliasStore()     // alias.Store
 //	index := db.MessageIndex()     // threading.Store
 //	limits := db.AutoreplyStore()  // autoreply.Store
 //	bounces := db.BounceStore()    // bounce.Store
