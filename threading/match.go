@@ -466,19 +466,12 @@ func reverse(s []string) {
 	}
 }
 
-// HeaderGetter is the one method NewInbound needs of a parsed header:
-// net/mail.Header, net/textproto.MIMEHeader, go-message's textproto.Header
-// and mail.Header all have it.
-type HeaderGetter interface {
-	Get(key string) string
-}
-
 // NewInbound fills an Inbound for account from a mail's header: Message-ID,
 // In-Reply-To, References, Subject, From (Sender when From does not
 // parse), and the recipients of To, Cc, Delivered-To and X-Original-To. Add
 // the envelope recipients, the body text and per-channel Settings before
 // calling Match. Addresses that do not parse are skipped.
-func NewInbound(account string, h HeaderGetter) *Inbound {
+func NewInbound(account string, h deskmail.Header) *Inbound {
 	in := &Inbound{
 		Account:    account,
 		MessageID:  h.Get("Message-Id"),

@@ -314,7 +314,7 @@ func TestNewInbound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := threading.NewInbound("acct1", msg.Header)
+	in := threading.NewInbound("acct1", deskmail.MailHeader(msg.Header))
 	if in.From.Key() != "customer@example.net" || len(in.Recipients) != 2 || in.MessageID != "<new@example.net>" || in.Subject != "Re: help" {
 		t.Fatalf("NewInbound = %+v", in)
 	}

@@ -2,7 +2,6 @@ package threading
 
 import (
 	"cmp"
-	"hash/maphash"
 	"slices"
 	"strings"
 	"time"
@@ -45,61 +44,8 @@ type ThreadOptions struct {
 	NoSubjectGrouping bool
 }
 
-// idTable maps ids, by hash and length, to containers: open addressing,
-// linear probing, at most 70% full.
-type idTable struct {
-	slots []idSlot
-	mask  uint64
-	used  int
-}
-
-type idSlot struct {
-	h uint64
-	n uint32
-	c int32 // container + 1; 0 marks a free slot
-}
-
-func newIDTable(n int) *idTable {
-	size := 16
-	for size*7 < n*10 {
-		size <<= 1
-	}
-	return &idTable{slots: make([]idSlot, size), mask: uint64(size - 1)}
-}
-
-// slot returns the slot of (h, n): the one holding it, or the free slot
-// where it goes, which the caller fills by setting c.
-func (t *idTable) slot(h uint64, n uint32) *idSlot {
-	for i := h & t.mask; ; i = (i + 1) & t.mask {
-		s := &t.slots[i]
-		if s.c == 0 {
-			s.h, s.n = h, n
-			return s
-		}
-		if s.h == h && s.n == n {
-			return s
-		}
-	}
-}
-
-// grow doubles the table when it is more than 70% full; filled bounds the
-// number of ids stored (every id has a container).
-func (t *idTable) grow(filled int) {
-	if filled*10 <= len(t.slots)*7 {
-		return
-	}
-	old := t.slots
-	t.slots = make([]idSlot, 2*len(old))
-	t.mask = uint64(len(t.slots) - 1)
-	for _, s := range old {
-		if s.c != 0 {
-			*t.slot(s.h, s.n) = s
-		}
-	}
-}
-
-// container is a node of the id table (RFC 5256 "container"). It holds no
-// pointers, so the garbage collector never scans the table.
+// container is a node of the id map (RFC 5256 "container"). It holds no
+// pointers, so the garbage collector never scans the containers.
 type container struct {
 	msg    int32 // index into msgs, -1 for an empty container
 	idMsg  int32 // the id is msgs[idMsg].References[idRef] (idRef -1: InReplyTo, -2: ID)
@@ -114,7 +60,7 @@ type container struct {
 // REFERENCES (Jamie Zawinski's algorithm), in time linear in the number of
 // messages and references:
 //
-//   - ids are looked up in one hash table; References links each id to the
+//   - ids are looked up in one map; References links each id to the
 //     next unless the child already has a parent, and a message's parent is
 //     the last reference (In-Reply-To when References is empty);
 //   - reference loops, which RFC 5256 avoids by walking up the tree before
@@ -135,15 +81,8 @@ func Threads(msgs []Message, opts *ThreadOptions) []*Node {
 	}
 	n := len(msgs)
 	cs := make([]container, 0, n+n/8)
-	// The id table is an open-addressing hash table keyed by a 64-bit hash
-	// of the id (seeded at random per call) and its length, not by the
-	// string: a probe touches one cache line of the table and never the
-	// ids' bytes scattered over the heap, which matters once the table
-	// outgrows the caches. Two distinct ids collide with probability about
-	// n²/2^64 per call — below 10^-7 for a million messages — and would
-	// only merge two containers of the display, never a ticket.
-	table := newIDTable(n + n/8)
-	seed := maphash.MakeSeed()
+	// ids maps every id to its container + 1.
+	ids := make(map[string]int32, n+n/8)
 	var seq int32
 
 	idOf := func(c *container) string {
@@ -162,18 +101,16 @@ func Threads(msgs []Message, opts *ThreadOptions) []*Node {
 		m := &msgs[i]
 		var self int32 = -1
 		if m.ID != "" {
-			sl := table.slot(maphash.String(seed, m.ID), uint32(len(m.ID)))
-			if sl.c == 0 {
-				sl.c = int32(len(cs)) + 1 // a new id enters the table
-			} else if cs[sl.c-1].msg < 0 {
-				self = sl.c - 1 // referred to before: fill the empty container
+			if c, ok := ids[m.ID]; !ok {
+				ids[m.ID] = int32(len(cs)) + 1 // a new id
+			} else if cs[c-1].msg < 0 {
+				self = c - 1 // referred to before: fill the empty container
 			}
 		}
 		if self < 0 {
 			// new, empty-id or repeated id: a container of its own
 			self = int32(len(cs))
 			cs = append(cs, container{msg: -1, idMsg: int32(i), idRef: -2, parent: -1, first: -1, next: -1})
-			table.grow(len(cs))
 		}
 		cs[self].msg = int32(i)
 
@@ -189,13 +126,11 @@ func Threads(msgs []Message, opts *ThreadOptions) []*Node {
 			if r == "" {
 				continue
 			}
-			sl := table.slot(maphash.String(seed, r), uint32(len(r)))
-			c := sl.c - 1
+			c := ids[r] - 1
 			if c < 0 {
 				c = int32(len(cs))
-				sl.c = c + 1
+				ids[r] = c + 1
 				cs = append(cs, container{msg: -1, idMsg: int32(i), idRef: ref0 + int32(k), parent: -1, first: -1, next: -1})
-				table.grow(len(cs)) // sl is stale from here
 			}
 			if c == self {
 				continue // a message cannot be its own ancestor
@@ -213,7 +148,7 @@ func Threads(msgs []Message, opts *ThreadOptions) []*Node {
 			cs[self].parent = -1
 		}
 	}
-	table = nil
+	ids = nil
 
 	breakLoops(cs)
 
