@@ -31,7 +31,9 @@ var ErrNotForwardingCheck = errors.New("alias: not a forwarding check")
 // address as verified (Account.MarkForwardingVerified). Safe for concurrent
 // use.
 type ForwardingCheck struct {
-	// Keyring signs and verifies tokens. Required.
+	// Keyring signs and verifies tokens. Required: without it Mail returns
+	// an error wrapping deskmail.ErrNoSecret and Recognize recognises no
+	// check mail.
 	Keyring *deskmail.Keyring
 	// TTL is the token lifetime; zero means DefaultForwardingCheckTTL.
 	TTL time.Duration
@@ -68,7 +70,10 @@ func (f *ForwardingCheck) Mail(account string, s SupportAddress) (CheckMail, err
 	if ttl <= 0 {
 		ttl = DefaultForwardingCheckTTL
 	}
-	tok := signToken(f.Keyring, tokenVersionForward, f.now().Add(ttl), 0, account, s.Address)
+	tok, err := signToken(f.Keyring, tokenVersionForward, f.now().Add(ttl), 0, account, s.Address)
+	if err != nil {
+		return CheckMail{}, err
+	}
 	return CheckMail{
 		To:      s.Address,
 		Subject: "Forwarding check " + tok,

@@ -282,7 +282,8 @@ const DefaultVerificationTTL = 72 * time.Hour
 // Use Issue and Verify inside Store.UpdateAccount so the sequence number and
 // the status change are saved atomically. Safe for concurrent use.
 type Verifier struct {
-	// Keyring signs and verifies tokens. Required.
+	// Keyring signs and verifies tokens. Required: without it Issue returns
+	// an error wrapping deskmail.ErrNoSecret and no token verifies.
 	Keyring *deskmail.Keyring
 	// TTL is the token lifetime; zero means DefaultVerificationTTL.
 	TTL time.Duration
@@ -319,9 +320,13 @@ func (v *Verifier) Issue(a *Account, addr string) (string, error) {
 	if x.Status != StatusPending && x.Status != StatusFailed {
 		return "", fmt.Errorf("%w: %s is %s", ErrIdentityState, x.Address, x.Status)
 	}
-	x.VerificationSeq++
 	exp := v.now().Add(v.ttl())
-	return signToken(v.Keyring, tokenVersionIdentity, exp, x.VerificationSeq, a.ID, x.Address), nil
+	tok, err := signToken(v.Keyring, tokenVersionIdentity, exp, x.VerificationSeq+1, a.ID, x.Address)
+	if err != nil {
+		return "", err
+	}
+	x.VerificationSeq++
+	return tok, nil
 }
 
 // Account returns the account a token names, so the caller knows which
@@ -376,7 +381,10 @@ type tokenPayload struct {
 
 // signToken encodes version | expiry (unix seconds) | seq | account NUL addr
 // and appends the truncated MAC, in lower-case base32.
-func signToken(k *deskmail.Keyring, version byte, exp time.Time, seq uint32, account, addr string) string {
+func signToken(k *deskmail.Keyring, version byte, exp time.Time, seq uint32, account, addr string) (string, error) {
+	if k == nil {
+		return "", fmt.Errorf("alias: %w (Keyring)", deskmail.ErrNoSecret)
+	}
 	b := make([]byte, 0, 14+len(account)+len(addr)+deskmail.MACLen)
 	b = append(b, version)
 	b = binary.BigEndian.AppendUint64(b, uint64(exp.Unix()))
@@ -385,7 +393,7 @@ func signToken(k *deskmail.Keyring, version byte, exp time.Time, seq uint32, acc
 	b = append(b, 0)
 	b = append(b, addr...)
 	b = append(b, k.MAC(b)...)
-	return token.Encode(b)
+	return token.Encode(b), nil
 }
 
 func openToken(k *deskmail.Keyring, version byte, tok string) (tokenPayload, error) {

@@ -3,6 +3,7 @@ package alias_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/textproto"
@@ -52,5 +53,27 @@ func TestSecretsStayOut(t *testing.T) {
 				t.Errorf("%q leaks a secret or token", s)
 			}
 		}
+	}
+}
+
+// The zero Verifier and ForwardingCheck return errors instead of panicking.
+func TestZeroValuesDoNotPanic(t *testing.T) {
+	a := &alias.Account{ID: "a"}
+	if err := a.AddAddress(alias.SupportAddress{Address: "support@acme.example", PlatformAddress: "acme@desk.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.AddIdentity(alias.Identity{Address: "brad@acme.example", Name: "Brad"}, time.Unix(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	var v alias.Verifier
+	if _, err := v.Issue(a, "brad@acme.example"); !errors.Is(err, deskmail.ErrNoSecret) {
+		t.Errorf("zero Verifier.Issue: %v, want ErrNoSecret", err)
+	}
+	if _, err := v.Account("abc"); err == nil {
+		t.Error("zero Verifier verified a token")
+	}
+	var f alias.ForwardingCheck
+	if _, err := f.Mail("a", a.Addresses[0]); !errors.Is(err, deskmail.ErrNoSecret) {
+		t.Errorf("zero ForwardingCheck.Mail: %v, want ErrNoSecret", err)
 	}
 }
