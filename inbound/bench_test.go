@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-message/textproto"
 
 	"github.com/deskmail/deskmail/inbound"
+	"github.com/deskmail/deskmail/internal/cputime"
 )
 
 // supportMail returns a typical 8 KB support mail: a dozen trace and client
@@ -59,32 +59,23 @@ func BenchmarkProcess(b *testing.B) {
 		b.SetBytes(int64(len(raw)))
 		b.ReportAllocs()
 		b.ResetTimer()
-		cpu := processCPU()
+		cpu := cputime.Now()
 		for i := 0; i < b.N; i++ {
 			if _, err := w.p.Process(ctx, env, raw); err != nil {
 				b.Fatal(err)
 			}
 		}
-		report(b, cpu)
+		cputime.Report(b, cpu)
 	})
 	b.Run("header-only", func(b *testing.B) {
 		b.SetBytes(int64(len(raw)))
 		b.ReportAllocs()
-		cpu := processCPU()
+		cpu := cputime.Now()
 		for i := 0; i < b.N; i++ {
 			if _, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(raw))); err != nil {
 				b.Fatal(err)
 			}
 		}
-		report(b, cpu)
+		cputime.Report(b, cpu)
 	})
-}
-
-// report adds mails/s (wall clock) and mails/cpu-s (process CPU time, which
-// includes the garbage collector's work on other threads).
-func report(b *testing.B, cpuStart time.Duration) {
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "mails/s")
-	if d := processCPU() - cpuStart; d > 0 {
-		b.ReportMetric(float64(b.N)/d.Seconds(), "mails/cpu-s")
-	}
 }

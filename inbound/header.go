@@ -1,69 +1,102 @@
 package inbound
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/deskmail/deskmail"
 )
 
-// maxFastFields bounds the fields the fast header path keeps offsets for
-// on the stack; a longer header takes textproto.ReadHeader.
-const maxFastFields = 128
-
-// fastHeader parses the header of in without copying it: each field of the
-// returned Header is a slice of in (textproto.Header.AddRaw), so the
-// per-field line buffers of textproto.ReadHeader are not allocated. It
-// gives exactly the Header ReadHeader gives, and therefore takes only the
-// plain case: CRLF line ends throughout (no bare CR or LF), a first line
-// that is not a continuation, every field line with a colon and a
-// non-empty key of printable ASCII, at most maxFastFields fields, and an
-// empty line ending the header inside in. ok is false for anything else,
-// and the caller falls back to ReadHeader. off is the offset of the body.
-func fastHeader(in []byte) (h textproto.Header, off int, ok bool) {
-	var starts [maxFastFields + 1]int
-	n := 0
-	pos := 0
-	for {
-		i := bytes.IndexByte(in[pos:], '\n')
-		if i < 1 || in[pos+i-1] != '\r' {
-			return h, 0, false
-		}
-		line := in[pos : pos+i-1] // without CRLF
-		if bytes.IndexByte(line, '\r') >= 0 {
-			return h, 0, false
-		}
-		next := pos + i + 1
-		switch {
-		case len(line) == 0:
-			if n == 0 {
-				return h, 0, false
-			}
-			starts[n] = pos
-			for j := n - 1; j >= 0; j-- {
-				h.AddRaw(in[starts[j]:starts[j+1]])
-			}
-			return h, next, true
-		case line[0] == ' ' || line[0] == '\t':
-			if n == 0 {
-				return h, 0, false
-			}
-		default:
-			colon := bytes.IndexByte(line, ':')
-			if colon < 0 || n == maxFastFields {
-				return h, 0, false
-			}
-			key := bytes.TrimRight(line[:colon], " \t")
-			if len(key) == 0 {
-				return h, 0, false
-			}
-			for _, c := range key {
-				if c < 33 || c > 126 {
-					return h, 0, false
-				}
-			}
-			starts[n] = pos
-			n++
-		}
-		pos = next
+// readHeader parses the header of raw with go-message's textproto, reading
+// at most max bytes of it, and returns the offset of the body.
+func readHeader(raw []byte, max int) (textproto.Header, int, error) {
+	in := raw
+	if len(in) > max {
+		in = in[:max]
 	}
+	rd := bytes.NewReader(in)
+	br := bufio.NewReaderSize(rd, 4096)
+	h, err := textproto.ReadHeader(br)
+	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			if len(raw) > max {
+				return h, 0, fmt.Errorf("longer than %d bytes", max)
+			}
+			if len(raw) == 0 {
+				return h, 0, errors.New("empty message")
+			}
+			// A message that ends inside its header has no body.
+			return h, len(raw), nil
+		}
+		return h, 0, err
+	}
+	off := len(in) - rd.Len() - br.Buffered()
+	if off >= len(in) && len(raw) > len(in) {
+		return h, 0, fmt.Errorf("longer than %d bytes", max)
+	}
+	if h.Len() == 0 {
+		return h, 0, errors.New("no header fields")
+	}
+	return h, off, nil
+}
+
+// parseFrom returns firstAddress of the first From field and, when one
+// parse serves both, the lower-case From domain dkim.FromDomain would give
+// for DMARC; else the domain is "" and DMARC finds it itself. One parse
+// serves both when the field is not folded and holds one address and no
+// comma, colon, semicolon (list and group syntax) or CR: ParseAddressList
+// then parses the same string ParseAddress would, the same way.
+func parseFrom(h *textproto.Header) (deskmail.Address, string) {
+	v := h.Get("From")
+	if v == "" || strings.ContainsAny(v, ",:;\r") {
+		return firstAddress(v), ""
+	}
+	raw, err := h.Raw("From")
+	if err != nil || raw == nil {
+		return firstAddress(v), ""
+	}
+	_, rv, _ := bytes.Cut(raw, []byte{':'})
+	rv = bytes.TrimSpace(rv)
+	if bytes.IndexByte(rv, '\r') >= 0 || bytes.IndexByte(rv, '\n') >= 0 || string(rv) != v {
+		return firstAddress(v), ""
+	}
+	l, err := deskmail.ParseAddressList(v)
+	if err != nil || len(l) != 1 {
+		return firstAddress(v), ""
+	}
+	return l[0], strings.ToLower(l[0].Domain)
+}
+
+func firstAddress(v string) deskmail.Address {
+	if v == "" {
+		return deskmail.Address{}
+	}
+	if a, err := deskmail.ParseAddress(v); err == nil {
+		return a
+	}
+	if l, _ := deskmail.ParseAddressList(v); len(l) > 0 {
+		return l[0]
+	}
+	return deskmail.Address{}
+}
+
+// headerAddresses returns the addresses of the named fields, at most 100.
+func headerAddresses(h deskmail.Header, fields ...string) []deskmail.Address {
+	var out []deskmail.Address
+	for _, f := range fields {
+		for _, v := range h.Values(f) {
+			l, _ := deskmail.ParseAddressList(v)
+			out = append(out, l...)
+			if len(out) >= 100 {
+				return out[:100]
+			}
+		}
+	}
+	return out
 }

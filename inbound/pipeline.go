@@ -1,0 +1,144 @@
+package inbound
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/deskmail/deskmail"
+	"github.com/deskmail/deskmail/alias"
+	"github.com/deskmail/deskmail/autoreply"
+	"github.com/deskmail/deskmail/bounce"
+	"github.com/deskmail/deskmail/dmarc"
+	"github.com/deskmail/deskmail/forward"
+	"github.com/deskmail/deskmail/threading"
+)
+
+// Defaults of Options.
+const (
+	// DefaultMaxBytes is the largest mail Process reads: 50 MiB, above
+	// what providers accept (Gmail 25 MB, Microsoft 365 35-150 MB encoded).
+	DefaultMaxBytes = 50 << 20
+	// DefaultMaxHeaderBytes bounds the header: 1 MiB.
+	DefaultMaxHeaderBytes = 1 << 20
+	// DefaultMaxBodyScan is how much of the body is searched for a body
+	// marker: 64 KiB.
+	DefaultMaxBodyScan = 64 << 10
+)
+
+// ErrNoAliases is returned by New without Options.Aliases.
+var ErrNoAliases = errors.New("inbound: Options.Aliases is required")
+
+// Options configure a Pipeline. Only Aliases is required; every other nil or
+// zero field turns a step off or takes the default written beside it.
+type Options struct {
+	// Aliases holds the accounts, support addresses and settings (alias).
+	// Required.
+	Aliases alias.Store
+	// Router tunes routing (sub-address separator, candidate cap). Nil:
+	// alias defaults.
+	Router *alias.RouterOptions
+	// Threader matches mail to tickets (T1-T5) and recognises our own
+	// Message-IDs (L2). Nil: no threading; every routed mail is a new
+	// ticket, and loops are found by Options.XLoop only.
+	Threader *threading.Threader
+	// Tickets is the host's ticket lookup, used to tell whether an agent's
+	// reply leaves out the ticket's contact (A12). Nil: A12 is not applied.
+	// Give the Threader the same value for T4 and strangers.
+	Tickets threading.Tickets
+	// Agents is the host's agent directory (A11, A12). Nil: no sender is an
+	// agent.
+	Agents threading.Agents
+	// Directory finds the host's contacts and leads by address (A15). Nil:
+	// Decision.Participants stays nil.
+	Directory alias.Directory
+	// Bounces applies delivery reports to the bounce state (B2-B7) after
+	// attributing them (B6, B10): build it with a VERP and with
+	// OwnMessage(threader). Nil: reports are dropped with the reason
+	// bounce_no_tracker.
+	Bounces *bounce.Tracker
+	// BounceParse tunes report parsing. Nil: bounce defaults (256 KiB read).
+	BounceParse *bounce.ParseOptions
+	// ForwardingCheck recognises the platform's own forwarding-check mails
+	// (A3). Nil: not recognised.
+	ForwardingCheck *alias.ForwardingCheck
+	// Auth configures SPF, DKIM and DMARC (resolver, authserv-id, and
+	// SkipDKIM to turn DKIM verification off when an upstream MTA verified
+	// the signatures). Nil: net.DefaultResolver, authserv-id "deskmail",
+	// and every DKIM signature verified.
+	Auth *dmarc.VerdictOptions
+	// SkipAuth turns sender authentication off, for mail an upstream MTA
+	// already authenticated. False: every mail is authenticated (D4).
+	SkipAuth bool
+	// XLoop is the X-Loop value our automatic mail carries (autoreply.Fields).
+	// Empty: every X-Loop counts as another system's.
+	XLoop string
+	// Forward bounds the search for an agent's forwarded original. Nil:
+	// forward defaults.
+	Forward *forward.Options
+	// MaxBytes is the largest mail accepted; a larger one is suspended with
+	// the reason too_large. Zero: DefaultMaxBytes.
+	MaxBytes int
+	// MaxHeaderBytes bounds the header; a longer header is malformed.
+	// Zero: DefaultMaxHeaderBytes.
+	MaxHeaderBytes int
+	// MaxBodyScan is how much of the body is searched for a body marker
+	// (threading.Threader.BodyMarker). Zero: DefaultMaxBodyScan.
+	MaxBodyScan int
+	// Logger receives one debug line per decision. Nil: no logging. Tokens
+	// and secrets are never logged.
+	Logger *slog.Logger
+}
+
+// Pipeline is the inbound flow as one call. It is safe for concurrent use.
+type Pipeline struct {
+	o      Options
+	router *alias.Router
+	sep    string
+	ar     autoreply.Options
+}
+
+// New returns a Pipeline for opts. It returns ErrNoAliases when opts or
+// opts.Aliases is nil.
+func New(opts *Options) (*Pipeline, error) {
+	if opts == nil || opts.Aliases == nil {
+		return nil, ErrNoAliases
+	}
+	p := &Pipeline{o: *opts}
+	if p.o.MaxBytes <= 0 {
+		p.o.MaxBytes = DefaultMaxBytes
+	}
+	if p.o.MaxHeaderBytes <= 0 {
+		p.o.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if p.o.MaxBodyScan <= 0 {
+		p.o.MaxBodyScan = DefaultMaxBodyScan
+	}
+	r, err := alias.NewRouter(p.o.Aliases, p.o.Router)
+	if err != nil {
+		return nil, fmt.Errorf("inbound: %w", err)
+	}
+	p.router = r
+	p.sep = deskmail.DefaultSubaddressSeparator
+	if p.o.Router != nil && p.o.Router.SubaddressSeparator != "" {
+		p.sep = p.o.Router.SubaddressSeparator
+	}
+	p.ar = autoreply.Options{XLoop: p.o.XLoop}
+	if th := p.o.Threader; th != nil {
+		p.ar.OwnMessageID = func(id string) bool { _, err := th.ParseMessageID(id); return err == nil }
+	}
+	return p, nil
+}
+
+// OwnMessage adapts a Threader to bounce.Options.OwnMessage: a Message-ID
+// is ours when its signed token verifies, and its reference is the ticket
+// it was sent on, so a bounce lands on that ticket (B6).
+func OwnMessage(th *threading.Threader) func(messageID string) (account, ticket string, ok bool) {
+	return func(id string) (string, string, bool) {
+		tok, err := th.ParseMessageID(id)
+		if err != nil {
+			return "", "", false
+		}
+		return tok.Account, tok.Ticket, true
+	}
+}
