@@ -1,26 +1,12 @@
 package autoreply
 
 import (
+	"context"
+	"fmt"
 	"strings"
+
+	"github.com/deskmail/deskmail"
 )
-
-// Header is what Detect reads: any type with Get, such as
-// *textproto.Header, *message.Header and *mail.Header from go-message, or
-// net/mail.Header and net/textproto.MIMEHeader. Get must return the first
-// value of a field, unfolded, or "" when the field is absent; names are
-// case-insensitive.
-//
-// When the value also has a Values(key string) []string method (go-message
-// headers, net/textproto.MIMEHeader), every instance of X-Loop and
-// Precedence is looked at, not only the first.
-type Header interface {
-	Get(key string) string
-}
-
-// valuer is the optional multi-value accessor.
-type valuer interface {
-	Values(key string) []string
-}
 
 // Class is what kind of mail Detect found.
 type Class string
@@ -44,17 +30,20 @@ const (
 	List Class = "list"
 )
 
-// Result is what Detect decided and why.
+// Result is what Detect decided and why. It is meant to be logged and
+// stored: every field has a snake_case JSON name, and Value and Reason
+// passed through deskmail.Sanitize, so neither carries control characters
+// from the mail.
 type Result struct {
 	// Class is None for mail a person wrote.
-	Class Class
+	Class Class `json:"class"`
 	// Header is the canonical name of the field that decided
 	// ("Auto-Submitted", "Precedence", "List-Id" …); empty for None.
-	Header string
-	// Value is that field's value, cut to 200 bytes.
-	Value string
+	Header string `json:"header,omitempty"`
+	// Value is that field's value, sanitised and cut to 200 bytes.
+	Value string `json:"value,omitempty"`
 	// Reason is a sentence a person can read.
-	Reason string
+	Reason string `json:"reason"`
 }
 
 // Automatic reports whether the mail must not get an automatic response:
@@ -72,8 +61,10 @@ type Options struct {
 	// OwnMessageID reports whether a Message-ID (without angle brackets)
 	// was made by this installation: the threading package exports one.
 	// A match is a Loop. Nil means Message-IDs are not checked. The
-	// function is injected so that autoreply does not import threading.
-	OwnMessageID func(messageID string) bool
+	// function is injected so that autoreply does not import threading;
+	// it gets Detect's context, and an error it returns is returned by
+	// Detect (wrapped), with no class decided.
+	OwnMessageID func(ctx context.Context, messageID string) (bool, error)
 }
 
 const maxValue = 200
@@ -93,61 +84,64 @@ type rule struct {
 // The table in the package documentation lists every field with its
 // source.
 //
-// Detect reads at most the fields it names, does no I/O and is safe for
-// concurrent use.
-func Detect(h Header, opts *Options) Result {
+// Every value of a field is looked at (at most 20), not only the first:
+// a second Precedence or X-Loop counts too.
+//
+// Detect reads at most the fields it names, does no I/O of its own (only
+// Options.OwnMessageID may) and is safe for concurrent use. The error is
+// non-nil only when OwnMessageID fails; it wraps that error.
+func Detect(ctx context.Context, h deskmail.Header, opts *Options) (Result, error) {
 	if h == nil {
-		return Result{Reason: "no header"}
+		return Result{Reason: "no header"}, nil
 	}
 	if opts != nil {
 		if opts.XLoop != "" {
 			for _, v := range values(h, "X-Loop") {
 				if strings.EqualFold(strings.TrimSpace(v), strings.TrimSpace(opts.XLoop)) {
-					return result(Loop, "X-Loop", v, "X-Loop carries this installation's value: our own mail came back")
+					return result(Loop, "X-Loop", v, "X-Loop carries this installation's value: our own mail came back"), nil
 				}
 			}
 		}
 		if opts.OwnMessageID != nil {
-			if id := messageID(h.Get("Message-ID")); id != "" && opts.OwnMessageID(id) {
-				return result(Loop, "Message-ID", id, "the Message-ID was made by this installation: our own mail came back")
+			if id := messageID(h.Get("Message-ID")); id != "" {
+				own, err := opts.OwnMessageID(ctx, id)
+				if err != nil {
+					return Result{}, fmt.Errorf("autoreply: checking Message-ID %q: %w", deskmail.Sanitize(id), err)
+				}
+				if own {
+					return result(Loop, "Message-ID", id, "the Message-ID was made by this installation: our own mail came back"), nil
+				}
 			}
 		}
 	}
 	for _, r := range rules {
 		for _, v := range values(h, r.header) {
 			if c, reason := r.check(v); reason != "" {
-				return result(c, r.header, v, reason)
+				return result(c, r.header, v, reason), nil
 			}
 		}
 	}
-	return Result{Reason: "no automatic, bulk or list marker in the header"}
+	return Result{Reason: "no automatic, bulk or list marker in the header"}, nil
 }
 
+// result builds a Result; value and reason come from the mail in part, so
+// both are sanitised here, once, for every rule.
 func result(c Class, header, value, reason string) Result {
-	value = strings.TrimSpace(value)
-	if len(value) > maxValue {
-		value = strings.ToValidUTF8(value[:maxValue], "")
+	return Result{
+		Class:  c,
+		Header: header,
+		Value:  deskmail.SanitizeN(strings.TrimSpace(value), maxValue-len("…")),
+		Reason: deskmail.SanitizeN(reason, 2*maxValue),
 	}
-	return Result{Class: c, Header: header, Value: value, Reason: reason}
 }
 
-// values returns every value of a field when the header can, else the
-// first. At most 20 are looked at.
-func values(h Header, key string) []string {
-	first := h.Get(key)
-	if first == "" {
-		return nil
+// values returns every value of a field, at most 20.
+func values(h deskmail.Header, key string) []string {
+	vs := h.Values(key)
+	if len(vs) > 20 {
+		vs = vs[:20]
 	}
-	if v, ok := h.(valuer); ok {
-		vs := v.Values(key)
-		if len(vs) > 20 {
-			vs = vs[:20]
-		}
-		if len(vs) > 0 {
-			return vs
-		}
-	}
-	return []string{first}
+	return vs
 }
 
 // messageID returns the id inside the first <…> of v, or v trimmed.

@@ -1,9 +1,14 @@
 package autoreply_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"net/mail"
 	"strings"
 	"testing"
+
+	"github.com/deskmail/deskmail"
 
 	"github.com/deskmail/deskmail/autoreply"
 	"github.com/emersion/go-message/textproto"
@@ -18,7 +23,9 @@ func hdr(kv ...string) *textproto.Header {
 }
 
 func TestDetect(t *testing.T) {
-	own := func(id string) bool { return strings.HasSuffix(id, ".dm1@desk.example") }
+	own := func(_ context.Context, id string) (bool, error) {
+		return strings.HasSuffix(id, ".dm1@desk.example"), nil
+	}
 	opts := &autoreply.Options{XLoop: "support@desk.example", OwnMessageID: own}
 	tests := []struct {
 		name   string
@@ -71,7 +78,10 @@ func TestDetect(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := autoreply.Detect(tc.h, opts)
+			got, err := autoreply.Detect(context.Background(), tc.h, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if got.Class != tc.class || got.Header != tc.header {
 				t.Fatalf("Detect = %q by %q (%s), want %q by %q", got.Class, got.Header, got.Reason, tc.class, tc.header)
 			}
@@ -90,18 +100,90 @@ func TestDetectNetMailHeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := autoreply.Detect(m.Header, nil); got.Class != autoreply.AutoReply {
+	if got, _ := autoreply.Detect(context.Background(), deskmail.MailHeader(m.Header), nil); got.Class != autoreply.AutoReply {
 		t.Errorf("L1/net/mail.Header: %+v", got)
 	}
-	if got := autoreply.Detect(nil, nil); got.Class != autoreply.None {
+	if got, _ := autoreply.Detect(context.Background(), nil, nil); got.Class != autoreply.None {
 		t.Errorf("L1/nil header: %+v", got)
 	}
 }
 
 func TestDetectWithoutOptionsSeesNoLoop(t *testing.T) {
-	got := autoreply.Detect(hdr("X-Loop", "support@desk.example"), nil)
+	got, _ := autoreply.Detect(context.Background(), hdr("X-Loop", "support@desk.example"), nil)
 	if got.Class != autoreply.AutoReply {
 		t.Errorf("L2/X-Loop without our value: %+v, want auto-reply", got)
+	}
+}
+
+// TestDetectOwnMessageIDError: the host's check gets the context, and its
+// error comes back from Detect (wrapped), with no class decided.
+func TestDetectOwnMessageIDError(t *testing.T) {
+	type key struct{}
+	boom := errors.New("store down")
+	ctx := context.WithValue(context.Background(), key{}, "request-7")
+	var seen any
+	opts := &autoreply.Options{OwnMessageID: func(ctx context.Context, id string) (bool, error) {
+		seen = ctx.Value(key{})
+		return false, boom
+	}}
+	got, err := autoreply.Detect(ctx, hdr("Message-ID", "<x\x1b[31m@mail.example>"), opts)
+	if !errors.Is(err, boom) || got.Class != autoreply.None {
+		t.Fatalf("L2/callback error: %+v, %v; want the error and no class", got, err)
+	}
+	if seen != "request-7" {
+		t.Errorf("L2/callback got another context (value %v)", seen)
+	}
+	if strings.ContainsAny(err.Error(), "\x1b") {
+		t.Errorf("L2/error carries raw mail text: %q", err)
+	}
+}
+
+// TestResultJSON: Result, Reservation and Field have snake_case JSON names
+// and survive a round trip.
+func TestResultJSON(t *testing.T) {
+	r := autoreply.Result{Class: autoreply.AutoReply, Header: "Auto-Submitted", Value: "auto-replied", Reason: "r"}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"class":"auto-reply","header":"Auto-Submitted","value":"auto-replied","reason":"r"}`; string(b) != want {
+		t.Errorf("L1/Result JSON = %s, want %s", b, want)
+	}
+	var back autoreply.Result
+	if err := json.Unmarshal(b, &back); err != nil || back != r {
+		t.Errorf("L1/Result round trip = %+v, %v", back, err)
+	}
+	res := autoreply.Reservation{Reserved: true, Count: 3}
+	b, _ = json.Marshal(res)
+	var res2 autoreply.Reservation
+	if string(b) != `{"reserved":true,"count":3}` || json.Unmarshal(b, &res2) != nil || res2 != res {
+		t.Errorf("L2/Reservation JSON = %s, back %+v", b, res2)
+	}
+	f := autoreply.Field{Name: "X-Loop", Value: "v"}
+	b, _ = json.Marshal(f)
+	var f2 autoreply.Field
+	if string(b) != `{"name":"X-Loop","value":"v"}` || json.Unmarshal(b, &f2) != nil || f2 != f {
+		t.Errorf("L2/Field JSON = %s, back %+v", b, f2)
+	}
+}
+
+// TestDetectSanitises: mail text in Value and Reason carries no control or
+// bidirectional characters.
+func TestDetectSanitises(t *testing.T) {
+	for _, h := range []*textproto.Header{
+		hdr("Auto-Submitted", "auto-replied\x1b[2J\u202e"),
+		hdr("X-Loop", "evil\x00\u202eexample"),
+		hdr("Precedence", "bulk\x07"),
+	} {
+		got, _ := autoreply.Detect(context.Background(), h, nil)
+		for _, s := range []string{got.Value, got.Reason} {
+			if strings.ContainsAny(s, "\x1b\x00\x07\u202e") {
+				t.Errorf("L1/unsanitised text %q in %+v", s, got)
+			}
+		}
+		if len(got.Value) > 200 {
+			t.Errorf("L1/Value of %d bytes", len(got.Value))
+		}
 	}
 }
 
@@ -132,7 +214,7 @@ func TestFields(t *testing.T) {
 	// Our own marked mail, coming back, is a loop.
 	h2 := hdr()
 	_ = autoreply.Mark(h2, autoreply.AutoReplied, "support@desk.example")
-	if got := autoreply.Detect(h2, &autoreply.Options{XLoop: "support@desk.example"}); got.Class != autoreply.Loop {
+	if got, _ := autoreply.Detect(context.Background(), h2, &autoreply.Options{XLoop: "support@desk.example"}); got.Class != autoreply.Loop {
 		t.Errorf("L2/own marked mail: %+v, want loop", got)
 	}
 }
@@ -143,10 +225,11 @@ func BenchmarkDetectPerson(b *testing.B) {
 	h := hdr("From", "Jane Roe <jane@customer.example>", "To", "support@desk.example",
 		"Subject", "Printer on fire", "Message-ID", "<abc@mail.example>", "Return-Path", "<jane@customer.example>",
 		"Received", "from x by y", "Received", "from y by z", "DKIM-Signature", "v=1; a=rsa-sha256")
-	opts := &autoreply.Options{XLoop: "support@desk.example", OwnMessageID: func(id string) bool { return strings.HasSuffix(id, "@desk.example") }}
+	opts := &autoreply.Options{XLoop: "support@desk.example", OwnMessageID: func(_ context.Context, id string) (bool, error) { return strings.HasSuffix(id, "@desk.example"), nil }}
+	ctx := context.Background()
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if r := autoreply.Detect(h, opts); r.Class != autoreply.None {
+		if r, _ := autoreply.Detect(ctx, h, opts); r.Class != autoreply.None {
 			b.Fatal(r)
 		}
 	}

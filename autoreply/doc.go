@@ -1,6 +1,5 @@
 // Package autoreply recognises automatic mail and mail loops, marks the
-// automatic mail we send, and limits how much of it one person gets per day
-// (FEATURES.md L1, L2).
+// automatic mail we send, and limits how much of it one person gets per day.
 //
 // A helpdesk answers new tickets with an acknowledgement. Answering an
 // out-of-office reply, a newsletter or a delivery report starts a loop or
@@ -11,11 +10,14 @@
 //
 // # Detection
 //
-// Detect reads a header through the one-method Header interface (Get), so
-// go-message's *textproto.Header, *message.Header and *mail.Header,
-// net/mail.Header and net/textproto.MIMEHeader all serve. It returns a
-// Class (Loop, AutoReply, Bulk, List or None), the field that decided, its
-// value and a sentence. Checks run in the order of this table; the first
+// Detect reads a header through deskmail.Header (Get and Values), so
+// go-message's *textproto.Header, *message.Header and *mail.Header and
+// net/textproto.MIMEHeader serve as they are, and a net/mail.Header through
+// deskmail.MailHeader. Every value of a field is looked at (at most 20). It
+// returns a Class (Loop, AutoReply, Bulk, List or None), the field that
+// decided, its value and a sentence; Value and Reason are sanitised with
+// deskmail.Sanitize, and Result has snake_case JSON names, ready for a log
+// or a stored decision. Checks run in the order of this table; the first
 // match wins.
 //
 //	Field                          Value                       Class       Source
@@ -62,13 +64,20 @@
 // # Wiring the loop check
 //
 // Options.OwnMessageID is injected so that this package does not import
-// threading. With a *threading.Threader th, the verified form is
+// threading. It takes Detect's context and may fail (a lookup in the
+// host's store); Detect then returns the error and no class. With a
+// *threading.Threader th, the verified form is
 //
-//	OwnMessageID: func(id string) bool { _, err := th.ParseMessageID(id); return err == nil }
+//	OwnMessageID: func(_ context.Context, id string) (bool, error) {
+//		_, err := th.ParseMessageID(id)
+//		return err == nil, nil
+//	}
 //
 // and the cheap form, which checks the shape only, is
 //
-//	OwnMessageID: func(id string) bool { return threading.IsOurMessageID(id, install) }
+//	OwnMessageID: func(_ context.Context, id string) (bool, error) {
+//		return threading.IsOurMessageID(id, install), nil
+//	}
 //
 // Prefer the verified form when a Loop result drops the mail: anyone can
 // write a Message-ID of our shape, only we can sign one.

@@ -16,7 +16,10 @@ func ExampleDetect() {
 	h.Set("Subject", "Automatic reply: Your ticket #42")
 	h.Set("Auto-Submitted", "auto-replied")
 
-	r := autoreply.Detect(&h, nil)
+	r, err := autoreply.Detect(context.Background(), &h, nil)
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println(r.Class, r.Automatic())
 	fmt.Println(r.Header+":", r.Value)
 	// Output:
@@ -28,11 +31,16 @@ func ExampleDetect_loop() {
 	opts := &autoreply.Options{
 		XLoop: "support@desk.example",
 		// threading exports the real check; this stand-in knows our ids by suffix.
-		OwnMessageID: func(id string) bool { return strings.HasSuffix(id, "@desk.example") },
+		OwnMessageID: func(_ context.Context, id string) (bool, error) {
+			return strings.HasSuffix(id, "@desk.example"), nil
+		},
 	}
 	var h textproto.Header
 	h.Set("Message-ID", "<t.4f2a9@desk.example>")
-	r := autoreply.Detect(&h, opts)
+	r, err := autoreply.Detect(context.Background(), &h, opts)
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println(r.Class, "by", r.Header)
 	// Output:
 	// loop by Message-ID

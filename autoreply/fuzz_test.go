@@ -2,10 +2,12 @@ package autoreply_test
 
 import (
 	"bufio"
+	"context"
 	"net/textproto"
 	"strings"
 	"testing"
 
+	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/autoreply"
 )
 
@@ -25,23 +27,28 @@ func FuzzDetect(f *testing.F) {
 		f.Add(s)
 	}
 	opts := &autoreply.Options{
-		XLoop:        "support@desk.example",
-		OwnMessageID: func(id string) bool { return strings.HasSuffix(id, ".dm1@desk.example") },
+		XLoop: "support@desk.example",
+		OwnMessageID: func(_ context.Context, id string) (bool, error) {
+			return strings.HasSuffix(id, ".dm1@desk.example"), nil
+		},
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		h, err := textproto.NewReader(bufio.NewReader(strings.NewReader(raw))).ReadMIMEHeader()
 		if err != nil && len(h) == 0 {
 			return
 		}
-		r := autoreply.Detect(h, opts)
+		r, err := autoreply.Detect(context.Background(), h, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if r.Reason == "" {
 			t.Fatal("empty Reason")
 		}
 		if r.Automatic() != (r.Class != autoreply.None) || (r.Class != autoreply.None && r.Header == "") {
 			t.Fatalf("inconsistent result %+v", r)
 		}
-		if len(r.Value) > 200 {
-			t.Fatalf("Value longer than 200 bytes")
+		if len(r.Value) > 200 || deskmail.Sanitize(r.Value) != r.Value || deskmail.Sanitize(r.Reason) != r.Reason {
+			t.Fatalf("Value longer than 200 bytes, or unsanitised text: %+v", r)
 		}
 		if r.Class == autoreply.Loop && r.Header != "X-Loop" && r.Header != "Message-ID" {
 			t.Fatalf("loop decided by %q", r.Header)

@@ -25,7 +25,8 @@ const (
 
 // Field is one header field.
 type Field struct {
-	Name, Value string
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // Fields returns the header fields to put on a mail we send automatically:

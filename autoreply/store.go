@@ -11,14 +11,15 @@ import (
 // empty.
 var ErrEmptyKey = errors.New("autoreply: empty account or recipient")
 
-// Reservation is the outcome of Store.Reserve.
+// Reservation is the outcome of Store.Reserve, with snake_case JSON names
+// for logs.
 type Reservation struct {
 	// Reserved reports that the mail was counted and may be sent.
-	Reserved bool
+	Reserved bool `json:"reserved"`
 	// Count is the number of automatic mails counted for the recipient on
 	// that day after the call (equal to the limit, or more if the limit
 	// was lowered, when Reserved is false).
-	Count int
+	Count int `json:"count"`
 }
 
 // Store counts the automatic mails sent to each recipient per account and

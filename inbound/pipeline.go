@@ -1,6 +1,7 @@
 package inbound
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -125,7 +126,10 @@ func New(opts *Options) (*Pipeline, error) {
 	}
 	p.ar = autoreply.Options{XLoop: p.o.XLoop}
 	if th := p.o.Threader; th != nil {
-		p.ar.OwnMessageID = func(id string) bool { _, err := th.ParseMessageID(id); return err == nil }
+		p.ar.OwnMessageID = func(_ context.Context, id string) (bool, error) {
+			_, err := th.ParseMessageID(id)
+			return err == nil, nil
+		}
 	}
 	return p, nil
 }

@@ -100,7 +100,11 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 	}
 
 	// Automatic mail and loops (L1, L2).
-	d.AutoReply = autoreply.Detect(&h, &p.ar)
+	ar, err := autoreply.Detect(ctx, &h, &p.ar)
+	if err != nil {
+		return d, err
+	}
+	d.AutoReply = ar
 	if d.AutoReply.Class == autoreply.Loop {
 		d.Action = ActionDrop
 		d.add(CodeLoop, "our own mail came back ("+d.AutoReply.Reason+"); it is already on its ticket")
