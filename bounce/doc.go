@@ -60,7 +60,7 @@
 //	hard  rejected      the receiving server refuses the sender
 //	hard  filtered      the recipient's filter refuses the mail
 //	hard  norelaying    the server will not relay for the domain
-//	hard  suspend       the mailbox is disabled
+//	soft  suspend       the mailbox is disabled or suspended (it may return)
 //	soft  mesgtoobig    too large
 //	soft  exceedlimit   over a size or recipient limit
 //	soft  mailboxfull   mailbox full

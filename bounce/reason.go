@@ -45,8 +45,12 @@ const (
 	ReasonVirusDetected   Reason = "virusdetected"   // a virus was found in the message
 )
 
-// Reasons lists every Reason in alphabetical order.
-var Reasons = []Reason{
+// Reasons returns every Reason in alphabetical order, in a fresh slice.
+func Reasons() []Reason {
+	return append([]Reason(nil), allReasons[:]...)
+}
+
+var allReasons = [...]Reason{
 	ReasonAuthFailure, ReasonBadReputation, ReasonBlocked, ReasonContentError, ReasonDelivered,
 	ReasonExceedLimit, ReasonExpired, ReasonFailedSTARTTLS, ReasonFeedback, ReasonFiltered,
 	ReasonHasMoved, ReasonHostUnknown, ReasonMailboxFull, ReasonMailerError, ReasonMesgTooBig,
@@ -86,8 +90,9 @@ const (
 	SeverityNone Severity = "none"
 )
 
-// Policy maps a reason to a severity. The host replaces DefaultPolicy to
-// change what blocks an address. A Policy must be safe for concurrent use.
+// Policy maps a reason to a severity. A host passes its own Policy (in
+// ParseOptions and the Tracker's Options) to change what blocks an address;
+// DefaultPolicy is used otherwise. A Policy must be safe for concurrent use.
 type Policy interface {
 	Severity(r Reason) Severity
 }
@@ -110,17 +115,24 @@ func (m PolicyMap) Severity(r Reason) Severity {
 	return DefaultPolicy.Severity(r)
 }
 
-// DefaultPolicy is the seed policy (B1): no such user, no such domain, and
-// blocked or refused by the receiving server are hard; too large, mailbox
-// full, server down or unreachable, too slow and every other temporary cause
-// are soft; delivered, vacation and feedback are none. doc.go lists every
-// reason.
-var DefaultPolicy Policy = PolicyFunc(defaultSeverity)
+// BuiltinPolicy is the type of DefaultPolicy. It has one meaningful value,
+// so that the default cannot be replaced at run time.
+type BuiltinPolicy uint8
+
+// DefaultPolicy is the built-in policy (B1): no such user, no such domain, a
+// moved mailbox, and blocked or refused by the receiving server are hard; a
+// suspended (disabled, frozen) mailbox may come back and is soft; too large, mailbox full, server down or unreachable, too slow and
+// every other temporary cause are soft; delivered, vacation and feedback are
+// none. The package documentation lists every reason.
+const DefaultPolicy BuiltinPolicy = 0
+
+// Severity returns the built-in severity of r.
+func (BuiltinPolicy) Severity(r Reason) Severity { return defaultSeverity(r) }
 
 func defaultSeverity(r Reason) Severity {
 	switch r {
 	case ReasonUserUnknown, ReasonHostUnknown, ReasonHasMoved, ReasonNotAccept,
-		ReasonBlocked, ReasonRejected, ReasonFiltered, ReasonNoRelaying, ReasonSuspend:
+		ReasonBlocked, ReasonRejected, ReasonFiltered, ReasonNoRelaying:
 		return SeverityHard
 	case ReasonDelivered, ReasonVacation, ReasonFeedback, "":
 		return SeverityNone

@@ -135,7 +135,7 @@ func TestStateMachine(t *testing.T) {
 				t.Errorf("%s: %s, want %s", r, got, want)
 			}
 		}
-		for _, r := range bounce.Reasons {
+		for _, r := range bounce.Reasons() {
 			if s := bounce.DefaultPolicy.Severity(r); s != bounce.SeverityHard && s != bounce.SeveritySoft && s != bounce.SeverityNone {
 				t.Errorf("%s has no severity", r)
 			}
