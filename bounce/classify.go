@@ -1,12 +1,10 @@
 package bounce
 
 import (
-	"io"
 	"strconv"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
-	"golang.org/x/text/encoding/htmlindex"
 )
 
 // Classification is the taxonomy's verdict on one failure.
@@ -233,44 +231,6 @@ func smtpCommand(d string) string {
 		}
 	}
 	return best
-}
-
-// charsetReader decodes the charsets of golang.org/x/text for RFC 2047
-// words.
-func charsetReader(charset string, r io.Reader) (io.Reader, error) {
-	e, err := htmlindex.Get(charset)
-	if err != nil {
-		return nil, err
-	}
-	return e.NewDecoder().Reader(r), nil
-}
-
-// decodeCharset converts a text part to UTF-8, leaving it as it is when the
-// charset is unknown or already ASCII-compatible UTF-8.
-func decodeCharset(cs string, b []byte) []byte {
-	switch cs {
-	case "us-ascii", "utf-8", "utf8", "ascii", "":
-		return b
-	}
-	ascii := true
-	for _, c := range b {
-		if c >= 0x80 || c == 0x1b {
-			ascii = false
-			break
-		}
-	}
-	if ascii {
-		return b
-	}
-	e, err := htmlindex.Get(cs)
-	if err != nil {
-		return b
-	}
-	out, err := e.NewDecoder().Bytes(b)
-	if err != nil {
-		return b
-	}
-	return out
 }
 
 // strongUnknown reports wording that means an unknown user whatever the

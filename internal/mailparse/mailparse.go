@@ -1,8 +1,10 @@
 // Package mailparse is the library's one way to read the MIME structure of a
 // received mail: bounces, forwards, auto-replies and inbound mail all walk
-// their parts through it. It is built on go-message (textproto headers and
-// multipart reader) with the leniency that broken real-world mail needs, and
-// it bounds the work a hostile mail can cause.
+// their parts through it. Headers are read with go-message's textproto; parts
+// are found by a line scan for the boundary rather than go-message's
+// multipart reader, which gives up on the first malformed part header or
+// indented delimiter that broken real-world mail (bounces above all) carries,
+// and which copies every part. The walk is bounded against hostile mail.
 //
 // # API
 //

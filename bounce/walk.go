@@ -1,0 +1,204 @@
+package bounce
+
+import (
+	"bytes"
+	"mime"
+	"strings"
+
+	"github.com/deskmail/deskmail/internal/mailparse"
+	"github.com/emersion/go-message/textproto"
+)
+
+type parser struct {
+	policy Policy
+	rep    Report
+
+	texts    [][]byte // human-readable text parts before the original
+	dsn      [][]byte // message/delivery-status bodies
+	feedback []byte   // message/feedback-report body
+	original []byte   // the returned message or its header
+	nested   int      // depth of reports read from attachments
+	report   *string  // reportText, once computed
+	origDone bool     // parseOriginal ran
+	lower    *string  // lowerReport, once computed
+	// fromOriginalTo is set when the recipients were taken from the
+	// returned message's To for want of anything better.
+	fromOriginalTo bool
+}
+
+// maxParts and maxDepth bound the MIME walk.
+const (
+	maxParts = 64
+	maxDepth = 8
+)
+
+// maxRecipients bounds the recipients one report yields, so that a crafted
+// report cannot make the work quadratic.
+const maxRecipients = 500
+
+func (p *parser) parse(h textproto.Header, body []byte) {
+	rep := &p.rep
+	rep.From = decodeWords(h.Get("From"))
+	rep.To = h.Get("To")
+	rep.Subject = decodeWords(h.Get("Subject"))
+	for _, k := range []string{"Delivered-To", "X-Original-To", "Envelope-To", "To"} {
+		for _, v := range h.Values(k) {
+			for _, a := range splitAddrs(v) {
+				rep.Envelope = appendUnique(rep.Envelope, a)
+			}
+		}
+	}
+	p.walk(h, body)
+
+	switch {
+	case p.feedback != nil:
+		p.parseFeedback()
+	case len(p.dsn) > 0:
+		p.parseDSN()
+		if len(rep.Recipients) == 0 {
+			p.scanText(h)
+		}
+	case p.parseSES():
+	default:
+		switch {
+		case p.looksLikeBounce(h):
+			p.scanText(h)
+		case p.isVacation(h):
+			p.vacation(h)
+		}
+	}
+	nestedSrc := p.original
+	if nestedSrc == nil {
+		if t := p.allText(); len(rep.Recipients) == 0 {
+			if i := originalStart(t); i >= 0 {
+				nestedSrc = []byte(t[i:])
+			}
+		}
+	}
+	if (len(rep.Recipients) == 0 || p.fromOriginalTo) && nestedSrc != nil && p.nested < 1 && rep.Kind == KindNone && p.looksLikeBounce(h) {
+		// A report forwarded as an attachment or inline: read that one.
+		if inner, body, err := mailparse.ReadHeader(nestedSrc); err == nil {
+			q := &parser{policy: p.policy, nested: p.nested + 1}
+			q.rep.From = decodeWords(inner.Get("From"))
+			q.rep.To = inner.Get("To")
+			q.rep.Subject = decodeWords(inner.Get("Subject"))
+			q.walk(inner, body)
+			if len(q.dsn) > 0 {
+				q.parseDSN()
+			}
+			if len(q.rep.Recipients) == 0 && q.looksLikeBounce(inner) {
+				q.scanText(inner)
+			}
+			if len(q.rep.Recipients) > 0 {
+				rep.Recipients = q.rep.Recipients
+				p.dsn, p.texts, p.report, p.lower = q.dsn, q.texts, nil, nil
+				p.original = q.original
+				p.origDone, rep.Original = false, Original{}
+			}
+		}
+	}
+	p.parseOriginal()
+	p.finish(h)
+}
+
+// walk collects the parts of the MIME tree a report is made of: the prose
+// before the returned message, the delivery-status and feedback blocks, and
+// the returned message or its header.
+func (p *parser) walk(h textproto.Header, body []byte) {
+	lim := mailparse.Limits{MaxDepth: maxDepth, MaxParts: maxParts}
+	mailparse.Walk(h, body, lim, func(pt *mailparse.Part) bool {
+		switch pt.Type {
+		case "message/delivery-status", "message/global-delivery-status":
+			p.dsn = append(p.dsn, pt.Decoded())
+		case "message/feedback-report":
+			p.feedback = pt.Decoded()
+		case "message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers",
+			"message/global-headers", "message/partial":
+			if p.original == nil {
+				p.original = pt.Decoded()
+			}
+		default:
+			if !strings.HasPrefix(pt.Type, "text/") {
+				return true
+			}
+			if p.original != nil && pt.Depth > 0 && len(p.texts) > 0 {
+				return true
+			}
+			if pt.Type == "text/html" {
+				p.texts = append(p.texts, stripTags(pt.Decoded()))
+			} else {
+				p.texts = append(p.texts, pt.Decoded())
+			}
+		}
+		return true
+	})
+}
+
+var wordDecoder = &mime.WordDecoder{CharsetReader: mailparse.CharsetReader}
+
+// decodeWords decodes RFC 2047 encoded words, leaving the text as it is when
+// it cannot.
+func decodeWords(s string) string {
+	if !strings.Contains(s, "=?") {
+		return s
+	}
+	if d, err := wordDecoder.DecodeHeader(s); err == nil {
+		return d
+	}
+	return s
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// indexFoldASCII is strings.Index ignoring ASCII case, with indexes into s
+// itself (strings.ToLower may change the length of non-ASCII text).
+func indexFoldASCII(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		ok := true
+		for j := 0; j < len(sub); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return i
+		}
+	}
+	return -1
+}
+
+// stripTags removes HTML tags and turns block ends into newlines.
+func stripTags(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	in := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c == '<':
+			in = true
+			if i+3 < len(b) && (b[i+1] == 'b' || b[i+1] == 'B' || b[i+1] == 'p' || b[i+1] == 'P' || b[i+1] == '/') {
+				out = append(out, '\n')
+			}
+		case c == '>' && in:
+			in = false
+		case !in:
+			out = append(out, c)
+		}
+	}
+	out = bytes.ReplaceAll(out, []byte("&lt;"), []byte("<"))
+	out = bytes.ReplaceAll(out, []byte("&gt;"), []byte(">"))
+	out = bytes.ReplaceAll(out, []byte("&nbsp;"), []byte(" "))
+	return bytes.ReplaceAll(out, []byte("&amp;"), []byte("&"))
+}
