@@ -37,23 +37,23 @@ type addressJSON struct {
 func runAddress(io *cliIO, args []string) int {
 	fs, jsonOut := newFlagSet(io, "address", addressUsage)
 	sep := fs.String("sep", deskmail.DefaultSubaddressSeparator, "sub-address separator")
-	pos, ok := parseFlags(fs, args)
-	if !ok {
-		return exitUsage
+	pos, code := parseFlags(fs, args)
+	if code != flagsOK {
+		return code
 	}
 	if len(pos) == 0 {
 		return usageError(io, addressUsage, "address: no address given")
 	}
-	code := exitOK
+	code = exitOK
 	for _, in := range pos {
 		a, err := deskmail.ParseAddress(in)
 		if err != nil {
 			if *jsonOut {
-				writeJSON(io.stdout, addressJSON{Input: in, Error: err.Error()})
+				writeJSON(io.stdout, addressJSON{Input: in, Error: errorText(err)})
 			} else {
-				fmt.Fprintf(io.stderr, "deskmail: %v\n", err)
+				fmt.Fprintln(io.stderr, errPrefix+errorText(err))
 			}
-			code = exitUsage
+			code = exitFail
 			continue
 		}
 		out := addressJSON{
@@ -65,7 +65,7 @@ func runAddress(io *cliIO, args []string) int {
 			continue
 		}
 		fmt.Fprintf(io.stdout, "%s\n  name:     %s\n  addr:     %s\n  domain:   %s\n  tag:      %s\n  key:      %s\n  base key: %s\n  header:   %s\n",
-			in, out.Name, out.Addr, out.Domain, out.Tag, out.Key, out.BaseKey, out.Header)
+			deskmail.Sanitize(in), deskmail.Sanitize(out.Name), out.Addr, out.Domain, out.Tag, out.Key, out.BaseKey, out.Header)
 	}
 	return code
 }

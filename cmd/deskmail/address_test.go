@@ -17,8 +17,8 @@ func TestAddressCommand(t *testing.T) {
 		}
 	}
 	code, out, _ = inboundCLI("address", "-json", "a@b.example", "not an address")
-	if code != exitUsage {
-		t.Fatalf("exit %d, want %d for an invalid address", code, exitUsage)
+	if code != exitFail {
+		t.Fatalf("exit %d, want %d for an invalid address", code, exitFail)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 2 {

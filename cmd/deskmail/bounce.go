@@ -1,15 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
-	"os"
 	"strconv"
 
 	"github.com/deskmail/deskmail/bounce"
 )
 
 const bounceUsage = `
-Usage: deskmail bounce parse [-json] FILE...
+Usage: deskmail bounce parse [-json] [FILE...|-]
        deskmail bounce reply [-json] CODE ENHANCED TEXT
 
 parse reads each mail and tells whether it is a bounce (a delivery report,
@@ -62,26 +62,16 @@ func runBounce(io *cliIO, args []string) int {
 
 func runBounceParse(io *cliIO, args []string) int {
 	fs, jsonOut := newFlagSet(io, "bounce parse", bounceUsage)
-	pos, ok := parseFlags(fs, args)
-	if !ok {
-		return exitUsage
+	pos, code := parseFlags(fs, args)
+	if code != flagsOK {
+		return code
 	}
-	if len(pos) == 0 {
-		return usageError(io, bounceUsage, "bounce parse: no file given")
-	}
-	code := exitOK
-	for _, name := range pos {
+	code = exitOK
+	for _, name := range inputs(pos) {
 		var rep *bounce.Report
-		var err error
-		if name == "-" {
-			rep, err = bounce.Parse(io.stdin)
-		} else {
-			var f *os.File
-			f, err = os.Open(name)
-			if err == nil {
-				rep, err = bounce.Parse(f)
-				f.Close()
-			}
+		data, err := readInput(io, name)
+		if err == nil {
+			rep, err = bounce.Parse(bytes.NewReader(data))
 		}
 		if err != nil {
 			code = inputError(io, *jsonOut, name, err)
@@ -139,9 +129,9 @@ type replyJSON struct {
 
 func runBounceReply(io *cliIO, args []string) int {
 	fs, jsonOut := newFlagSet(io, "bounce reply", bounceUsage)
-	pos, ok := parseFlags(fs, args)
-	if !ok {
-		return exitUsage
+	pos, code := parseFlags(fs, args)
+	if code != flagsOK {
+		return code
 	}
 	if len(pos) != 3 {
 		return usageError(io, bounceUsage, "bounce reply: want CODE ENHANCED TEXT")

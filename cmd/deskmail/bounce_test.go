@@ -40,7 +40,7 @@ func TestBounceParseCommand(t *testing.T) {
 	if !strings.Contains(out.String(), "not a report") {
 		t.Errorf("human output %q", out.String())
 	}
-	if code := run([]string{"bounce", "parse", "/nonexistent"}, &cliIO{stdout: &out, stderr: &errb}); code != exitUsage {
+	if code := run([]string{"bounce", "parse", "/nonexistent"}, &cliIO{stdout: &out, stderr: &errb}); code != exitFail {
 		t.Errorf("missing file exit %d", code)
 	}
 	if code := run([]string{"bounce"}, &cliIO{stdout: &out, stderr: &errb}); code != exitUsage {

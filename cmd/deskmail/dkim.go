@@ -5,10 +5,11 @@ import (
 	"context"
 	"crypto"
 	"fmt"
-	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/dkim"
 	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/dnstest"
@@ -17,20 +18,23 @@ import (
 const dkimUsage = `
 Usage:
   deskmail dkim keygen [-json] [-alg rsa|ed25519] [-bits N] -domain D -selector S -out KEYFILE
-  deskmail dkim sign   [-json] -key KEYFILE -domain D -selector S [MESSAGE|-]
-  deskmail dkim verify [-json] [-zone FILE] [MESSAGE|-]
+  deskmail dkim sign   [-json] [-out DIR] -key KEYFILE -domain D -selector S [MESSAGE...|-]
+  deskmail dkim verify [-json] [-zone FILE] [MESSAGE...|-]
   deskmail dkim check  [-json] [-zone FILE] -key KEYFILE -domain D -selector S
 
 keygen writes a new private key (PEM, mode 0600) to KEYFILE and prints the
 TXT record to publish at S._domainkey.D, split into 255-byte strings
 (RSA: 2048 bits unless -bits says more; ed25519: 256).
-sign prints the message signed relaxed/relaxed with the recommended,
-oversigned header set. verify prints one line per DKIM-Signature with domain,
-selector, algorithm, key size and b= prefix; exit 1 unless all pass.
+sign prints each message signed relaxed/relaxed with the recommended,
+oversigned header set (several messages need -json, one object each, or
+-out DIR, one file each). verify prints one line per DKIM-Signature of each
+message with domain, selector, algorithm, key size and b= prefix; exit 1
+unless all pass.
 check compares the key published at S._domainkey.D with KEYFILE; exit 1
 unless it matches.
 
-Messages are read from the file, or stdin for "-" or no argument; bare LF
+Messages are read from the files, or stdin for "-" or no argument; empty
+input is an error (exit 1); bare LF
 line ends are turned into CRLF. -zone FILE answers DNS from a YAML file in
 the zonedata form of the RFC 7208 test suite instead of the system resolver.
 The private key is never printed.
@@ -77,26 +81,15 @@ func authResolver(file string) (dmarc.Resolver, error) {
 	return z, nil
 }
 
-// readMessage reads a message from a file or stdin, with CRLF line ends.
-func readMessage(io *cliIO, pos []string) (string, []byte, error) {
-	name := "-"
-	if len(pos) > 0 {
-		name = pos[0]
-	}
-	var data []byte
-	var err error
-	if name == "-" {
-		data, err = readAll(io.stdin)
-	} else {
-		data, err = os.ReadFile(name)
-	}
+// readMessage reads a message from a file or stdin ("-"), with CRLF line
+// ends; empty input is an error.
+func readMessage(io *cliIO, name string) ([]byte, error) {
+	data, err := readInput(io, name)
 	if err != nil {
-		return name, nil, err
+		return nil, err
 	}
-	return name, toCRLF(data), nil
+	return toCRLF(data), nil
 }
-
-func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(r) }
 
 func toCRLF(b []byte) []byte {
 	if !bytes.Contains(b, []byte("\n")) || bytes.Count(b, []byte("\r\n")) == bytes.Count(b, []byte("\n")) {
@@ -133,8 +126,8 @@ func runDKIMKeygen(io *cliIO, args []string) int {
 	domain := fs.String("domain", "", "signing domain (d=)")
 	selector := fs.String("selector", "", "selector (s=)")
 	out := fs.String("out", "", "file to write the private key to")
-	if _, ok := parseFlags(fs, args); !ok {
-		return exitUsage
+	if _, code := parseFlags(fs, args); code != flagsOK {
+		return code
 	}
 	if *domain == "" || *selector == "" || *out == "" {
 		return usageError(io, dkimUsage, "dkim keygen: -domain, -selector and -out are required")
@@ -178,32 +171,57 @@ func runDKIMSign(io *cliIO, args []string) int {
 	keyFile := fs.String("key", "", "private key file (PEM)")
 	domain := fs.String("domain", "", "signing domain (d=)")
 	selector := fs.String("selector", "", "selector (s=)")
-	pos, ok := parseFlags(fs, args)
-	if !ok {
-		return exitUsage
+	outDir := fs.String("out", "", "write each signed message to DIR/BASENAME instead of stdout")
+	pos, code := parseFlags(fs, args)
+	if code != flagsOK {
+		return code
 	}
 	if *keyFile == "" || *domain == "" || *selector == "" {
 		return usageError(io, dkimUsage, "dkim sign: -key, -domain and -selector are required")
+	}
+	names := inputs(pos)
+	if len(names) > 1 && !*jsonOut && *outDir == "" {
+		return usageError(io, dkimUsage, "dkim sign: several messages need -json or -out DIR")
 	}
 	key, err := loadKeyFile(*keyFile)
 	if err != nil {
 		return inputError(io, *jsonOut, *keyFile, err)
 	}
-	name, msg, err := readMessage(io, pos)
-	if err != nil {
-		return inputError(io, *jsonOut, name, err)
+	code = exitOK
+	for _, name := range names {
+		msg, err := readMessage(io, name)
+		if err == nil {
+			var signed []byte
+			if signed, err = dkim.Sign(msg, *domain, *selector, key, nil); err == nil {
+				err = writeSigned(io, *jsonOut, *outDir, name, msg, signed)
+			}
+		}
+		if err != nil {
+			code = inputError(io, *jsonOut, name, err)
+		}
 	}
-	signed, err := dkim.Sign(msg, *domain, *selector, key, nil)
-	if err != nil {
-		return inputError(io, *jsonOut, name, err)
+	return code
+}
+
+// writeSigned prints or stores one signed message.
+func writeSigned(io *cliIO, jsonOut bool, outDir, name string, msg, signed []byte) error {
+	if outDir != "" {
+		base := filepath.Base(name)
+		if name == "-" {
+			base = "stdin.eml"
+		}
+		if err := os.WriteFile(filepath.Join(outDir, base), signed, 0o644); err != nil {
+			return err
+		}
 	}
-	if *jsonOut {
+	switch {
+	case jsonOut:
 		sig := signed[:len(signed)-len(msg)]
 		writeJSON(io.stdout, map[string]string{"file": name, "signature": strings.TrimRight(string(sig), "\r\n"), "message": string(signed)})
-		return exitOK
+	case outDir == "":
+		io.raw.Write(signed)
 	}
-	io.stdout.Write(signed)
-	return exitOK
+	return nil
 }
 
 type dkimVerifyJSON struct {
@@ -215,31 +233,43 @@ type dkimVerifyJSON struct {
 func runDKIMVerify(io *cliIO, args []string) int {
 	fs, jsonOut := newFlagSet(io, "dkim verify", dkimUsage)
 	zone := fs.String("zone", "", "answer DNS from this zonedata YAML file")
-	pos, ok := parseFlags(fs, args)
-	if !ok {
-		return exitUsage
+	pos, code := parseFlags(fs, args)
+	if code != flagsOK {
+		return code
 	}
 	res, err := authResolver(*zone)
 	if err != nil {
 		return inputError(io, *jsonOut, *zone, err)
 	}
-	name, msg, err := readMessage(io, pos)
-	if err != nil {
-		return inputError(io, *jsonOut, name, err)
-	}
 	opts := &dkim.VerifyOptions{}
 	if res != nil {
 		opts.Resolver = res
 	}
+	code = exitOK
+	for _, name := range inputs(pos) {
+		if c := verifyOne(io, *jsonOut, name, opts); c != exitOK {
+			code = c
+		}
+	}
+	return code
+}
+
+// verifyOne verifies the signatures of one message and prints the results.
+func verifyOne(io *cliIO, jsonOut bool, name string, opts *dkim.VerifyOptions) int {
+	msg, err := readMessage(io, name)
+	if err != nil {
+		return inputError(io, jsonOut, name, err)
+	}
 	vs, err := dkim.Verify(context.Background(), msg, opts)
 	if err != nil {
-		return inputError(io, *jsonOut, name, err)
+		return inputError(io, jsonOut, name, err)
 	}
+	name = deskmail.Sanitize(name)
 	all := len(vs) > 0
 	for _, v := range vs {
 		all = all && v.Result == dkim.ResultPass
 	}
-	if *jsonOut {
+	if jsonOut {
 		if vs == nil {
 			vs = []*dkim.Verification{}
 		}
@@ -271,8 +301,8 @@ func runDKIMCheck(io *cliIO, args []string) int {
 	keyFile := fs.String("key", "", "private key file (PEM)")
 	domain := fs.String("domain", "", "signing domain (d=)")
 	selector := fs.String("selector", "", "selector (s=)")
-	if _, ok := parseFlags(fs, args); !ok {
-		return exitUsage
+	if _, code := parseFlags(fs, args); code != flagsOK {
+		return code
 	}
 	if *keyFile == "" || *domain == "" || *selector == "" {
 		return usageError(io, dkimUsage, "dkim check: -key, -domain and -selector are required")

@@ -102,12 +102,14 @@ func TestDKIMCommand(t *testing.T) {
 		for _, args := range [][]string{
 			{"dkim"}, {"dkim", "bogus"}, {"dkim", "keygen", "-domain", "example.com"},
 			{"dkim", "keygen", "-bits", "1024", "-domain", "example.com", "-selector", "s", "-out", filepath.Join(dir, "weak.pem")},
-			{"dkim", "sign", "-key", filepath.Join(dir, "missing.pem"), "-domain", "d", "-selector", "s"},
 			{"dkim", "check", "-key", "x"},
 		} {
 			if code, _, _ := authCLI(t, "", args...); code != exitUsage {
 				t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 			}
+		}
+		if code, _, _ := authCLI(t, "", "dkim", "sign", "-key", filepath.Join(dir, "missing.pem"), "-domain", "d", "-selector", "s"); code != exitFail {
+			t.Errorf("missing key file: exit %d, want %d", code, exitFail)
 		}
 	})
 }

@@ -62,8 +62,7 @@ func dmarcOptions(io *cliIO, zone, mode string) (*dmarc.Options, int) {
 	}
 	res, err := authResolver(zone)
 	if err != nil {
-		fmt.Fprintf(io.stderr, "deskmail: %s: %v\n", zone, err)
-		return nil, exitUsage
+		return nil, inputError(io, false, zone, err)
 	}
 	o.Resolver = res
 	return o, exitOK
@@ -78,9 +77,9 @@ func runDMARCCheck(io *cliIO, args []string) int {
 	fs, jsonOut := newFlagSet(io, "dmarc check", dmarcUsage)
 	zone := fs.String("zone", "", "answer DNS from this zonedata YAML file")
 	mode := fs.String("mode", "rfc9989", "rfc9989 (tree walk) or rfc7489 (public suffix)")
-	pos, ok := parseFlags(fs, args)
-	if !ok {
-		return exitUsage
+	pos, code := parseFlags(fs, args)
+	if code != flagsOK {
+		return code
 	}
 	if len(pos) == 0 {
 		return usageError(io, dmarcUsage, "dmarc check: no domain given")
@@ -148,8 +147,8 @@ func runDMARCExplain(io *cliIO, args []string) int {
 	helo := fs.String("helo", "", "HELO name of that server")
 	dkimDomain := fs.String("dkim", "", "DKIM signing domain (d=); empty = unsigned")
 	selector := fs.String("selector", "", "DKIM selector, to check the published key")
-	if _, ok := parseFlags(fs, args); !ok {
-		return exitUsage
+	if _, code := parseFlags(fs, args); code != flagsOK {
+		return code
 	}
 	if *from == "" || *ipStr == "" {
 		return usageError(io, dmarcUsage, "dmarc explain: -from and -ip are required")

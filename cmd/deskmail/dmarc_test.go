@@ -78,11 +78,13 @@ func TestDMARCCommand(t *testing.T) {
 			{"dmarc", "check", "-mode", "x", "example.com"},
 			{"dmarc", "explain", "-from", "example.com"},
 			{"dmarc", "explain", "-from", "example.com", "-ip", "not-an-ip"},
-			{"dmarc", "check", "-zone", "/nonexistent/zone.yml", "example.com"},
 		} {
 			if code, _, _ := authCLI(t, "", args...); code != exitUsage {
 				t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 			}
+		}
+		if code, _, _ := authCLI(t, "", "dmarc", "check", "-zone", "/nonexistent/zone.yml", "example.com"); code != exitFail {
+			t.Errorf("missing zone file: exit %d, want %d", code, exitFail)
 		}
 	})
 }

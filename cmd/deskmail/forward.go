@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -92,9 +91,9 @@ func forwardLooksLikeMessage(b []byte) bool {
 func runForward(io *cliIO, args []string) int {
 	fs, jsonOut := newFlagSet(io, "forward", forwardUsage)
 	subjectFile := fs.String("subject-file", "", "read the subject from this file; FILE is a body")
-	pos, ok := parseFlags(fs, args)
-	if !ok {
-		return exitUsage
+	pos, code := parseFlags(fs, args)
+	if code != flagsOK {
+		return code
 	}
 	if len(pos) == 0 {
 		return usageError(io, forwardUsage, "forward: no file given")
@@ -107,9 +106,9 @@ func runForward(io *cliIO, args []string) int {
 		}
 		subject = strings.TrimSpace(string(b))
 	}
-	code := exitOK
+	code = exitOK
 	for _, file := range pos {
-		b, err := forwardReadInput(io, file)
+		b, err := readInput(io, file)
 		if err != nil {
 			code = inputError(io, *jsonOut, file, err)
 			continue
@@ -155,29 +154,4 @@ func forwardJoin(list []deskmail.Address) string {
 		s[i] = a.String()
 	}
 	return strings.Join(s, ", ")
-}
-
-// forwardReadInput reads a file, or stdin for "-".
-func forwardReadInput(io *cliIO, file string) ([]byte, error) {
-	if file == "-" {
-		return forwardReadAll(io.stdin)
-	}
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return forwardReadAll(f)
-}
-
-func forwardReadAll(r io.Reader) ([]byte, error) {
-	const max = 64 << 20
-	b, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > max {
-		return nil, fmt.Errorf("larger than %d MiB", max>>20)
-	}
-	return b, nil
 }

@@ -75,10 +75,10 @@ func TestForwardCommand(t *testing.T) {
 		if code, _, _ := runForwardCLI(t, ""); code != exitUsage {
 			t.Errorf("no file: exit %d", code)
 		}
-		if code, out, _ := runForwardCLI(t, "", "-json", filepath.Join(dir, "missing")); code != exitUsage || !strings.Contains(out, `"error"`) {
+		if code, out, _ := runForwardCLI(t, "", "-json", filepath.Join(dir, "missing")); code != exitFail || !strings.Contains(out, `"error"`) {
 			t.Errorf("missing file: exit %d %s", code, out)
 		}
-		if code, _, _ := runForwardCLI(t, "", "-subject-file", filepath.Join(dir, "missing"), body); code != exitUsage {
+		if code, _, _ := runForwardCLI(t, "", "-subject-file", filepath.Join(dir, "missing"), body); code != exitFail {
 			t.Errorf("missing subject file: exit %d", code)
 		}
 	})

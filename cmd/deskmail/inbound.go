@@ -254,9 +254,9 @@ func runInbound(io *cliIO, args []string) int {
 	helo := fs.String("helo", "", "HELO/EHLO name")
 	from := fs.String("from", "", "envelope sender (MAIL FROM)")
 	rcpt := fs.String("rcpt", "", "envelope recipients, comma separated")
-	pos, ok := parseFlags(fs, args)
-	if !ok {
-		return exitUsage
+	pos, code := parseFlags(fs, args)
+	if code != flagsOK {
+		return code
 	}
 	if *config == "" {
 		return usageError(io, inboundUsage, "inbound: -config is required")
@@ -285,9 +285,9 @@ func runInbound(io *cliIO, args []string) int {
 	if err != nil {
 		return inputError(io, *jsonOut, *config, err)
 	}
-	code := exitOK
+	code = exitOK
 	for _, name := range pos {
-		name, raw, err := readMessage(io, []string{name})
+		raw, err := readMessage(io, name)
 		if err != nil {
 			code = max(code, inputError(io, *jsonOut, name, err))
 			continue

@@ -107,7 +107,7 @@ func TestInboundCommand(t *testing.T) {
 		if code, _, _ := inboundCLI("inbound", "-config", cfg); code != exitUsage {
 			t.Fatalf("no message: exit %d", code)
 		}
-		if code, _, _ := inboundCLI("inbound", "-config", files[0], files[0]); code != exitUsage {
+		if code, _, _ := inboundCLI("inbound", "-config", files[0], files[0]); code != exitFail {
 			t.Fatalf("bad config: exit %d", code)
 		}
 		if code, _, _ := inboundCLI("inbound", "-config", cfg, "-ip", "nope", files[0]); code != exitUsage {

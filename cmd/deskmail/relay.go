@@ -46,9 +46,9 @@ func runRelay(io *cliIO, args []string) int {
 	insecure := fs.Bool("insecure", false, "do not verify the server's certificate")
 	caFile := fs.String("ca", "", "PEM file of CA certificates to trust instead of the system's")
 	timeout := fs.Duration("timeout", 30*time.Second, "time limit for the whole test")
-	pos, ok := parseFlags(fs, args[1:])
-	if !ok {
-		return exitUsage
+	pos, code := parseFlags(fs, args[1:])
+	if code != flagsOK {
+		return code
 	}
 	if len(pos) > 0 {
 		return usageError(io, relayUsage, "relay probe: unexpected argument %q", pos[0])

@@ -15,7 +15,7 @@ import (
 const spfUsage = `
 Usage:
   deskmail spf check [-json] [-zone FILE] [-receiver NAME] -ip IP -sender ADDR -helo NAME
-  deskmail spf lint  [-json] [-zone FILE] DOMAIN | -record TEXT
+  deskmail spf lint  [-json] [-zone FILE] DOMAIN... | -record TEXT
   deskmail spf merge [-json] [-zone FILE] -record TEXT -include NAME
 
 check runs RFC 7208 check_host() for the client IP and the MAIL FROM
@@ -90,9 +90,9 @@ func runSPFCheck(io *cliIO, args []string) int {
 	sender := fs.String("sender", "", "MAIL FROM address (empty: check the HELO name)")
 	helo := fs.String("helo", "", "HELO/EHLO name")
 	receiver := fs.String("receiver", "", "this host's name, for %{r} and Received-SPF")
-	pos, ok := parseFlags(fs, args)
-	if !ok {
-		return exitUsage
+	pos, code := parseFlags(fs, args)
+	if code != flagsOK {
+		return code
 	}
 	if len(pos) > 0 {
 		return usageError(io, spfUsage, "spf check: unexpected argument %q", pos[0])
@@ -197,27 +197,43 @@ func runSPFLint(io *cliIO, args []string) int {
 	fs, jsonOut := newFlagSet(io, "spf lint", spfUsage)
 	zone := fs.String("zone", "", "answer DNS from this zonedata YAML file")
 	record := fs.String("record", "", "lint this record text instead of a domain's")
-	pos, ok := parseFlags(fs, args)
-	if !ok {
-		return exitUsage
+	pos, code := parseFlags(fs, args)
+	if code != flagsOK {
+		return code
 	}
-	if (*record == "") == (len(pos) == 0) || len(pos) > 1 {
-		return usageError(io, spfUsage, "spf lint: give one DOMAIN or -record TEXT")
+	if (*record == "") == (len(pos) == 0) {
+		return usageError(io, spfUsage, "spf lint: give DOMAIN... or -record TEXT")
 	}
 	res, err := spfResolver(*zone)
 	if err != nil {
 		return inputError(io, *jsonOut, *zone, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	opts := &spf.LintOptions{Resolver: res}
-	var rep *spf.LintReport
 	if *record != "" {
-		rep = spf.LintRecord(ctx, *record, opts)
-	} else if rep, err = spf.Lint(ctx, pos[0], opts); err != nil {
-		return inputError(io, *jsonOut, pos[0], err)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return lintResult(io, *jsonOut, spf.LintRecord(ctx, *record, opts))
 	}
-	if *jsonOut {
+	code = exitOK
+	for _, domain := range pos {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		rep, err := spf.Lint(ctx, domain, opts)
+		cancel()
+		c := exitOK
+		if err != nil {
+			c = inputError(io, *jsonOut, domain, err)
+		} else {
+			c = lintResult(io, *jsonOut, rep)
+		}
+		code = max(code, c)
+	}
+	return code
+}
+
+// lintResult prints one lint report and returns exitFail when it has
+// errors.
+func lintResult(io *cliIO, jsonOut bool, rep *spf.LintReport) int {
+	if jsonOut {
 		writeJSON(io.stdout, lintJSON(rep))
 	} else {
 		printLint(io, rep)
@@ -241,9 +257,9 @@ func runSPFMerge(io *cliIO, args []string) int {
 	zone := fs.String("zone", "", "answer DNS from this zonedata YAML file")
 	record := fs.String("record", "", "the current record (empty: start a new one)")
 	include := fs.String("include", "", "the domain to include")
-	pos, ok := parseFlags(fs, args)
-	if !ok {
-		return exitUsage
+	pos, code := parseFlags(fs, args)
+	if code != flagsOK {
+		return code
 	}
 	if len(pos) > 0 || *include == "" {
 		return usageError(io, spfUsage, "spf merge: give -record TEXT -include NAME")

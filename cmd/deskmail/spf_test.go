@@ -66,7 +66,7 @@ func TestSPFCommand(t *testing.T) {
 		if code, _, _ := runSPFCLI(t, "check", "-ip", "nope", "-sender", "a@b.c"); code != exitUsage {
 			t.Errorf("bad ip: exit %d", code)
 		}
-		if code, _, _ := runSPFCLI(t, "check", "-zone", "/nonexistent", "-ip", "192.0.2.1", "-sender", "a@b.c"); code != exitUsage {
+		if code, _, _ := runSPFCLI(t, "check", "-zone", "/nonexistent", "-ip", "192.0.2.1", "-sender", "a@b.c"); code != exitFail {
 			t.Errorf("missing zone: exit %d", code)
 		}
 		if code, _, _ := runSPFCLI(t, "frob"); code != exitUsage {

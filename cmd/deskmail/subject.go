@@ -31,9 +31,9 @@ type subjectJSON struct {
 
 func runSubject(io *cliIO, args []string) int {
 	fs, jsonOut := newFlagSet(io, "subject", subjectUsage)
-	pos, ok := parseFlags(fs, args)
-	if !ok {
-		return exitUsage
+	pos, code := parseFlags(fs, args)
+	if code != flagsOK {
+		return code
 	}
 	if len(pos) == 0 {
 		return usageError(io, subjectUsage, "subject: no subject given")

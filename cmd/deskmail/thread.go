@@ -15,7 +15,7 @@ import (
 )
 
 const threadUsage = `
-Usage: deskmail thread [-json] [-no-subject] MBOX...
+Usage: deskmail thread [-json] [-no-subject] [MBOX...|-]
 
 Reads each mbox file ("-" for standard input) and prints its thread trees,
 built from Message-ID, In-Reply-To and References as RFC 5256 REFERENCES
@@ -48,15 +48,12 @@ type threadJSON struct {
 func runThread(io *cliIO, args []string) int {
 	fs, jsonOut := newFlagSet(io, "thread", threadUsage)
 	noSubject := fs.Bool("no-subject", false, "do not gather roots by base subject")
-	pos, ok := parseFlags(fs, args)
-	if !ok {
-		return exitUsage
+	pos, code := parseFlags(fs, args)
+	if code != flagsOK {
+		return code
 	}
-	if len(pos) == 0 {
-		return usageError(io, threadUsage, "thread: no mbox file given")
-	}
-	code := exitOK
-	for _, file := range pos {
+	code = exitOK
+	for _, file := range inputs(pos) {
 		msgs, err := readMbox(io, file)
 		if err != nil {
 			code = inputError(io, *jsonOut, file, err)
@@ -186,6 +183,9 @@ func readMbox(cio *cliIO, file string) ([]threading.Message, error) {
 		}
 	}
 	flush()
+	if len(msgs) == 0 {
+		return nil, errEmpty
+	}
 	return msgs, nil
 }
 

@@ -81,13 +81,13 @@ func TestThreadCommand(t *testing.T) {
 	})
 	t.Run("missing file", func(t *testing.T) {
 		code, out, errs := runThreadCLI(t, "", "thread", "-json", filepath.Join(dir, "nope"))
-		if code != exitUsage || !strings.Contains(out, `"error"`) || errs == "" {
+		if code != exitFail || !strings.Contains(out, `"error"`) || errs == "" {
 			t.Errorf("exit %d, out %q, err %q", code, out, errs)
 		}
 	})
-	t.Run("usage", func(t *testing.T) {
-		if code, _, _ := runThreadCLI(t, "", "thread"); code != exitUsage {
-			t.Errorf("exit %d", code)
+	t.Run("empty stdin is an error", func(t *testing.T) {
+		if code, _, errs := runThreadCLI(t, "", "thread"); code != exitFail || !strings.Contains(errs, "empty input") {
+			t.Errorf("exit %d, stderr %q", code, errs)
 		}
 	})
 	t.Run("T8/no-subject and a bare message", func(t *testing.T) {
