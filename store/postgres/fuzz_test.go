@@ -21,8 +21,7 @@ var (
 )
 
 // FuzzRelayMatchesMemory is a differential test: a sequence of
-// reservations (sent alone or as batches, spanning two accounts, through
-// deskmail_relay_reserve_many),
+// reservations spanning two accounts,
 // refunds and breaker outcomes, decoded from the input, must give the same
 // outcome per call and the same usage on PostgreSQL as on
 // relay.MemoryStore, the reference of the contract.
@@ -43,7 +42,7 @@ func FuzzRelayMatchesMemory(f *testing.F) {
 	}
 	f.Add([]byte{0x13, 0x24, 0x35, 0x46, 0x57, 0x68, 0x79, 0x8a})
 	f.Add([]byte{0xf0, 0x11, 0x11, 0x11, 0x11, 0x91, 0x22, 0x33, 0x44, 0x05})
-	f.Add([]byte("reserve refund fault quota batch"))
+	f.Add([]byte("reserve refund fault quota other"))
 	day := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		if len(in) > 200 {
@@ -65,28 +64,11 @@ func FuzzRelayMatchesMemory(f *testing.F) {
 				PlanCap:  int64(op>>5) * 3,
 			}
 			switch op % 8 {
-			case 0, 1, 2: // one reservation alone
-				checkSame(t, "Reserve", pg.reserveOne(ctx, res), mem.Reserve(ctx, res))
-			case 3, 4: // a batch of up to 4 reservations
-				n := 1 + int(op>>6)
-				batch := make([]*call[relay.Reservation], 0, n)
-				for k := 0; k < n && i < len(in); k++ {
-					r := res
-					r.Relay = relays[int(in[i])%3]
-					r.N = int64(in[i]>>2) % 6
-					if in[i]&0x80 != 0 { // another account: batches span keys
-						r.Account = acct + "b"
-					}
-					i++
-					batch = append(batch, &call[relay.Reservation]{arg: r})
+			case 0, 1, 2, 3, 4: // a reservation, of this account or another
+				if arg&0x80 != 0 {
+					res.Account = acct + "b"
 				}
-				if len(batch) < 2 {
-					continue
-				}
-				pg.reserveBatch(ctx, batch)
-				for _, c := range batch {
-					checkSame(t, "batched Reserve", c.err, mem.Reserve(ctx, c.arg))
-				}
+				checkSame(t, "Reserve", pg.Reserve(ctx, res), mem.Reserve(ctx, res))
 			case 5: // refund
 				keep := arg&0x80 != 0
 				checkSame(t, "Refund", pg.Refund(ctx, res, keep), mem.Refund(ctx, res, keep))

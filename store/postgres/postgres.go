@@ -10,8 +10,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/deskmail/deskmail/relay"
 )
 
 // DB is deskmail's state on one PostgreSQL database. It implements every
@@ -21,11 +19,6 @@ import (
 type DB struct {
 	pool   *pgxpool.Pool
 	closer bool // Close closes the pool: Open made it
-
-	// Concurrent writes, waiting for a batch (combine.go).
-	reservations  combiner[relay.Reservation]
-	bounceUpdates combiner[*bounceUpdate]
-	bounceCounts  combiner[bounceCount]
 }
 
 // Open connects to the database at dsn (a PostgreSQL URL or key=value
@@ -52,19 +45,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // New returns a DB on a pool the host owns; Close leaves the pool open.
 func New(pool *pgxpool.Pool) *DB {
-	db := &DB{pool: pool}
-	db.reservations.width = batchWidth
-	db.bounceUpdates.width = batchWidth
-	db.bounceCounts.width = batchWidth
-	return db
+	return &DB{pool: pool}
 }
-
-// batchWidth is the number of batches of each process-wide combiner in
-// flight at once. Measured with 16 workers, 2 (one batch decided while
-// the other commits) was no faster over many accounts and up to a third
-// slower on one hot row, where two batches queue on the row lock and
-// commit one after the other with half the calls each.
-const batchWidth = 1
 
 // Pool returns the underlying pool.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }

@@ -15,8 +15,9 @@ import (
 // RelayStore is relay.Store on PostgreSQL. One row of deskmail_relay_usage
 // per account and day holds the plan total and every relay's count (a JSON
 // object), so Reserve checks the relay's breaker and both caps and moves
-// both counters in one statement that writes one row: the row lock makes concurrent reservations, from
-// any number of processes, queue on it, and none can overshoot a cap.
+// both counters in one statement that writes one row: the row lock makes
+// concurrent reservations, from any number of processes, queue on it, and
+// none can overshoot a cap.
 // Breakers live in deskmail_relay_breakers, one row per account, day and
 // relay, each RecordOutcome one UPSERT.
 type RelayStore struct{ db *DB }
@@ -69,80 +70,17 @@ select case when exists (select from brk where open) then 1
 	coalesce((select total from deskmail_relay_usage where account = $1::text and day = $2::date), 0)
 where not exists (select from up)`
 
-// Reserve implements relay.Store. Each reservation is decided by one
-// statement that checks the relay's breaker and both caps and moves both
-// counters of the account's day row, so none overshoots a cap whatever the
-// number of processes.
-//
-// Reservations that arrive while a batch of the same process is in
-// flight wait, then go together, whatever their
-// accounts and days, in the next statement (deskmail_relay_reserve_many,
-// which locks their rows in key order and decides each row's reservations
-// in arrival order, each as if alone): writes are bounded by commit
-// latency, and a batch shares one commit. A reservation whose ctx ends
-// while it waits is withdrawn and returns ctx.Err(); once sent it waits
-// for its outcome (for at most 30 seconds), so an error never hides units
-// that were counted, except when the connection fails after the commit:
-// then the counts err toward fewer sends, never more.
+// Reserve implements relay.Store with one statement (reserveSQL) that
+// checks the relay's breaker and both caps and moves both counters of the
+// account's day row, so none overshoots a cap whatever the number of
+// processes. It runs on the caller's context: a cancelled context stops
+// the statement. A Reserve that returns an error may still have counted
+// its units when the context ended or the connection failed after the
+// commit; that errs toward fewer sends, never more.
 func (s *RelayStore) Reserve(ctx context.Context, r relay.Reservation) error {
 	if err := checkReservation(r); err != nil {
 		return err
 	}
-	return s.db.reservations.do(ctx, "", r, s.reserveBatch)
-}
-
-// reserveBatch decides a batch of reservations of any accounts and days
-// in one statement (deskmail_relay_reserve_many), or a lone one with
-// reserveSQL.
-func (s *RelayStore) reserveBatch(ctx context.Context, batch []*call[relay.Reservation]) {
-	if len(batch) == 1 {
-		batch[0].err = s.reserveOne(ctx, batch[0].arg)
-		return
-	}
-	n := len(batch)
-	accounts, days := make([]string, n), make([]time.Time, n)
-	relays, ns, relayCaps, planCaps := make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n)
-	for i, c := range batch {
-		accounts[i], days[i] = c.arg.Account, civilDay(c.arg.Day)
-		relays[i], ns[i], relayCaps[i], planCaps[i] = c.arg.Relay, c.arg.N, c.arg.RelayCap, c.arg.PlanCap
-	}
-	oneKey := true
-	for i := range accounts {
-		oneKey = oneKey && accounts[i] == accounts[0] && days[i].Equal(days[0])
-	}
-	var codes []int32
-	var err error
-	if oneKey {
-		// One row: the simpler function of migration 0002 is cheaper.
-		err = s.db.pool.QueryRow(ctx, `select deskmail_relay_reserve($1, $2, $3, $4, $5, $6)`,
-			accounts[0], days[0], relays, ns, relayCaps, planCaps).Scan(&codes)
-	} else {
-		err = s.db.pool.QueryRow(ctx, `select deskmail_relay_reserve_many($1::text[], $2::date[], $3, $4, $5, $6)`,
-			accounts, days, relays, ns, relayCaps, planCaps).Scan(&codes)
-	}
-	if err == nil && len(codes) != n {
-		err = fmt.Errorf("%d outcomes for %d reservations", len(codes), n)
-	}
-	for i, c := range batch {
-		switch {
-		case err != nil:
-			c.err = fmt.Errorf("postgres: relay reserve: %w", err)
-		case codes[i] == 0:
-			c.err = nil
-		case codes[i] == 1:
-			c.err = relay.ErrRelayBroken
-		case codes[i] == 2:
-			c.err = relay.ErrRelayExhausted
-		case codes[i] == 3:
-			c.err = relay.ErrPlanCapReached
-		default:
-			c.err = relay.ErrRelayCapReached
-		}
-	}
-}
-
-// reserveOne decides one reservation with reserveSQL.
-func (s *RelayStore) reserveOne(ctx context.Context, r relay.Reservation) error {
 	var why int
 	var total int64
 	err := s.db.pool.QueryRow(ctx, reserveSQL, r.Account, civilDay(r.Day), r.Relay, r.N, r.PlanCap, r.RelayCap).Scan(&why, &total)

@@ -303,16 +303,17 @@ func BenchmarkRelayReserve(b *testing.B) {
 	b.Run("store=postgres/keys=hot", func(b *testing.B) { benchReserve(b, benchDB(b).RelayStore(), true) })
 }
 
-// TestRelayReserveBatchingWithCancellation: reservations of one account
-// from many goroutines go in batches; some contexts end while waiting.
-// Every reservation reported as made is counted, and nothing else: the
-// usage equals the successes exactly and stays within the caps.
-func TestRelayReserveBatchingWithCancellation(t *testing.T) {
+// TestRelayReserveWithCancellation: reservations of one account from many
+// goroutines, some of whose contexts end mid-call. Every reservation
+// reported as made is counted; a cancelled one may or may not be (the
+// statement may have committed as its context ended), which errs toward
+// fewer sends; the usage never exceeds the caps.
+func TestRelayReserveWithCancellation(t *testing.T) {
 	db := testDB(t)
 	s := db.RelayStore()
-	acct := fmt.Sprintf("batch-cancel-%d", time.Now().UnixNano())
+	acct := fmt.Sprintf("cancel-%d", time.Now().UnixNano())
 	const workers, each, relayCap, planCap = 16, 60, 500, 700
-	var ok, canceled atomic.Int64
+	var ok, canceled, canceledUnits atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -331,6 +332,7 @@ func TestRelayReserveBatchingWithCancellation(t *testing.T) {
 					ok.Add(r.N)
 				case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 					canceled.Add(1)
+					canceledUnits.Add(r.N)
 				case errors.Is(err, relay.ErrRelayCapReached), errors.Is(err, relay.ErrPlanCapReached):
 				default:
 					t.Error(err)
@@ -343,8 +345,9 @@ func TestRelayReserveBatchingWithCancellation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Total != ok.Load() || u.Total > planCap || u.Relays["r1"] > relayCap {
-		t.Errorf("usage %+v, %d units reported reserved (%d calls canceled); want equal, within %d/%d", u, ok.Load(), canceled.Load(), relayCap, planCap)
+	if u.Total < ok.Load() || u.Total > ok.Load()+canceledUnits.Load() || u.Total > planCap || u.Relays["r1"] > relayCap {
+		t.Errorf("usage %+v, %d units reported reserved (%d calls, %d units canceled); want between, within %d/%d",
+			u, ok.Load(), canceled.Load(), canceledUnits.Load(), relayCap, planCap)
 	}
 	t.Logf("%d units reserved, %d calls canceled", ok.Load(), canceled.Load())
 }
