@@ -1,0 +1,173 @@
+package bounce
+
+import (
+	"strings"
+)
+
+// recipientInLine returns the address a report line names as a recipient,
+// or "".
+func recipientInLine(line string) string {
+	t := strings.TrimSpace(line)
+	if len(t) < 3 || strings.IndexByte(t, '@') < 0 {
+		return ""
+	}
+	lt := strings.ToLower(t)
+	// "RCPT TO:<addr>" in an SMTP transcript.
+	if i := strings.Index(lt, "rcpt to:"); i >= 0 {
+		if a := addrAt(lt[i+8:]); a != "" {
+			return a
+		}
+	}
+	// "<addr>:", "<addr>... User unknown", "addr on DATE", "addr [reason]".
+	if lt[0] == '<' || isAddrChar(lt[0]) {
+		if a := addrAt(lt); a != "" {
+			return a
+		}
+	}
+	// "550 5.1.1 <addr>... User unknown" (sendmail).
+	if i := strings.Index(lt, ">..."); i > 0 {
+		if j := strings.LastIndexByte(lt[:i], '<'); j >= 0 {
+			if a := cleanAddr(lt[j+1 : i]); a != "" {
+				return a
+			}
+		}
+	}
+	for _, pre := range []string{"original-recipient:", "final-recipient:", "recipient address:", "recipient:", "address:", "failed recipient:"} {
+		if strings.HasPrefix(lt, pre) {
+			return addrAt(strings.TrimSpace(stripType(strings.TrimSpace(lt[len(pre):]))))
+		}
+	}
+	return ""
+}
+
+// restoreCase returns the address a (lower case) as it is written in line,
+// or a when it is not found there.
+func restoreCase(line, a string) string {
+	for i := 0; i+len(a) <= len(line); i++ {
+		if strings.EqualFold(line[i:i+len(a)], a) {
+			return line[i : i+len(a)]
+		}
+	}
+	return a
+}
+
+// addrAt returns the address at the start of s (after an optional '<'), or
+// "" when s does not start with one.
+func addrAt(s string) string {
+	s = strings.TrimLeft(s, " \t\"'")
+	angle := strings.HasPrefix(s, "<")
+	if angle {
+		s = s[1:]
+	}
+	end := 0
+	for end < len(s) && isAddrChar(s[end]) {
+		end++
+	}
+	a := cleanAddr(s[:end])
+	if a == "" {
+		return ""
+	}
+	if angle {
+		if end >= len(s) || s[end] != '>' {
+			return ""
+		}
+	}
+	return a
+}
+
+func isAddrChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		strings.IndexByte("@.-_+=!#$%&'*/?^`{|}~", c) >= 0
+}
+
+// cleanAddr returns s as a lower-case bare address when it looks like one.
+func cleanAddr(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.Trim(s, "<>\"'().,;:[] \t")
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 {
+		return ""
+	}
+	dom := s[at+1:]
+	if strings.IndexByte(dom, '.') < 0 || strings.HasPrefix(dom, ".") || strings.HasSuffix(dom, ".") {
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c == '<' || c == '>' || c == ',' || c == ';' {
+			return ""
+		}
+	}
+	return strings.ToLower(s)
+}
+
+// splitAddrs returns the bare addresses in a header value.
+func splitAddrs(v string) []string {
+	var out []string
+	for len(v) > 0 {
+		i := strings.IndexByte(v, '@')
+		if i < 0 {
+			break
+		}
+		start := i
+		for start > 0 && isAddrChar(v[start-1]) {
+			start--
+		}
+		end := i + 1
+		for end < len(v) && isAddrChar(v[end]) {
+			end++
+		}
+		if a := cleanAddr(v[start:end]); a != "" {
+			out = appendUnique(out, a)
+		}
+		v = v[end:]
+	}
+	return out
+}
+
+// angleAddrs returns the addresses in angle brackets in s.
+func angleAddrs(s string) []string {
+	var out []string
+	for {
+		i := strings.IndexByte(s, '<')
+		if i < 0 {
+			return out
+		}
+		j := strings.IndexByte(s[i:], '>')
+		if j < 0 {
+			return out
+		}
+		if a := cleanAddr(s[i+1 : i+j]); a != "" {
+			out = append(out, a)
+		}
+		s = s[i+j+1:]
+	}
+}
+
+// textRecipients returns the addresses the prose names as recipients, for
+// delivery-status fields that hold no address.
+func (p *parser) textRecipients() []string {
+	exclude := map[string]bool{}
+	for _, a := range splitAddrs(p.rep.From) {
+		exclude[a] = true
+	}
+	for _, a := range splitAddrs(p.rep.To) {
+		exclude[a] = true
+	}
+	var out []string
+	for _, line := range strings.Split(p.reportText(), "\n") {
+		if a := recipientInLine(line); a != "" && !exclude[a] {
+			out = appendUnique(out, a)
+		}
+	}
+	return out
+}
+
+// recipientOnly reports whether a line holds nothing but the address, as
+// "<addr>:" or "addr:": a recipient even when it equals the report's To.
+func recipientOnly(line, addr string) bool {
+	t := strings.ToLower(strings.TrimSpace(line))
+	t = strings.TrimSuffix(t, ":")
+	t = strings.TrimSuffix(strings.TrimPrefix(t, "<"), ">")
+	return t == addr && strings.HasSuffix(strings.TrimSpace(line), ":")
+}

@@ -1,0 +1,125 @@
+package bounce
+
+import (
+	"strings"
+)
+
+// allText joins the human-readable parts.
+func (p *parser) allText() string {
+	switch len(p.texts) {
+	case 0:
+		return ""
+	case 1:
+		return string(p.texts[0])
+	}
+	var sb strings.Builder
+	for _, t := range p.texts {
+		sb.Write(t)
+		sb.WriteByte('\n')
+	}
+	return sb.String()
+}
+
+// reportText is the human-readable text before the returned message.
+func (p *parser) reportText() string {
+	if p.report != nil {
+		return *p.report
+	}
+	t := p.allText()
+	if i := originalStart(t); i >= 0 {
+		t = t[:i]
+	}
+	p.report = &t
+	return t
+}
+
+// lowerReport is reportText in lower case, computed once.
+func (p *parser) lowerReport() string {
+	if p.lower == nil {
+		l := strings.ToLower(p.reportText())
+		p.lower = &l
+	}
+	return *p.lower
+}
+
+// headerStarts are the fields a returned message's header commonly begins
+// with.
+var headerStarts = []string{
+	"return-path:", "received:", "message-id:", "dkim-signature:", "x-received:", "arc-seal:",
+	"authentication-results:", "delivered-to:", "x-original-to:", "mime-version:", "date:", "from:",
+	"to:", "subject:", "domainkey-signature:", "x-google-dkim-signature:", "x-gm-message-state:",
+	"x-mailer:", "content-type:", "reply-to:", "x-originating-ip:", "x-ms-exchange", "thread-topic:",
+	"x-yahoo-newman-property:", "sender:", "received-spf:", "x-sender:",
+}
+
+// originalStart finds where a returned message's header begins in text: the
+// first line that starts a header field and is followed by another header
+// line. It returns -1 when there is none.
+func originalStart(t string) int {
+	off := 0
+	for off < len(t) {
+		nl := strings.IndexByte(t[off:], '\n')
+		end := len(t)
+		if nl >= 0 {
+			end = off + nl
+		}
+		line := t[off:end]
+		if isHeaderStart(line) && end < len(t) {
+			next := t[end+1:]
+			if j := strings.IndexByte(next, '\n'); j >= 0 {
+				next = next[:j]
+			}
+			if (isHeaderStart(next) || (len(next) > 0 && (next[0] == ' ' || next[0] == '\t') && strings.TrimSpace(next) != "")) && hasKeyField(t[off:]) {
+				return off
+			}
+		}
+		if nl < 0 {
+			break
+		}
+		off = end + 1
+	}
+	return -1
+}
+
+func isHeaderStart(line string) bool {
+	if len(line) < 3 || line[0] == ' ' || line[0] == '\t' {
+		return false
+	}
+	for _, h := range headerStarts {
+		if len(line) >= len(h) && strings.EqualFold(line[:len(h)], h) {
+			if h == "to:" || h == "from:" || h == "date:" || h == "subject:" {
+				// "To: x" in prose is rare but "Date:" in a DSN text is not:
+				// require a value.
+				return len(strings.TrimSpace(line[len(h):])) > 0
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// hasKeyField reports whether the header block at the start of t has a
+// field only a message header has (not just "Subject:" and "Date:" lines
+// quoted in prose).
+func hasKeyField(t string) bool {
+	for i := 0; i < 8 && t != ""; i++ {
+		line := t
+		if j := strings.IndexByte(t, '\n'); j >= 0 {
+			line, t = t[:j], t[j+1:]
+		} else {
+			t = ""
+		}
+		if line == "" {
+			return false
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			continue
+		}
+		for _, k := range []string{"received:", "return-path:", "message-id:", "from:", "to:", "mime-version:", "dkim-signature:", "x-", "delivered-to:", "content-type:", "authentication-results:", "arc-"} {
+			if len(line) >= len(k) && strings.EqualFold(line[:len(k)], k) {
+				return true
+			}
+		}
+	}
+	return false
+}
