@@ -158,11 +158,8 @@ var (
 // Link automatically.
 func ParseConfirmation(h deskmail.Header, body []byte) (Confirmation, error) {
 	from := ""
-	for _, v := range h.Values("From") {
-		if a, err := deskmail.ParseAddress(v); err == nil {
-			from = a.Key()
-		}
-		break
+	if a, err := deskmail.ParseAddress(h.Get("From")); err == nil {
+		from = a.Key()
 	}
 	if from != GmailForwardingSender {
 		return Confirmation{}, ErrNotConfirmation

@@ -138,7 +138,6 @@ type Server struct {
 	msgs     []Message
 	conns    int
 	closed   bool
-	closeErr error
 }
 
 // New starts a server for the test tb and closes it when the test ends. It

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	goio "io"
 
 	"errors"
 	"flag"
@@ -259,8 +258,8 @@ const maxInput = 64 << 20
 
 // readInput reads the file name, or stdin for "-", and refuses empty input
 // and input over maxInput.
-func readInput(io *cliIO, name string) ([]byte, error) {
-	r := io.stdin
+func readInput(cio *cliIO, name string) ([]byte, error) {
+	r := cio.stdin
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
@@ -269,7 +268,7 @@ func readInput(io *cliIO, name string) ([]byte, error) {
 		defer f.Close()
 		r = f
 	}
-	data, err := goio.ReadAll(goio.LimitReader(r, maxInput+1))
+	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
 	if err != nil {
 		return nil, err
 	}

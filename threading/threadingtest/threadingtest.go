@@ -141,7 +141,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) threading.Store) {
 						errs <- err
 					}
 					if _, err := s.Lookup(ctx, p+"acct", []string{fmt.Sprintf("%s%d@x", p, i)}); err != nil {
-						errs <- fmt.Errorf("Lookup after Add: %w", err)
+						errs <- fmt.Errorf("lookup after Add: %w", err)
 					}
 				}
 			}(w)
