@@ -211,7 +211,7 @@ var types = map[string]string{
 	".doc": "application/msword", ".xls": "application/vnd.ms-excel",
 	".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 	".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-	".eml": "message/rfc822",
+	".eml":  "message/rfc822",
 }
 
 func guessType(name string, data []byte) string {
@@ -227,4 +227,3 @@ func guessType(name string, data []byte) string {
 	}
 	return t
 }
-
