@@ -9,63 +9,120 @@ import (
 	"github.com/deskmail/deskmail/dmarc"
 )
 
+// authFacts is what the pipeline uses of the sender-authentication
+// verdict: the action, the DMARC result and policy, and whether the From
+// domain passed DMARC through an aligned SPF or DKIM pass (or a trusted ARC
+// sealer's recorded pass). facts fills it from the verdict; nothing else
+// reads the verdict's fields.
+type authFacts struct {
+	ran     bool // authentication ran (not skipped, not a trusted path)
+	trusted bool // Options.Trusted
+	action  dmarc.Action
+	// dmarc is the DMARC result: pass, fail, none, temperror, permerror.
+	dmarc string
+	// policy is the policy applied to a failing mail (none, quarantine,
+	// reject), after pct= and t=.
+	policy                  string
+	spfAligned, dkimAligned bool
+	arcTrusted              bool
+	spf, spfDomain          string
+	// dkim is "none", "fail" or "pass:" and the first passing signer.
+	dkim       string
+	fromDomain string
+	// reasons is the verdict's explanation, sanitised.
+	reasons string
+}
+
+// authenticated reports whether the From of the mail is authenticated: a
+// trusted path, or DMARC pass through an aligned SPF or DKIM pass or a
+// trusted ARC sealer.
+func (a *authFacts) authenticated() bool {
+	return a.trusted || (a.ran && a.dmarc == string(dmarc.Pass) && (a.spfAligned || a.dkimAligned || a.arcTrusted))
+}
+
+// missing says in words which check was missing for an unauthenticated From.
+func (a *authFacts) missing() string {
+	if !a.ran {
+		return "sender authentication did not run (no client IP, or Options.SkipAuth) and the path is not marked trusted"
+	}
+	dom := a.fromDomain
+	if dom == "" {
+		dom = "the From domain"
+	}
+	s := "neither SPF nor DKIM passed aligned with " + dom + " (DMARC " + a.dmarc
+	if a.policy != "" && a.dmarc == string(dmarc.Fail) {
+		s += ", policy " + a.policy
+	}
+	return s + ")"
+}
+
+func facts(v *dmarc.Verdict) authFacts {
+	a := authFacts{ran: true, action: v.Action, spf: string(v.SPFResult), spfDomain: strings.ToLower(v.SPFDomain), dkim: "none"}
+	for _, x := range v.DKIM {
+		if x.Result == dkim.ResultPass {
+			a.dkim = "pass:" + strings.ToLower(x.Domain)
+			break
+		}
+		a.dkim = "fail"
+	}
+	a.dmarc = string(dmarc.None)
+	if r := v.DMARC; r != nil {
+		a.dmarc, a.fromDomain = string(r.Outcome), r.FromDomain
+		a.spfAligned, a.dkimAligned = r.SPFAligned, r.DKIMAligned
+		a.policy = string(r.Disposition)
+	}
+	a.reasons = deskmail.SanitizeN(strings.Join(v.Reasons, "; "), 0)
+	return a
+}
+
 func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *deskmail.Envelope, m *dmarc.Message) {
-	if p.o.SkipAuth {
+	switch {
+	case p.o.Trusted:
+		d.auth = authFacts{trusted: true}
+		d.add(CodeAuthTrusted, "the host marked this path trusted (its own submission server or an authenticated fetch of the sender's own mailbox): the sender is authenticated")
+		return
+	case p.o.SkipAuth:
 		d.add(CodeAuthSkipped, "sender authentication is turned off for this pipeline")
 		return
-	}
-	if !env.ClientIP.IsValid() {
-		d.add(CodeAuthSkipped, "no client IP: fetched mail was authenticated by the mailbox it was fetched from")
+	case !env.ClientIP.IsValid():
+		d.add(CodeAuthSkipped, "no client IP: fetched mail is not authenticated again")
 		return
 	}
 	v, err := dmarc.Authenticate(ctx, m, p.o.Auth)
 	if err != nil {
-		d.add(CodeAuthFail, "sender authentication could not read the mail: "+err.Error())
 		d.Auth = &dmarc.Verdict{Action: dmarc.Suspend, Reasons: []string{err.Error()}}
+		d.auth = authFacts{ran: true, action: dmarc.Suspend, dmarc: "permerror", dkim: "none", reasons: deskmail.Sanitize(err.Error())}
+		d.add(CodeAuthPermError, "sender authentication could not read the mail: "+d.auth.reasons)
 		return
 	}
 	d.Auth = v
 	d.AuthenticationResults = v.AuthenticationResults
-	switch v.Action {
-	case dmarc.Suspend:
-		d.add(CodeAuthFail, strings.Join(v.Reasons, "; "))
-	case dmarc.Retry:
-		d.add(CodeAuthTempError, "DNS failed during sender authentication: "+strings.Join(v.Reasons, "; "))
+	d.auth = facts(v)
+	a := &d.auth
+	sum := "SPF " + orNone(a.spf) + " for " + orNone(a.spfDomain) + ", DKIM " + a.dkim + ", DMARC " + a.dmarc
+	switch {
+	case a.action == dmarc.Retry:
+		d.add(CodeAuthTempError, "DNS failed during sender authentication ("+sum+"): "+a.reasons)
+	case a.action == dmarc.Suspend && a.dmarc == "permerror":
+		d.add(CodeAuthPermError, "sender authentication failed permanently ("+sum+"): "+a.reasons)
+	case a.action == dmarc.Suspend:
+		d.add(CodeAuthFail, "DMARC fails with policy "+a.policy+" ("+sum+"): "+a.reasons)
+	case a.dmarc == string(dmarc.Pass) && a.arcTrusted && !a.spfAligned && !a.dkimAligned:
+		d.add(CodeARCTrusted, "a trusted ARC sealer recorded a DMARC pass ("+sum+")")
+	case a.dmarc == string(dmarc.Pass):
+		d.add(CodeAuthPass, "DMARC passes ("+sum+")")
+	case a.dmarc == string(dmarc.Fail):
+		d.add(CodeAuthFailPolicyNone, "DMARC fails, but the policy applied is "+orNone(a.policy)+", so the mail is accepted unauthenticated ("+sum+"): "+a.reasons)
+	case a.dmarc == "permerror":
+		d.add(CodeAuthPermError, "sender authentication failed permanently, and the mail is accepted unauthenticated ("+sum+"): "+a.reasons)
 	default:
-		d.add(CodeAuthPass, "sender authentication: "+authSummary(v))
+		d.add(CodeAuthNone, "no DMARC policy applies, so the mail is accepted unauthenticated ("+sum+"): "+a.reasons)
 	}
 }
 
-func authSummary(v *dmarc.Verdict) string {
-	dk := "none"
-	for _, x := range v.DKIM {
-		if x.Result == dkim.ResultPass {
-			dk = "pass (" + x.Domain + ")"
-			break
-		}
-		dk = string(x.Result)
+func orNone(s string) string {
+	if s == "" {
+		return "none"
 	}
-	dm := "none"
-	if v.DMARC != nil {
-		dm = string(v.DMARC.Outcome)
-	}
-	return "SPF " + string(v.SPFResult) + ", DKIM " + dk + ", DMARC " + dm
-}
-
-// applyAuth suspends a mail that would become or join a ticket when sender
-// authentication failed (D4). The decision keeps everything else, and Held
-// says what recovering it does.
-func (p *Pipeline) applyAuth(d *Decision) {
-	if d.Auth == nil || (d.Auth.Action != dmarc.Suspend && d.Auth.Action != dmarc.Retry) {
-		return
-	}
-	switch d.Action {
-	case ActionNewTicket, ActionAppend, ActionOutgoingCopy:
-		d.Held, d.Action = d.Action, ActionSuspend
-		if d.Auth.Action == dmarc.Retry {
-			d.add(CodeAuthTempError, "held for review: DNS failed, so the sender could not be authenticated; an agent can recover it as "+string(d.Held))
-			return
-		}
-		d.add(CodeAuthFail, "held for review: sender authentication failed; an agent can recover it as "+string(d.Held))
-	}
+	return s
 }

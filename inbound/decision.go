@@ -7,6 +7,7 @@ import (
 	"github.com/deskmail/deskmail/bounce"
 	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/forward"
+	"github.com/deskmail/deskmail/inbound/allow"
 )
 
 // Action is what the host does with a mail.
@@ -43,32 +44,40 @@ const (
 
 // The reason codes a Decision may carry. Codes are stable; texts may change.
 const (
-	CodeMalformed        = "malformed"          // the header could not be read
-	CodeTooLarge         = "too_large"          // the mail exceeds Options.MaxBytes
-	CodeAuthPass         = "auth_pass"          // DMARC passed or asked for nothing
-	CodeAuthFail         = "auth_fail"          // DMARC failed with quarantine or reject (D4)
-	CodeAuthTempError    = "auth_temperror"     // DNS failed; the mail is held for review (D4)
-	CodeAuthSkipped      = "auth_skipped"       // Options.SkipAuth, or no client IP (fetched mail)
-	CodeForwardingCheck  = "forwarding_check"   // our own forwarding-check mail came back (A3)
-	CodeConfirmation     = "forwarding_confirm" // a provider's forwarding confirmation (A3)
-	CodeBounce           = "bounce"             // a report about our mail was applied (B6)
-	CodeBounceNotOurs    = "bounce_not_ours"    // a report about no mail of ours: forged or stray (B10)
-	CodeBounceNoTracker  = "bounce_no_tracker"  // a report, and no Options.Bounces to apply it
-	CodeLoop             = "loop"               // our own mail came back (L2)
-	CodeAutoReply        = "auto_reply"         // automatic mail: no auto-response (L1)
-	CodeNoRoute          = "no_route"           // no support address matches
-	CodeAddressDisabled  = "address_disabled"   // fetching is off for the address (A6)
-	CodeRouted           = "routed"             // the support address and department (A2, A4)
-	CodeViaForward       = "via_customer_fwd"   // arrived through a customer-owned address (A2)
-	CodeOutgoingCopy     = "outgoing_copy"      // From is one of the account's addresses (A14)
-	CodeAgentForward     = "agent_forward"      // an agent forwarded a customer's mail (A11)
-	CodeDuplicate        = "duplicate"          // the Message-ID is already on a ticket
-	CodeThreaded         = "threaded"           // joined an existing ticket (T1-T5)
-	CodeNewTicket        = "new_ticket"         // no ticket matched
-	CodeStranger         = "stranger"           // joined through headers, sender not a participant
-	CodePrivateReply     = "private_reply"      // an agent's reply that leaves out the customer (A12)
-	CodePrivateForwarded = "private_forwarded"  // a forwarded thread is private (A12)
-	CodeNoSender         = "no_sender"          // neither From nor Sender holds an address
+	CodeMalformed            = "malformed"             // the header could not be read
+	CodeTooLarge             = "too_large"             // the mail exceeds Options.MaxBytes
+	CodeAuthPass             = "auth_pass"             // DMARC passed through an aligned SPF or DKIM pass
+	CodeARCTrusted           = "arc_trusted"           // DMARC passed on a trusted ARC sealer's recorded pass
+	CodeAuthFail             = "auth_fail"             // DMARC failed under quarantine or reject: suspended (D4)
+	CodeAuthFailPolicyNone   = "auth_fail_policy_none" // DMARC failed, the policy applied is none: accepted, unauthenticated
+	CodeAuthNone             = "auth_none"             // no DMARC policy for the From domain: accepted, unauthenticated
+	CodeAuthTempError        = "auth_temperror"        // DNS failed; the mail is held for review (D4)
+	CodeAuthPermError        = "auth_permerror"        // authentication failed permanently (unreadable mail, broken records)
+	CodeAuthSkipped          = "auth_skipped"          // Options.SkipAuth, or no client IP (fetched mail): unauthenticated
+	CodeAuthTrusted          = "auth_trusted"          // Options.Trusted: the host authenticated the path
+	CodeAuthAllowed          = "auth_allowed"          // an allow entry lifted the suspension (package allow)
+	CodeRecovered            = "recovered"             // Recover lifted the suspension
+	CodeAgentUnauthenticated = "agent_unauthenticated" // an agent's or the account's own address, unauthenticated: no privileges
+	CodeForwardingCheck      = "forwarding_check"      // our own forwarding-check mail came back (A3)
+	CodeConfirmation         = "forwarding_confirm"    // a provider's forwarding confirmation (A3)
+	CodeBounce               = "bounce"                // a report about our mail was applied (B6)
+	CodeBounceNotOurs        = "bounce_not_ours"       // a report about no mail of ours: forged or stray (B10)
+	CodeBounceNoTracker      = "bounce_no_tracker"     // a report, and no Options.Bounces to apply it
+	CodeLoop                 = "loop"                  // our own mail came back (L2)
+	CodeAutoReply            = "auto_reply"            // automatic mail: no auto-response (L1)
+	CodeNoRoute              = "no_route"              // no support address matches
+	CodeAddressDisabled      = "address_disabled"      // fetching is off for the address (A6)
+	CodeRouted               = "routed"                // the support address and department (A2, A4)
+	CodeViaForward           = "via_customer_fwd"      // arrived through a customer-owned address (A2)
+	CodeOutgoingCopy         = "outgoing_copy"         // From is one of the account's addresses (A14)
+	CodeAgentForward         = "agent_forward"         // an agent forwarded a customer's mail (A11)
+	CodeDuplicate            = "duplicate"             // the Message-ID is already on a ticket
+	CodeThreaded             = "threaded"              // joined an existing ticket (T1-T5)
+	CodeNewTicket            = "new_ticket"            // no ticket matched
+	CodeStranger             = "stranger"              // joined through headers, sender not a participant
+	CodePrivateReply         = "private_reply"         // an agent's reply that leaves out the customer (A12)
+	CodePrivateForwarded     = "private_forwarded"     // a forwarded thread is private (A12)
+	CodeNoSender             = "no_sender"             // neither From nor Sender holds an address
 )
 
 // Decision is the pipeline's answer for one mail. The host applies it: the
@@ -103,8 +112,16 @@ type Decision struct {
 	// Participants are the mail's addresses other than the account's own,
 	// with the host's records for each (A15). Nil without a Directory.
 	Participants []alias.ParticipantMatch `json:"participants,omitempty"`
-	// Agent is set when the sender is one of the account's active agents.
+	// Agent is set when the sender is one of the account's active agents
+	// and its From is authenticated (see Authenticated); an agent's address
+	// that is not authenticated is a customer's, with the reason
+	// agent_unauthenticated.
 	Agent bool `json:"agent,omitempty"`
+	// Authenticated is set when the From is authenticated: DMARC passed
+	// through an aligned SPF or DKIM pass (or a trusted ARC sealer's
+	// recorded pass), or the pipeline's path is Options.Trusted. Only an
+	// authenticated sender gets an agent's privileges.
+	Authenticated bool `json:"authenticated"`
 	// Ticket is the host's ticket id for ActionAppend, ActionBounce and a
 	// threaded outgoing copy.
 	Ticket string `json:"ticket,omitempty"`
@@ -140,8 +157,18 @@ type Decision struct {
 	MessageID string `json:"message_id,omitempty"`
 	// Subject is the decoded subject.
 	Subject string `json:"subject,omitempty"`
-	// Reasons explain the decision, in the order the steps ran.
+	// Recovered is set on the Decision of Recover when it lifted a
+	// suspension.
+	Recovered bool `json:"recovered,omitempty"`
+	// Allow is the allow entry Recover recorded, or the one that kept the
+	// mail from being suspended (reason auth_allowed).
+	Allow *allow.Entry `json:"allow,omitempty"`
+	// Reasons explain the decision, in the order the steps ran. Every
+	// text quoting the mail is sanitised (deskmail.Sanitize).
 	Reasons []deskmail.Reason `json:"reasons"`
+
+	auth   authFacts // what the verdict says, for privileges and D4
+	noAuto bool      // never answer automatically (the account's own From)
 }
 
 // ThreadInfo is how a mail was matched to a ticket.
@@ -166,8 +193,11 @@ func (d *Decision) Why(code string) (deskmail.Reason, bool) {
 	return deskmail.Reason{}, false
 }
 
+// add appends a reason. Texts are sanitised once more here, whole and
+// without a length bound, so that no control character from a mail can
+// reach a Reason whichever step quoted it.
 func (d *Decision) add(code, text string) {
-	d.Reasons = append(d.Reasons, deskmail.Reason{Code: code, Text: text})
+	d.Reasons = append(d.Reasons, deskmail.Reason{Code: code, Text: deskmail.SanitizeN(text, 0)})
 }
 
 func (d *Decision) setContact(a deskmail.Address) {

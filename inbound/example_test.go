@@ -52,14 +52,14 @@ func Example() {
 			fmt.Println(err)
 			return
 		}
-		fmt.Printf("%s: account %s, contact %s, ticket %q, held %q\n", d.Action, d.Account, d.ContactAddr, d.Ticket, d.Held)
+		fmt.Printf("%s: account %s, contact %s, ticket %q, held %q, authenticated %v\n", d.Action, d.Account, d.ContactAddr, d.Ticket, d.Held, d.Authenticated)
 		if r, ok := d.Why(inbound.CodeAuthFail); ok {
-			fmt.Println("  ", r.Code+":", strings.SplitN(r.Text, ";", 2)[0])
+			fmt.Println("  ", r.Code+":", strings.SplitN(r.Text, " (", 2)[0])
 		}
 	}
 	// Output:
-	// new_ticket: account acme, contact mary@customer.example, ticket "", held ""
-	// append: account acme, contact mary@customer.example, ticket "42", held ""
-	// suspend: account acme, contact mary@customer.example, ticket "", held "new_ticket"
-	//    auth_fail: SPF fail for customer.example from 203.0.113.9
+	// new_ticket: account acme, contact mary@customer.example, ticket "", held "", authenticated true
+	// append: account acme, contact mary@customer.example, ticket "42", held "", authenticated true
+	// suspend: account acme, contact mary@customer.example, ticket "", held "new_ticket", authenticated false
+	//    auth_fail: DMARC fails with policy reject
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
@@ -12,6 +13,7 @@ import (
 	"github.com/deskmail/deskmail/bounce"
 	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/forward"
+	"github.com/deskmail/deskmail/inbound/allow"
 	"github.com/deskmail/deskmail/threading"
 )
 
@@ -70,7 +72,27 @@ type Options struct {
 	Auth *dmarc.VerdictOptions
 	// SkipAuth turns sender authentication off, for mail an upstream MTA
 	// already authenticated. False: every mail is authenticated (D4).
+	// Without authentication no From is authenticated, so no sender gets
+	// an agent's privileges unless Trusted is set.
 	SkipAuth bool
+	// Trusted marks every mail of this pipeline as arriving through a path
+	// the host authenticated itself, for a pipeline fed by the host's own
+	// submission server (SMTP AUTH, with the server checking that From
+	// belongs to the login) or by an authenticated fetch of an agent's own
+	// mailbox (its Sent folder). The From is then authenticated without
+	// SPF, DKIM or DMARC (reason auth_trusted): an agent keeps the
+	// privileges (T3, A11, A12, A14) and nothing is suspended for sender
+	// authentication. Never set it for an MX or for a shared support
+	// mailbox: anyone can write any From there. False: the From is
+	// authenticated by DMARC (see Auth).
+	Trusted bool
+	// Allow is the allow list: Recover records an entry there, and a mail
+	// whose authentication failure an entry covers is not suspended
+	// (package allow). Nil: nothing is recorded or honoured, and Recover
+	// returns ErrNoAllowStore.
+	Allow allow.Store
+	// Now is the clock of allow entries. Nil: time.Now.
+	Now func() time.Time
 	// XLoop is the X-Loop value our automatic mail carries (autoreply.Fields).
 	// Empty: every X-Loop counts as another system's.
 	XLoop string
@@ -145,4 +167,11 @@ func OwnMessage(th *threading.Threader) func(messageID string) (account, ticket 
 		}
 		return tok.Account, tok.Ticket, true
 	}
+}
+
+func (p *Pipeline) now() time.Time {
+	if p.o.Now != nil {
+		return p.o.Now()
+	}
+	return time.Now()
 }

@@ -15,6 +15,53 @@ import (
 	"github.com/deskmail/deskmail/threading"
 )
 
+// outgoingCopy files a copy of mail the account sent from another client
+// (A14): against its first outside recipient, on the ticket it threads to.
+func (p *Pipeline) outgoingCopy(ctx context.Context, d *Decision, acct *alias.Account, env *deskmail.Envelope, h deskmail.Header, body []byte, toCc []deskmail.Address, rec *Recovery) error {
+	d.Action = ActionOutgoingCopy
+	for _, a := range toCc {
+		if _, own := acct.Owns(a, p.sep); !own {
+			d.setContact(a)
+			break
+		}
+	}
+	if err := p.thread(ctx, d, acct, env, h, body, toCc); err != nil {
+		return err
+	}
+	if d.Action == ActionAppend || d.Action == ActionNewTicket {
+		d.Action = ActionOutgoingCopy
+	}
+	if err := p.participants(ctx, d, acct, toCc); err != nil {
+		return err
+	}
+	return p.applyAuth(ctx, d, env, rec)
+}
+
+// agent looks the sender up in Options.Agents. Decision.Agent is set for
+// an active agent whose From is authenticated; claimed is set for an
+// active agent's address either way, and an unauthenticated one gets the
+// reason agent_unauthenticated and is treated as a customer.
+func (p *Pipeline) agent(ctx context.Context, d *Decision, acct *alias.Account) (claimed bool, err error) {
+	if p.o.Agents == nil {
+		return false, nil
+	}
+	ag, err := p.o.Agents.Agent(ctx, acct.ID, d.From.Key())
+	switch {
+	case errors.Is(err, threading.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, temporary("agents", err)
+	case !ag.Active:
+		return false, nil
+	}
+	if !d.Authenticated {
+		d.add(CodeAgentUnauthenticated, fmt.Sprintf("From %s is an agent, but %s: treated as a customer's mail, without an agent's privileges", deskmail.Sanitize(d.From.Addr()), d.auth.missing()))
+		return true, nil
+	}
+	d.Agent = true
+	return true, nil
+}
+
 func (p *Pipeline) agentForward(d *Decision, acct *alias.Account, h *textproto.Header, body []byte) {
 	e, err := message.New(message.Header{Header: *h}, bytes.NewReader(body))
 	if err != nil && e == nil {
@@ -30,7 +77,7 @@ func (p *Pipeline) agentForward(d *Decision, acct *alias.Account, h *textproto.H
 	d.Forward = &f
 	d.setContact(f.From)
 	d.Private = true
-	d.add(CodeAgentForward, fmt.Sprintf("an active agent forwarded mail from %s (%s): the ticket is for the original sender", f.From.Addr(), f.Evidence))
+	d.add(CodeAgentForward, fmt.Sprintf("an active agent forwarded mail from %s (%s): the ticket is for the original sender", deskmail.Sanitize(f.From.Addr()), deskmail.Sanitize(f.Evidence)))
 	d.add(CodePrivateForwarded, "a forwarded thread is private")
 }
 
@@ -46,11 +93,11 @@ func (p *Pipeline) privateReply(ctx context.Context, d *Decision, acct *alias.Ac
 		if c, err := deskmail.ParseAddress(t.Contact); err == nil {
 			if acct.ReplyPrivate(c, toCc, false) {
 				d.Private = true
-				d.add(CodePrivateReply, "an agent's reply whose recipients leave out the ticket's contact "+c.Addr()+" is private")
+				d.add(CodePrivateReply, "an agent's reply whose recipients leave out the ticket's contact "+deskmail.Sanitize(c.Addr())+" is private")
 			}
 		}
 	case !errors.Is(err, threading.ErrNotFound):
-		return fmt.Errorf("inbound: tickets: %w", err)
+		return temporary("tickets", err)
 	}
 	return nil
 }
@@ -73,7 +120,7 @@ func (p *Pipeline) participants(ctx context.Context, d *Decision, acct *alias.Ac
 	}
 	m, err := alias.MatchParticipants(ctx, p.o.Directory, acct, list)
 	if err != nil {
-		return fmt.Errorf("inbound: directory: %w", err)
+		return temporary("directory", err)
 	}
 	d.Participants = m
 	return nil

@@ -32,16 +32,24 @@ import (
 // context: the host should retry later (an SMTP server answers 451). Every
 // other outcome, hostile input included, is a Decision.
 func (p *Pipeline) Process(ctx context.Context, env *deskmail.Envelope, raw []byte) (*Decision, error) {
+	return p.run(ctx, env, raw, nil)
+}
+
+// run is Process, and Recover when rec is not nil.
+func (p *Pipeline) run(ctx context.Context, env *deskmail.Envelope, raw []byte, rec *Recovery) (*Decision, error) {
 	if env == nil {
 		env = &deskmail.Envelope{}
 	}
-	d, err := p.process(ctx, env, raw)
+	if err := ctx.Err(); err != nil {
+		return nil, temporary("context", err)
+	}
+	d, err := p.process(ctx, env, raw, rec)
 	if err != nil {
 		return nil, err
 	}
 	switch d.Action {
 	case ActionNewTicket, ActionAppend:
-		d.NoAutoResponse = d.AutoReply.Automatic()
+		d.NoAutoResponse = d.AutoReply.Automatic() || d.noAuto
 	default:
 		d.NoAutoResponse = true
 	}
@@ -53,7 +61,7 @@ func (p *Pipeline) Process(ctx context.Context, env *deskmail.Envelope, raw []by
 	return d, nil
 }
 
-func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []byte) (*Decision, error) {
+func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []byte, rec *Recovery) (*Decision, error) {
 	// An ordinary mail collects three to six reasons.
 	d := &Decision{Reasons: make([]deskmail.Reason, 0, 6)}
 	if len(raw) > p.o.MaxBytes {
@@ -102,7 +110,7 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 	// Automatic mail and loops (L1, L2).
 	ar, err := autoreply.Detect(ctx, &h, &p.ar)
 	if err != nil {
-		return d, err
+		return d, temporary("auto_reply", err)
 	}
 	d.AutoReply = ar
 	if d.AutoReply.Class == autoreply.Loop {
@@ -127,38 +135,25 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 	d.setContact(d.From)
 	toCc := headerAddresses(&h, "To", "Cc")
 
+	d.Authenticated = d.auth.authenticated()
+
 	// Outgoing copy (A14): From is one of the account's own addresses.
 	if owned, ok := acct.Owns(d.From, p.sep); ok {
-		d.Action = ActionOutgoingCopy
-		d.add(CodeOutgoingCopy, fmt.Sprintf("From is the account's %s %s: a copy of mail sent from another client, filed against its recipient", strings.ReplaceAll(string(owned.Kind), "_", " "), owned.Address))
-		for _, a := range toCc {
-			if _, own := acct.Owns(a, p.sep); !own {
-				d.setContact(a)
-				break
-			}
+		kind := strings.ReplaceAll(string(owned.Kind), "_", " ")
+		if d.Authenticated {
+			d.add(CodeOutgoingCopy, fmt.Sprintf("From is the account's %s %s: a copy of mail sent from another client, filed against its recipient", kind, owned.Address))
+			return d, p.outgoingCopy(ctx, d, acct, env, &h, body, toCc, rec)
 		}
-		if err := p.thread(ctx, d, acct, env, &h, body, toCc); err != nil {
-			return d, err
-		}
-		if d.Action == ActionAppend || d.Action == ActionNewTicket {
-			d.Action = ActionOutgoingCopy
-		}
-		if err := p.participants(ctx, d, acct, toCc); err != nil {
-			return d, err
-		}
-		p.applyAuth(d)
-		return d, nil
+		// Never answer a mail that names the account itself as sender.
+		d.noAuto = true
+		d.add(CodeAgentUnauthenticated, fmt.Sprintf("From %s is the account's %s, but %s: treated as a customer's mail, not as an outgoing copy", deskmail.Sanitize(d.From.Addr()), kind, d.auth.missing()))
 	}
 
-	// Is the sender an agent?
-	if p.o.Agents != nil {
-		ag, err := p.o.Agents.Agent(ctx, acct.ID, d.From.Key())
-		switch {
-		case err == nil:
-			d.Agent = ag.Active
-		case !errors.Is(err, threading.ErrNotFound):
-			return d, fmt.Errorf("inbound: agents: %w", err)
-		}
+	// Is the sender an agent? Only an authenticated one gets an agent's
+	// privileges (T3, A11, A12).
+	claimed, err := p.agent(ctx, d, acct)
+	if err != nil {
+		return d, err
 	}
 
 	// Thread (T1-T5).
@@ -167,6 +162,10 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 	}
 	if d.Action == ActionDrop {
 		return d, nil
+	}
+	if claimed && !d.Authenticated && d.Action == ActionAppend && !d.Private {
+		d.Private = true
+		d.add(CodeAgentUnauthenticated, "joins ticket "+d.Ticket+" as a private note: the sender has an agent's address but is not authenticated")
 	}
 
 	// An agent's forward opens the ticket for the original sender (A11).
@@ -182,8 +181,7 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 	if err := p.participants(ctx, d, acct, toCc); err != nil {
 		return d, err
 	}
-	p.applyAuth(d)
-	return d, nil
+	return d, p.applyAuth(ctx, d, env, rec)
 }
 
 // ProcessAll is Process for an SMTP transaction whose recipients may belong
@@ -211,7 +209,7 @@ func (p *Pipeline) ProcessAll(ctx context.Context, env *deskmail.Envelope, raw [
 		case err == nil:
 			acct = rt.Account
 		case !errors.Is(err, alias.ErrNoRoute):
-			return nil, fmt.Errorf("inbound: route: %w", err)
+			return nil, temporary("route", err)
 		}
 		if _, ok := groups[acct]; !ok {
 			order = append(order, acct)

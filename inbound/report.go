@@ -61,7 +61,7 @@ func (p *Pipeline) applyReport(ctx context.Context, d *Decision, env *deskmail.E
 		return p.routeOnly(ctx, d, env)
 	}
 	if err != nil {
-		return fmt.Errorf("inbound: bounce: %w", err)
+		return temporary("bounce", err)
 	}
 	d.Action = ActionBounce
 	d.Bounce = &applied

@@ -3,7 +3,6 @@ package inbound
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
@@ -27,7 +26,7 @@ func (p *Pipeline) routeHeader(ctx context.Context, d *Decision, env *deskmail.E
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("inbound: route: %w", err)
+		return temporary("route", err)
 	}
 	d.Route = &r
 	d.Account, d.Address, d.Department = r.Account, r.Address, r.Department
@@ -44,7 +43,7 @@ func (p *Pipeline) route(ctx context.Context, d *Decision, env *deskmail.Envelop
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("inbound: route: %w", err)
+		return nil, false, temporary("route", err)
 	}
 	d.Route = &r
 	d.Account, d.Address, d.Department = r.Account, r.Address, r.Department
@@ -66,7 +65,7 @@ func (p *Pipeline) route(ctx context.Context, d *Decision, env *deskmail.Envelop
 		acct, err = &alias.Account{ID: r.Account}, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("inbound: account: %w", err)
+		return nil, false, temporary("account", err)
 	}
 	return acct, true, nil
 }

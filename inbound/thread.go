@@ -2,7 +2,6 @@ package inbound
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
@@ -35,14 +34,14 @@ func (p *Pipeline) thread(ctx context.Context, d *Decision, acct *alias.Account,
 	// The threader searches the body for its marker itself.
 	in.Body = string(body)
 	ts := acct.Settings.Threading
-	in.Settings = &threading.Settings{SubjectNumber: ts.SubjectNumber, SubjectAgents: ts.SubjectNumberAgents, SubjectParticipants: ts.SubjectNumberParticipants}
+	in.Settings = &threading.Settings{SubjectNumber: ts.SubjectNumber, SubjectAgents: ts.SubjectNumberAgents && d.Authenticated, SubjectParticipants: ts.SubjectNumberParticipants}
 	m, err := p.o.Threader.Match(ctx, in)
 	if err != nil {
-		return fmt.Errorf("inbound: thread: %w", err)
+		return temporary("thread", err)
 	}
-	d.Thread = &ThreadInfo{Method: string(m.Method), Reason: m.Reason, Stranger: m.Stranger}
+	d.Thread = &ThreadInfo{Method: string(m.Method), Reason: clean(m.Reason), Stranger: m.Stranger}
 	for _, n := range m.Notes {
-		d.Thread.Notes = append(d.Thread.Notes, deskmail.Reason(n))
+		d.Thread.Notes = append(d.Thread.Notes, clean(n))
 	}
 	switch m.Method {
 	case threading.MethodLoop:
@@ -63,4 +62,9 @@ func (p *Pipeline) thread(ctx context.Context, d *Decision, acct *alias.Account,
 		}
 	}
 	return nil
+}
+
+// clean sanitises a reason another package made, whole.
+func clean(r deskmail.Reason) deskmail.Reason {
+	return deskmail.Reason{Code: r.Code, Text: deskmail.SanitizeN(r.Text, 0)}
 }
