@@ -8,11 +8,12 @@ import (
 	"github.com/deskmail/deskmail"
 )
 
-// Errors returned by the Account methods that enforce the rules of A4, A5
-// and A7. Each is wrapped with the address or id concerned.
+// Errors returned by the Account methods that enforce the rules for
+// departments, addresses and identities. Each is wrapped with the address
+// or id concerned.
 var (
 	// ErrLastAddress: the last support address of an account cannot be
-	// deleted (A5).
+	// deleted.
 	ErrLastAddress = errors.New("alias: the last support address cannot be deleted")
 	// ErrDefaultAddress: the default support address cannot be deleted or
 	// disabled; make another address the default first.
@@ -38,7 +39,7 @@ var (
 // changes it atomically.
 //
 // The methods on *Account change it in memory and enforce the product rules
-// (A4, A5, A7); call them inside Store.UpdateAccount so the change and the
+// ; call them inside Store.UpdateAccount so the change and the
 // check happen in one transaction:
 //
 //	err := store.UpdateAccount(ctx, "acme", func(a *alias.Account) error {
@@ -48,12 +49,12 @@ type Account struct {
 	// ID is the tenant id. Set by the store.
 	ID string `json:"id"`
 	// Departments of the account. The department association of a support
-	// address applies only when there is more than one (A4).
+	// address applies only when there is more than one.
 	Departments []Department `json:"departments,omitempty"`
 	// Addresses are the support addresses; exactly one is the default as
-	// soon as there is one (A5).
+	// soon as there is one.
 	Addresses []SupportAddress `json:"addresses,omitempty"`
-	// Identities are the sender identities (From addresses, A7, A8),
+	// Identities are the sender identities (From addresses),
 	// including deleted ones, which are kept with StatusDeleted.
 	Identities []Identity `json:"identities,omitempty"`
 	// Settings configure the email channel.
@@ -69,11 +70,11 @@ type Department struct {
 	ID   string `json:"id"`
 	Name string `json:"name,omitempty"`
 	// ForwardedSender overrides Settings.ForwardedSender for mail routed to
-	// this department (A11). Nil inherits the account setting.
+	// this department. Nil inherits the account setting.
 	ForwardedSender *bool `json:"forwarded_sender,omitempty"`
 }
 
-// SupportAddress is an address customers write to (A1, A2).
+// SupportAddress is an address customers write to.
 //
 // Address is the address customers see. When it is customer-owned
 // (support@company.com, hosted elsewhere and forwarding to the platform),
@@ -85,22 +86,22 @@ type SupportAddress struct {
 	// Address is the addr-spec customers write to, stored in canonical form
 	// (Key: lower case, A-label domain). Required.
 	Address string `json:"address"`
-	// Name is the display name used in From (A1: `Name <address>`). May be
+	// Name is the display name used in From (`Name <address>`). May be
 	// empty.
 	Name string `json:"name,omitempty"`
 	// PlatformAddress is the platform address Address forwards to; empty
 	// when Address is itself on the platform. Canonical form.
 	PlatformAddress string `json:"platform_address,omitempty"`
 	// Department is the department id mail to this address goes to. It
-	// applies only when the account has more than one department (A4).
+	// applies only when the account has more than one department.
 	Department string `json:"department,omitempty"`
 	// Default marks the default support address (exactly one per account).
 	Default bool `json:"default,omitempty"`
-	// Disabled turns fetching off (A6): mail to it is dropped, not turned
+	// Disabled turns fetching off: mail to it is dropped, not turned
 	// into a ticket. False (the zero value) means enabled.
 	Disabled bool `json:"disabled,omitempty"`
 	// ForwardingVerifiedAt is when a forwarding check through the
-	// customer-owned address arrived (A3). Zero: not verified.
+	// customer-owned address arrived. Zero: not verified.
 	ForwardingVerifiedAt time.Time `json:"forwarding_verified_at,omitempty"`
 }
 
@@ -121,24 +122,24 @@ func (s *SupportAddress) Mailbox() deskmail.Address {
 }
 
 // Settings configure an account's email channel: one object holds what the
-// outbound side (A9, A10), the inbound pipeline (A11, A12) and the threading
-// package (T2–T4) read. Every zero value is the product default (off).
+// outbound side, the inbound pipeline and the threading
+// package read. Every zero value is the product default (off).
 type Settings struct {
 	// AutoCC adds the support address as a Cc recipient of every reply, so
-	// the customer-owned mailbox keeps a copy (A9). Default off.
+	// the customer-owned mailbox keeps a copy. Default off.
 	AutoCC bool `json:"auto_cc"`
 	// AgentNameInFrom uses the replying agent's name as the From display
-	// name: `Brad <support@…>` (A10). Default off.
+	// name: `Brad <support@…>`. Default off.
 	AgentNameInFrom bool `json:"agent_name_in_from"`
 	// ForwardedSender: mail forwarded in by an active agent creates the
-	// ticket for the original sender (A11). Departments may override it.
+	// ticket for the original sender. Departments may override it.
 	// Default off.
 	ForwardedSender bool `json:"forwarded_sender"`
 	// AutoPrivate makes a reply whose recipients leave out the customer
-	// private (A12). Forwarded threads are private whatever this says.
+	// private. Forwarded threads are private whatever this says.
 	// Default off.
 	AutoPrivate bool `json:"auto_private"`
-	// Threading holds the subject-number threading settings (T2–T4).
+	// Threading holds the subject-number threading settings.
 	Threading ThreadingSettings `json:"threading"`
 }
 
@@ -146,18 +147,19 @@ type Settings struct {
 // is always on; these add the ticket number in the subject as a second key.
 type ThreadingSettings struct {
 	// SubjectNumber joins a mail whose subject holds an existing ticket
-	// number to that ticket (T2). Default off.
+	// number to that ticket. Default off.
 	SubjectNumber bool `json:"subject_number"`
 	// SubjectNumberAgents lets active agents, except restricted agents,
-	// attach by subject number (T3).
+	// attach by subject number.
 	SubjectNumberAgents bool `json:"subject_number_agents"`
 	// SubjectNumberParticipants lets only the ticket's contact, Cc and Bcc
-	// attach by subject number, so spam with random numbers does not (T4).
+	// attach by subject number, so spam with random numbers does not.
 	SubjectNumberParticipants bool `json:"subject_number_participants"`
 }
 
-// ForwardedSenderFor returns the A11 setting for a department: its override
-// when set, else the account setting.
+// ForwardedSenderFor returns the agent-forward setting (a mail an agent
+// forwards in becomes the original sender's ticket) for a department: its
+// override when set, else the account setting.
 func (a *Account) ForwardedSenderFor(department string) bool {
 	if d := a.department(department); d != nil && d.ForwardedSender != nil {
 		return *d.ForwardedSender
@@ -165,7 +167,7 @@ func (a *Account) ForwardedSenderFor(department string) bool {
 	return a.Settings.ForwardedSender
 }
 
-// DepartmentOf returns the department mail to s goes to (A4): s.Department
+// DepartmentOf returns the department mail to s goes to: s.Department
 // when the account has more than one department, the only department when
 // it has one, and "" when it has none.
 func (a *Account) DepartmentOf(s *SupportAddress) string {
@@ -253,7 +255,7 @@ func (a *Account) RemoveDepartment(id string) error {
 	return nil
 }
 
-// AddAddress adds a support address (A1, A4). Address and PlatformAddress
+// AddAddress adds a support address. Address and PlatformAddress
 // are stored in canonical form; a PlatformAddress equal to Address is
 // cleared. The first address of an account becomes the default; a new
 // address with Default set takes the default from the previous one. The
@@ -284,7 +286,7 @@ func (a *Account) AddAddress(s SupportAddress) error {
 }
 
 // UpdateAddress replaces the support address that has the same Address with
-// s (A5: edit). It keeps the default flag unless s sets it; use SetDefault to
+// s. It keeps the default flag unless s sets it; use SetDefault to
 // move it.
 func (a *Account) UpdateAddress(s SupportAddress) error {
 	if err := canonicalize(&s); err != nil {
@@ -314,7 +316,7 @@ func (a *Account) UpdateAddress(s SupportAddress) error {
 	return nil
 }
 
-// DeleteAddress deletes a support address (A5). The last address of an
+// DeleteAddress deletes a support address. The last address of an
 // account cannot be deleted (ErrLastAddress), nor the default one
 // (ErrDefaultAddress): make another address the default first.
 func (a *Account) DeleteAddress(addr string) error {
@@ -352,7 +354,7 @@ func (a *Account) SetDefault(addr string) error {
 	return nil
 }
 
-// SetFetching turns fetching on or off for addr (A6). The default address
+// SetFetching turns fetching on or off for addr. The default address
 // cannot be turned off.
 func (a *Account) SetFetching(addr string, on bool) error {
 	cur := a.Address(addr)
@@ -367,7 +369,7 @@ func (a *Account) SetFetching(addr string, on bool) error {
 }
 
 // MarkForwardingVerified records that a forwarding check sent to addr came
-// back through the platform (A3).
+// back through the platform.
 func (a *Account) MarkForwardingVerified(addr string, at time.Time) error {
 	cur := a.Address(addr)
 	if cur == nil {

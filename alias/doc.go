@@ -6,8 +6,6 @@
 // whether a sender is one of the account's own addresses; whether a fetch
 // source must be disabled; and whether a mail is a forwarding confirmation.
 //
-// Feature ids (A1–A15, T2–T4) refer to FEATURES.md.
-//
 // # Data model
 //
 // An Account holds Departments, SupportAddresses, Identities and Settings as
@@ -17,11 +15,11 @@
 // invariants with Account.Validate:
 //
 //   - the last support address of an account cannot be deleted, and there is
-//     exactly one default address, which cannot be deleted or disabled (A5);
+//     exactly one default address, which cannot be deleted or disabled;
 //   - a support address's department applies only when the account has more
-//     than one department; with one department every mail goes to it (A4);
+//     than one department; with one department every mail goes to it;
 //   - an address (Address or PlatformAddress) belongs to one account only,
-//     so a platform address identifies its account (A2).
+//     so a platform address identifies its account.
 //
 // Addresses are stored as canonical keys (deskmail.Address.Key: local part
 // folded to lower case, domain in lower-case A-labels), so
@@ -33,33 +31,30 @@
 //
 // # Routing
 //
-// Router.Route takes the envelope recipients and the parsed header (the
-// Header interface: a go-message *textproto.Header, net/textproto.MIMEHeader
-// or MailHeader) and returns a Route: account, support address, effective
-// department, how it matched, the sub-address tag, whether it came through a
-// customer-owned forward, and a drop reason for a disabled address (A6) or
-// a Gmail forwarding confirmation (A3). The
-// trust order is envelope, X-Original-To, Delivered-To, X-Forwarded-To, To,
-// Cc; the account is that of the most trusted match, and within it the
-// first enabled address wins (see Router for the exact rule). Each candidate
-// costs one Store.Lookup by canonical key (and one more without its
-// sub-address tag), so routing time does not grow with the number of
-// stored addresses; the header is scanned without a full address parser
-// when its lists are simple. A go-message header (*textproto.Header,
-// *message.Header, *mail.Header) is read in one pass over its fields
-// without copying values, and a MemoryStore's entries are read in place
-// rather than copied, so routing a typical mail allocates once (its
-// Matches) and takes about a microsecond against 10,000 addresses.
+// Router.Route takes the envelope recipients and the parsed header (a
+// deskmail.Header: a go-message *textproto.Header, net/textproto.MIMEHeader
+// or deskmail.MailHeader) and returns a Route: account, support address,
+// effective department, how it matched, the sub-address tag, whether it
+// came through a customer-owned forward, and a drop reason for a disabled
+// address or a Gmail forwarding confirmation. The trust order is envelope,
+// X-Original-To, Delivered-To, X-Forwarded-To, To, Cc; the account is that
+// of the most trusted match, and within it the first enabled address wins
+// (see Router for the exact rule). Every address list is parsed with
+// deskmail.ParseAddressList, and the store is asked once per mail
+// (Store.LookupKeys) for every candidate's canonical key and its key
+// without the sub-address tag, so routing time does not grow with the
+// number of stored addresses: about 9 µs per typical mail against 100,000
+// addresses in memory.
 //
 // # Identities and outbound
 //
 // Identities go pending → verified by a signed, expiring link (Verifier,
-// built on internal/token); a resend increments the identity's sequence
+// signed with a deskmail.Keyring); a resend increments the identity's sequence
 // number and so invalidates older links. An identity may carry its own SMTP
 // server settings (SMTPServer: a credential reference, never the secret);
 // a login failure after a password change makes it failed until it
-// re-authenticates (A8). Account.Sender picks the From and Cc of a reply
-// (A7, A9, A10): a verified identity of the department, then one for any
+// re-authenticates. Account.Sender picks the From and Cc of a reply: a
+// verified identity of the department, then one for any
 // department, else the default support address; the agent's name as display
 // name when that setting is on; the department's support address as Cc when
 // auto-CC is on. Display names are quoted or RFC 2047 encoded by
@@ -68,8 +63,8 @@
 // # Fetch health
 //
 // HealthPolicy.Record and HealthMonitor count consecutive failures per fetch
-// source (A13): 10 authentication failures or 50 connection failures
-// disable the source (seed 001), certificate failures are their own kind
+// source: 10 authentication failures or 50 connection failures in a row
+// disable the source, certificate failures are their own kind
 // (limit: the connection limit unless set), a success resets the counts, and
 // only new credentials (Reenable, HealthMonitor.CredentialsChanged) enable a
 // disabled source again.
@@ -77,7 +72,7 @@
 // # Forwarding verification
 //
 // ForwardingCheck issues a signed token to send to a customer-owned address
-// and recognizes it when it arrives back through the platform (A3).
+// and recognizes it when it arrives back through the platform.
 // ParseConfirmation recognizes Gmail's forwarding-confirmation mail (sender
 // forwarding-noreply@google.com, "(#code)" in a subject in any language) and
 // extracts the code and confirmation link. Neither kind of mail may become a
@@ -87,17 +82,15 @@
 //
 // Account.Owns says whether a sender is one of the account's identities,
 // support or platform addresses: a mail from one of them is an outgoing
-// copy (A14). MatchParticipants looks the other participants up in the
-// host's Directory (A15).
+// copy. MatchParticipants looks the other participants up in the host's
+// Directory.
 //
 // # Stores
 //
-// Store has five methods: Account, UpdateAccount (read-modify-write in one
-// transaction), Lookup (the only method not scoped to an account: routing
-// discovers the account from the address), FetchHealth and
-// UpdateFetchHealth. A database store should also implement BatchLookup,
-// so that routing one mail costs one query rather than one per candidate
-// address. NewMemoryStore is the in-memory implementation (per-key lookups
-// are cheaper in memory than building a batch); aliastest.TestStore is the
-// conformance suite every implementation runs.
+// Store has six methods: Account, UpdateAccount (read-modify-write in one
+// transaction), Lookup and LookupKeys (the only methods not scoped to an
+// account: routing discovers the account from the address; LookupKeys
+// answers one mail's candidates in one query), FetchHealth and
+// UpdateFetchHealth. NewMemoryStore is the in-memory implementation;
+// aliastest.TestStore is the conformance suite every implementation runs.
 package alias

@@ -25,7 +25,7 @@ const DefaultForwardingCheckTTL = 24 * time.Hour
 var ErrNotForwardingCheck = errors.New("alias: not a forwarding check")
 
 // ForwardingCheck is the platform's own check that a customer-owned address
-// forwards to its platform address (A3): the platform sends a mail carrying
+// forwards to its platform address: the platform sends a mail carrying
 // a signed token to the customer address; when it comes back through the
 // platform address, Recognize finds the token and the host records the
 // address as verified (Account.MarkForwardingVerified). Safe for concurrent
@@ -121,7 +121,7 @@ const GmailForwardingSender = "forwarding-noreply@google.com"
 // ErrNotConfirmation: the mail is not a provider's forwarding confirmation.
 var ErrNotConfirmation = errors.New("alias: not a forwarding confirmation")
 
-// Confirmation is a provider's forwarding-confirmation mail (A3): sent when
+// Confirmation is a provider's forwarding-confirmation mail: sent when
 // a customer sets up forwarding from their mailbox to a platform address.
 // Such a mail never becomes a ticket; the host shows the code or follows
 // the link so that forwarding starts.

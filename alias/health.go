@@ -7,7 +7,7 @@ import (
 )
 
 // FetchOutcome is the result of one attempt to fetch mail from a source
-// (a customer mailbox read over POP or IMAP) (A13).
+// (a customer mailbox read over POP or IMAP).
 type FetchOutcome string
 
 // The fetch outcomes.
@@ -24,13 +24,14 @@ const (
 	FetchCertFailure FetchOutcome = "certificate_failure"
 )
 
-// Default health thresholds, from the product documentation (seed 001).
+// Default health thresholds: what mail providers tolerate before they lock
+// an account for repeated bad logins, with room for flaky networks.
 const (
 	DefaultAuthFailureLimit = 10
 	DefaultConnFailureLimit = 50
 )
 
-// FetchHealth is the health record of one fetch source (A13).
+// FetchHealth is the health record of one fetch source.
 type FetchHealth struct {
 	// AuthFailures, ConnFailures and CertFailures count consecutive
 	// failures of each kind; any success resets all three.
@@ -125,12 +126,12 @@ func (p *HealthPolicy) Record(h *FetchHealth, o FetchOutcome, detail string, now
 }
 
 // Reenable clears the disabled state and every counter: call it when the
-// credentials (or the server settings) of the source are edited (A13).
+// credentials (or the server settings) of the source are edited.
 func Reenable(h *FetchHealth) {
 	*h = FetchHealth{LastSuccess: h.LastSuccess}
 }
 
-// HealthMonitor records fetch outcomes in a Store (A13). Safe for
+// HealthMonitor records fetch outcomes in a Store. Safe for
 // concurrent use.
 type HealthMonitor struct {
 	// Store keeps the health records. Required.

@@ -13,7 +13,7 @@ import (
 	"github.com/deskmail/deskmail/internal/token"
 )
 
-// IdentityStatus is the state of a sender identity (A7).
+// IdentityStatus is the state of a sender identity.
 type IdentityStatus string
 
 // The identity statuses. The life cycle is
@@ -28,7 +28,7 @@ const (
 	// StatusVerified: usable as From.
 	StatusVerified IdentityStatus = "verified"
 	// StatusFailed: its own SMTP server refused the credentials, typically
-	// after the password was changed: re-authentication is needed (A8).
+	// after the password was changed: re-authentication is needed.
 	StatusFailed IdentityStatus = "failed"
 	// StatusDisabled: turned off by an administrator.
 	StatusDisabled IdentityStatus = "disabled"
@@ -44,8 +44,8 @@ func (s IdentityStatus) valid() bool {
 	return false
 }
 
-// Identity is a sender identity: an address agents may send as (A7),
-// optionally through its own SMTP server (A8).
+// Identity is a sender identity: an address agents may send as,
+// optionally through its own SMTP server.
 type Identity struct {
 	// Address is the addr-spec, canonical form. Required.
 	Address string `json:"address"`
@@ -61,7 +61,7 @@ type Identity struct {
 	VerifiedBefore bool `json:"verified_before,omitempty"`
 	// SMTP, when set, makes the identity send through its own server: no
 	// platform verification or SPF record is needed, but the login must
-	// succeed (A8).
+	// succeed.
 	SMTP *SMTPServer `json:"smtp,omitempty"`
 	// VerificationSeq counts the verification mails issued; a token is
 	// valid only for the latest, so a resend invalidates earlier links.
@@ -72,7 +72,7 @@ type Identity struct {
 	UpdatedAt  time.Time `json:"updated_at,omitempty"`
 }
 
-// AuthMethod is how an identity logs in to its own SMTP server (A8).
+// AuthMethod is how an identity logs in to its own SMTP server.
 type AuthMethod string
 
 // The SMTP login methods.
@@ -82,7 +82,7 @@ const (
 	AuthOAuth2      AuthMethod = "oauth2"       // XOAUTH2 / OAUTHBEARER
 )
 
-// SMTPServer is the SMTP server an identity sends through (A8). It holds
+// SMTPServer is the SMTP server an identity sends through. It holds
 // data only; the relay package sends through it. The secret itself is
 // never stored here: CredentialRef names it in the host's secret store
 // (a vault path, a row id), so the alias store never holds a password or
@@ -120,7 +120,7 @@ func (a *Account) Identity(addr string) *Identity {
 	return nil
 }
 
-// AddIdentity adds a sender identity in StatusPending (A7). Its address is
+// AddIdentity adds a sender identity in StatusPending. Its address is
 // stored in canonical form; a deleted identity with the same address is
 // replaced. The department, if set, must exist.
 func (a *Account) AddIdentity(x Identity, now time.Time) error {
@@ -164,7 +164,7 @@ func (a *Account) liveIdentity(addr string) (*Identity, error) {
 	return x, nil
 }
 
-// DisableIdentity turns an identity off (A7).
+// DisableIdentity turns an identity off.
 func (a *Account) DisableIdentity(addr string, now time.Time) error {
 	x, err := a.liveIdentity(addr)
 	if err != nil {
@@ -192,7 +192,7 @@ func (a *Account) EnableIdentity(addr string, now time.Time) error {
 	return nil
 }
 
-// DeleteIdentity deletes an identity (A7). It is kept with StatusDeleted,
+// DeleteIdentity deletes an identity. It is kept with StatusDeleted,
 // never used as From again, and its verification tokens stop working.
 func (a *Account) DeleteIdentity(addr string, now time.Time) error {
 	x, err := a.liveIdentity(addr)
@@ -206,7 +206,7 @@ func (a *Account) DeleteIdentity(addr string, now time.Time) error {
 
 // SetIdentitySMTP sets or replaces the identity's own SMTP server settings,
 // typically with a new CredentialRef after the customer changed a password
-// (A8). The identity goes back to pending until the host reports a
+// . The identity goes back to pending until the host reports a
 // successful login with IdentityAuthenticated. A nil server returns the
 // identity to platform sending, also pending (it needs mail verification).
 func (a *Account) SetIdentitySMTP(addr string, s *SMTPServer, now time.Time) error {
@@ -227,7 +227,7 @@ func (a *Account) SetIdentitySMTP(addr string, s *SMTPServer, now time.Time) err
 }
 
 // IdentityAuthFailed records that the identity's own SMTP server refused its
-// credentials: StatusFailed, re-authentication needed (A8). Disabled
+// credentials: StatusFailed, re-authentication needed. Disabled
 // identities stay disabled.
 func (a *Account) IdentityAuthFailed(addr string, now time.Time) error {
 	x, err := a.liveIdentity(addr)
@@ -244,7 +244,7 @@ func (a *Account) IdentityAuthFailed(addr string, now time.Time) error {
 }
 
 // IdentityAuthenticated records a successful login to the identity's own
-// SMTP server, which verifies it (A8: no mail verification needed).
+// SMTP server, which verifies it (no mail verification needed).
 func (a *Account) IdentityAuthenticated(addr string, now time.Time) error {
 	x, err := a.liveIdentity(addr)
 	if err != nil {
@@ -275,7 +275,7 @@ var (
 const DefaultVerificationTTL = 72 * time.Hour
 
 // Verifier issues and checks the signed, expiring tokens of identity
-// verification mails (A7). A token names the account, the identity and the
+// verification mails. A token names the account, the identity and the
 // sequence number of the mail; issuing a new one (a resend) increments the
 // identity's VerificationSeq, so older links stop working.
 //

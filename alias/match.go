@@ -6,7 +6,7 @@ import "errors"
 // methods are listed in the order the router trusts them.
 type MatchMethod string
 
-// The match methods, most trusted first (A2).
+// The match methods, most trusted first.
 const (
 	MatchEnvelope    MatchMethod = "envelope"       // an SMTP RCPT TO recipient
 	MatchOriginalTo  MatchMethod = "x-original-to"  // X-Original-To (Postfix)
@@ -22,11 +22,11 @@ type DropReason string
 // The drop reasons.
 const (
 	// DropAddressDisabled: every support address the mail matched in its
-	// account has fetching turned off (A6).
+	// account has fetching turned off.
 	DropAddressDisabled DropReason = "address_disabled"
 	// DropConfirmation: the mail comes from a provider's forwarding-
 	// confirmation sender (Gmail's forwarding-noreply@google.com); it must
-	// not become a ticket (A3). ParseConfirmation extracts its code and
+	// not become a ticket. ParseConfirmation extracts its code and
 	// link.
 	DropConfirmation DropReason = "forwarding_confirmation"
 )
@@ -43,7 +43,7 @@ type Match struct {
 	// Platform reports that the platform address matched rather than the
 	// address itself.
 	Platform bool `json:"platform,omitempty"`
-	// Disabled reports that fetching is off for the address (A6).
+	// Disabled reports that fetching is off for the address.
 	Disabled bool `json:"disabled,omitempty"`
 	// Department is the effective department (Account.DepartmentOf).
 	Department string `json:"department,omitempty"`
@@ -73,7 +73,7 @@ type Route struct {
 	// SupportAddress is the chosen support address in full.
 	SupportAddress SupportAddress `json:"support_address"`
 	// ViaCustomerForward reports that the mail reached the platform through
-	// a customer-owned forwarding address (A2): it matched a customer-owned
+	// a customer-owned forwarding address: it matched a customer-owned
 	// support address, either through its platform address while the
 	// header names the customer address or no platform address at all, or
 	// through a forwarding header (X-Original-To, Delivered-To,

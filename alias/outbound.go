@@ -12,14 +12,14 @@ import (
 // address to send from.
 var ErrNoSender = errors.New("alias: no sender address")
 
-// Sender is the From and Cc of an outgoing reply (A7, A9, A10).
+// Sender is the From and Cc of an outgoing reply.
 type Sender struct {
 	// From is the From mailbox, display name included.
 	From deskmail.Address `json:"-"`
 	// FromHeader is From formatted for the header: the display name quoted
 	// or RFC 2047 encoded as needed.
 	FromHeader string `json:"from"`
-	// Cc holds the auto-CC recipients (A9); empty when the setting is off.
+	// Cc holds the auto-CC recipients; empty when the setting is off.
 	Cc []deskmail.Address `json:"-"`
 	// CcHeader is Cc formatted for the header, or "".
 	CcHeader string `json:"cc,omitempty"`
@@ -31,20 +31,20 @@ type Sender struct {
 }
 
 // Sender returns the From and Cc for a reply from department by the agent
-// named agentName (A7, A9, A10).
+// named agentName.
 //
 // From is, in order: a verified identity of the department; a verified
 // identity for any department (Department ""); the default support address
-// (A7: the default support address is the From when no identity is
+// (the default support address is the From when no identity is
 // verified). Pending, failed, disabled and deleted identities are never
 // used. The display name is agentName when Settings.AgentNameInFrom is on
-// and agentName is not empty (A10: `Brad <support@…>`), else the identity's
+// and agentName is not empty (`Brad <support@…>`), else the identity's
 // or address's name.
 //
 // With Settings.AutoCC on, Cc holds the department's support address (the
 // first enabled address of the department, else the default), in its
 // customer-visible form, so the customer-owned mailbox keeps a copy of
-// every reply (A9). It is added even when it is also the From address: a
+// every reply. It is added even when it is also the From address: a
 // reply sent through the platform does not otherwise reach that mailbox.
 //
 // agentName must not hold CR or LF (ErrHeaderInjection).

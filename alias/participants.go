@@ -28,9 +28,10 @@ type Owned struct {
 // compared by canonical key and, failing that, without a sub-address tag
 // (sep as in deskmail.Address.Base; "" means "+").
 //
-// The inbound pipeline uses it for A14: a mail whose From is one of these
-// and that reaches the account (typically a Bcc to self from another mail
-// client) is an outgoing copy, filed against the contact, not a new ticket.
+// The inbound pipeline uses it to recognise outgoing copies: a mail whose
+// From is one of these and that reaches the account (typically a Bcc to
+// self from another mail client) is an outgoing copy, filed against the
+// contact, not a new ticket.
 func (a *Account) Owns(addr deskmail.Address, sep string) (Owned, bool) {
 	if o, ok := a.owns(addr.Key()); ok {
 		return o, true
@@ -68,7 +69,7 @@ type Contact struct {
 	Address string `json:"address"`
 }
 
-// Directory finds the host's records for addresses (A15). The host
+// Directory finds the host's records for addresses. The host
 // implements it over its CRM. FindContacts receives canonical keys
 // (deskmail.Address.Key), unique, and returns every record whose address
 // has one of those keys, in any order; no match is an empty result, not an
@@ -94,7 +95,7 @@ type ParticipantMatch struct {
 }
 
 // MatchParticipants associates the participants of a mail (From, To, Cc …)
-// with the host's records (A15). The account's own addresses (Owns) are left
+// with the host's records. The account's own addresses (Owns) are left
 // out, duplicates are merged, and the result keeps the participants' order,
 // one entry per remaining address, so the host can create a contact for
 // those without records. The directory is called once.
@@ -134,7 +135,7 @@ func MatchParticipants(ctx context.Context, dir Directory, a *Account, participa
 	return out, nil
 }
 
-// ReplyPrivate reports whether an agent's reply is private (A12): always
+// ReplyPrivate reports whether an agent's reply is private: always
 // when the thread was forwarded in (forwarded threads stay private whatever
 // the setting), else when Settings.AutoPrivate is on and none of the
 // recipients (To, Cc, Bcc) is the ticket's contact, compared by canonical

@@ -11,7 +11,7 @@ import (
 
 // RouterOptions configure a Router. Nil means the defaults of each field.
 type RouterOptions struct {
-	// SubaddressSeparator splits "support+tag@" (A16). Empty means
+	// SubaddressSeparator splits "support+tag@". Empty means
 	// deskmail.DefaultSubaddressSeparator ("+"). A candidate that does not
 	// match as is is looked up again without its tag.
 	SubaddressSeparator string
@@ -21,8 +21,9 @@ type RouterOptions struct {
 	MaxCandidates int
 }
 
-// Router finds the support address an inbound mail was sent to (A2, A4,
-// A6). It is safe for concurrent use.
+// Router finds the support address, account and department an inbound
+// mail was sent to, and whether its address is enabled. It is safe for
+// concurrent use.
 //
 // # Candidates and trust
 //

@@ -133,11 +133,11 @@ type Server struct {
 	addr  string
 	done  chan struct{}
 
-	mu       sync.Mutex
-	fault    Fault
-	msgs     []Message
-	conns    int
-	closed   bool
+	mu     sync.Mutex
+	fault  Fault
+	msgs   []Message
+	conns  int
+	closed bool
 }
 
 // New starts a server for the test tb and closes it when the test ends. It

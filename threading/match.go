@@ -10,16 +10,16 @@ import (
 )
 
 // Settings are an account's (or a channel's) threading settings, the
-// switches of FEATURES.md T2-T4. The zero value is the product default:
+// switches of subject-number threading. The zero value is the product default:
 // tickets are joined through Message-ID, In-Reply-To, References and tokens
-// only (T1).
+// only.
 type Settings struct {
-	// SubjectNumber (T2) lets a ticket number in the subject ("[#123]")
+	// SubjectNumber lets a ticket number in the subject ("[#123]")
 	// join a mail to that ticket, for senders allowed below. Off by default.
 	SubjectNumber bool
-	// SubjectAgents (T3) allows active agents who are not restricted.
+	// SubjectAgents allows active agents who are not restricted.
 	SubjectAgents bool
-	// SubjectParticipants (T4) allows the ticket's contact, CC and BCC, so
+	// SubjectParticipants allows the ticket's contact, CC and BCC, so
 	// spam carrying random ticket numbers never attaches.
 	//
 	// With SubjectNumber on and neither group allowed, no sender passes:
@@ -64,7 +64,7 @@ const (
 	// MethodIndex: an id of In-Reply-To or References is in the index.
 	MethodIndex Method = "index"
 	// MethodSubject: a ticket number in the subject, with the setting on
-	// and a sender the policy allows (T2-T4).
+	// and a sender the policy allows.
 	MethodSubject Method = "subject"
 	// MethodNew: no ticket; the host opens a new one.
 	MethodNew Method = "new"
@@ -81,7 +81,7 @@ type Inbound struct {
 	References string
 	// Subject is the raw Subject header value.
 	Subject string
-	// From is the sender whose standing the policy checks (T3, T4).
+	// From is the sender whose standing the policy checks.
 	From deskmail.Address
 	// Recipients are the addresses the mail was delivered to (envelope
 	// recipients, Delivered-To, To, Cc), searched for a reply tag.
@@ -138,7 +138,7 @@ type Agent struct {
 	// Active is false for a deactivated agent.
 	Active bool
 	// Restricted agents (light agents, agents limited to their own
-	// tickets) may not join mail to tickets through subject numbers (T3).
+	// tickets) may not join mail to tickets through subject numbers.
 	Restricted bool
 }
 
@@ -410,7 +410,7 @@ func ignoreNotFound(err error) error {
 	return err
 }
 
-// subject applies T2-T4.
+// subject applies the subject-number settings.
 func (t *Threader) subject(ctx context.Context, in *Inbound, m *Match, note func(code, format string, args ...any)) (bool, error) {
 	number := t.SubjectNumber(in.Subject)
 	if number == "" {
@@ -421,7 +421,7 @@ func (t *Threader) subject(ctx context.Context, in *Inbound, m *Match, note func
 		s = *in.Settings
 	}
 	if !s.SubjectNumber {
-		note("subject_number_off", "the subject holds ticket number %s, but subject numbers are off (T2)", number)
+		note("subject_number_off", "the subject holds ticket number %s, but subject numbers are off", number)
 		return false, nil
 	}
 	if t.tickets == nil {
@@ -438,7 +438,7 @@ func (t *Threader) subject(ctx context.Context, in *Inbound, m *Match, note func
 	}
 	if s.SubjectParticipants && onTicket(in.From, tk) {
 		m.Ticket, m.Method = tk.ID, MethodSubject
-		m.Reason = deskmail.Reason{Code: "subject_number_participant", Text: "the subject holds the ticket number and the sender is the ticket's contact, CC or BCC (T4)"}
+		m.Reason = deskmail.Reason{Code: "subject_number_participant", Text: "the subject holds the ticket number and the sender is the ticket's contact, CC or BCC"}
 		return true, nil
 	}
 	if s.SubjectAgents {
@@ -448,15 +448,15 @@ func (t *Threader) subject(ctx context.Context, in *Inbound, m *Match, note func
 		}
 		if err == nil && ag.Active && !ag.Restricted {
 			m.Ticket, m.Method = tk.ID, MethodSubject
-			m.Reason = deskmail.Reason{Code: "subject_number_agent", Text: "the subject holds the ticket number and the sender is an active, unrestricted agent (T3)"}
+			m.Reason = deskmail.Reason{Code: "subject_number_agent", Text: "the subject holds the ticket number and the sender is an active, unrestricted agent"}
 			return true, nil
 		}
 		if err == nil && ag.Active && ag.Restricted {
-			note("subject_number_restricted_agent", "the subject holds ticket number %s, but the sender is a restricted agent (T3)", number)
+			note("subject_number_restricted_agent", "the subject holds ticket number %s, but the sender is a restricted agent", number)
 			return false, nil
 		}
 	}
-	note("subject_number_sender_refused", "the subject holds ticket number %s, but the sender may not use it (T3/T4)", number)
+	note("subject_number_sender_refused", "the subject holds ticket number %s, but the sender may not use it", number)
 	return false, nil
 }
 

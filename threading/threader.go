@@ -66,7 +66,7 @@ type Options struct {
 	// Zero: DefaultMaxReferences.
 	MaxReferences int
 
-	// Settings are the account's threading settings (T2-T4), used when
+	// Settings are the account's threading settings, used when
 	// Inbound.Settings is nil. Zero: subject numbers off.
 	Settings Settings
 

@@ -76,7 +76,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) threading.Store) {
 		ids := []string{p + "none@x", p + "1@x", p + "0@x"}
 		got, err := s.Lookup(ctx, p+"acct", ids)
 		if err != nil || got.Ticket != "T2" {
-			t.Errorf("Lookup(%v) = %+v, %v; want the entry of %s (T2)", ids, got, err, ids[1])
+			t.Errorf("Lookup(%v) = %+v, %v; want the entry of %s", ids, got, err, ids[1])
 		}
 	})
 	t.Run("UniquePerAccount", func(t *testing.T) {
