@@ -38,9 +38,9 @@ const maxAddressListLen = 64 << 10
 // "bücher.DE" and "xn--bcher-kva.de" are the same Domain. A domain literal
 // such as "[192.0.2.1]" is kept as written.
 type Address struct {
-	Name   string // display name, decoded from RFC 2047; may be empty
-	Local  string // local part, unquoted
-	Domain string // lower-case ASCII domain
+	Name   string `json:"name,omitempty"`   // display name, decoded from RFC 2047; may be empty
+	Local  string `json:"local,omitempty"`  // local part, unquoted
+	Domain string `json:"domain,omitempty"` // lower-case ASCII domain
 }
 
 // addressParser decodes RFC 2047 words in every charset go-message knows

@@ -44,13 +44,13 @@ type ForwardingCheck struct {
 // CheckMail is the mail a ForwardingCheck asks the host to send.
 type CheckMail struct {
 	// To is the customer-owned address to send to.
-	To string
+	To string `json:"to,omitempty"`
 	// Subject is the subject to send; it holds the token.
-	Subject string
+	Subject string `json:"subject,omitempty"`
 	// Header is the name of the header field to add (ForwardingCheckHeader)
 	// and Token its value.
-	Header string
-	Token  string
+	Header string `json:"header,omitempty"`
+	Token  string `json:"token,omitempty"`
 }
 
 func (f *ForwardingCheck) now() time.Time {

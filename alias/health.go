@@ -40,9 +40,9 @@ type FetchHealth struct {
 	CertFailures int `json:"cert_failures"`
 	// LastOutcome and LastAttempt describe the latest recorded attempt.
 	LastOutcome FetchOutcome `json:"last_outcome,omitempty"`
-	LastAttempt time.Time    `json:"last_attempt,omitempty"`
+	LastAttempt time.Time    `json:"last_attempt,omitzero"`
 	// LastSuccess is the time of the latest FetchOK.
-	LastSuccess time.Time `json:"last_success,omitempty"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
 	// LastError is a short description of the latest failure, as given by
 	// the caller. It must not hold a secret.
 	LastError string `json:"last_error,omitempty"`
@@ -52,7 +52,7 @@ type FetchHealth struct {
 	// DisabledReason is the kind of failure that disabled the source.
 	DisabledReason FetchOutcome `json:"disabled_reason,omitempty"`
 	// DisabledAt is when the source was disabled.
-	DisabledAt time.Time `json:"disabled_at,omitempty"`
+	DisabledAt time.Time `json:"disabled_at,omitzero"`
 }
 
 // HealthPolicy holds the thresholds of consecutive failures that disable a
@@ -60,14 +60,14 @@ type FetchHealth struct {
 type HealthPolicy struct {
 	// AuthFailureLimit: consecutive authentication failures that disable
 	// the source. Zero means DefaultAuthFailureLimit (10).
-	AuthFailureLimit int
+	AuthFailureLimit int `json:"auth_failure_limit,omitempty"`
 	// ConnFailureLimit: consecutive connection failures that disable the
 	// source. Zero means DefaultConnFailureLimit (50).
-	ConnFailureLimit int
+	ConnFailureLimit int `json:"conn_failure_limit,omitempty"`
 	// CertFailureLimit: consecutive certificate failures that disable the
 	// source. Zero means ConnFailureLimit's value: a certificate failure is
 	// a connection that could not be secured.
-	CertFailureLimit int
+	CertFailureLimit int `json:"cert_failure_limit,omitempty"`
 }
 
 func (p *HealthPolicy) limits() (auth, conn, cert int) {

@@ -16,15 +16,15 @@ import (
 type Settings struct {
 	// SubjectNumber lets a ticket number in the subject ("[#123]")
 	// join a mail to that ticket, for senders allowed below. Off by default.
-	SubjectNumber bool
+	SubjectNumber bool `json:"subject_number,omitempty"`
 	// SubjectAgents allows active agents who are not restricted.
-	SubjectAgents bool
+	SubjectAgents bool `json:"subject_agents,omitempty"`
 	// SubjectParticipants allows the ticket's contact, CC and BCC, so
 	// spam carrying random ticket numbers never attaches.
 	//
 	// With SubjectNumber on and neither group allowed, no sender passes:
 	// a ticket number alone never attaches a mail.
-	SubjectParticipants bool
+	SubjectParticipants bool `json:"subject_participants,omitempty"`
 }
 
 // StrangerPolicy says what happens to a mail that matched a ticket through
@@ -74,24 +74,24 @@ const (
 // as they appear in the message (RFC 2047 words are decoded here).
 type Inbound struct {
 	// Account is the tenant the mail arrived for (alias routing). Required.
-	Account string
+	Account string `json:"account,omitempty"`
 	// MessageID, InReplyTo and References are the raw header values.
-	MessageID  string
-	InReplyTo  string
-	References string
+	MessageID  string `json:"message_id,omitempty"`
+	InReplyTo  string `json:"in_reply_to,omitempty"`
+	References string `json:"references,omitempty"`
 	// Subject is the raw Subject header value.
-	Subject string
+	Subject string `json:"subject,omitempty"`
 	// From is the sender whose standing the policy checks.
-	From deskmail.Address
+	From deskmail.Address `json:"from,omitempty"`
 	// Recipients are the addresses the mail was delivered to (envelope
 	// recipients, Delivered-To, To, Cc), searched for a reply tag.
-	Recipients []deskmail.Address
+	Recipients []deskmail.Address `json:"recipients,omitempty"`
 	// Body is the text of the mail, searched for a body marker. Empty: not
 	// searched.
-	Body string
+	Body string `json:"body,omitempty"`
 	// Settings override Options.Settings for this mail (a channel's
 	// settings). Nil: Options.Settings.
-	Settings *Settings
+	Settings *Settings `json:"settings,omitempty"`
 }
 
 // Match is the result of matching a mail.
@@ -113,11 +113,11 @@ type Match struct {
 // Ticket is what matching needs to know of a host's ticket.
 type Ticket struct {
 	// ID is the host's ticket id, as put in tokens and the index.
-	ID string
+	ID string `json:"id,omitempty"`
 	// Number is the ticket number shown to people and put in subjects.
-	Number string
+	Number string `json:"number,omitempty"`
 	// Contact is the address of the ticket's contact (the customer).
-	Contact string
+	Contact string `json:"contact,omitempty"`
 	// CC and BCC are the addresses copied on the ticket.
 	CC, BCC []string
 }
@@ -134,12 +134,12 @@ type Tickets interface {
 
 // Agent is what matching needs to know of a helpdesk agent.
 type Agent struct {
-	ID string
+	ID string `json:"id,omitempty"`
 	// Active is false for a deactivated agent.
-	Active bool
+	Active bool `json:"active,omitempty"`
 	// Restricted agents (light agents, agents limited to their own
 	// tickets) may not join mail to tickets through subject numbers.
-	Restricted bool
+	Restricted bool `json:"restricted,omitempty"`
 }
 
 // Agents is the host's agent directory. Implementations must be safe for

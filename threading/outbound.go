@@ -12,48 +12,48 @@ import (
 // Outgoing describes a message about to be sent on a ticket.
 type Outgoing struct {
 	// Account and Ticket are required.
-	Account string
-	Ticket  string
+	Account string `json:"account,omitempty"`
+	Ticket  string `json:"ticket,omitempty"`
 
 	// Message is the host's id of this message. Empty: a random id, so
 	// the Message-ID is still unique.
-	Message string
+	Message string `json:"message,omitempty"`
 
 	// Number is the ticket number shown to people. Empty: no subject tag.
-	Number string
+	Number string `json:"number,omitempty"`
 
 	// Subject is the subject to send. The tag for Number is appended unless
 	// the subject already holds it.
-	Subject string
+	Subject string `json:"subject,omitempty"`
 
 	// Domain is the right-hand side of the Message-ID. Empty:
 	// Options.Domain.
-	Domain string
+	Domain string `json:"domain,omitempty"`
 
 	// Parent is the Message-ID of the mail this one answers, usually the
 	// customer's last mail. Empty: the last of Thread.
-	Parent string
+	Parent string `json:"parent,omitempty"`
 
 	// Thread holds the Message-IDs already on the ticket, oldest first: the
 	// customer's and ours, including ids a provider assigned when sending.
 	// They become References, so a reply that keeps References joins the
 	// ticket even when the provider rewrote our Message-ID.
-	Thread []string
+	Thread []string `json:"thread,omitempty"`
 
 	// Support is the support address for the Reply-To. Empty (zero Local):
 	// no Reply-To. With it, Reply-To is the support address with a reply
 	// tag: support+TOKEN@domain.
-	Support deskmail.Address
+	Support deskmail.Address `json:"support,omitempty"`
 }
 
 // Headers are the thread headers of an outgoing message. Every value is ready
 // to be written as a header field body and holds no CR or LF.
 type Headers struct {
-	MessageID  string // "<dm.…@domain>"
-	InReplyTo  string // "<parent>", or "" for the first mail of a ticket
-	References string // "<root> … <parent>", space separated, or ""
-	ReplyTo    string // "support+TAG@domain", or "" without Outgoing.Support
-	Subject    string // the subject with the ticket tag
+	MessageID  string `json:"message_id,omitempty"`  // "<dm.…@domain>"
+	InReplyTo  string `json:"in_reply_to,omitempty"` // "<parent>", or "" for the first mail of a ticket
+	References string `json:"references,omitempty"`  // "<root> … <parent>", space separated, or ""
+	ReplyTo    string `json:"reply_to,omitempty"`    // "support+TAG@domain", or "" without Outgoing.Support
+	Subject    string `json:"subject,omitempty"`     // the subject with the ticket tag
 }
 
 // Headers returns the thread headers for o. It rejects ids and subjects

@@ -20,15 +20,15 @@ var (
 // Entry is one row of the message index.
 type Entry struct {
 	// MessageID is the id without angle brackets, compared exactly.
-	MessageID string
+	MessageID string `json:"message_id,omitempty"`
 	// Ticket is the host's ticket id.
-	Ticket string
+	Ticket string `json:"ticket,omitempty"`
 	// Outbound is true for ids of mail we sent, including ids a provider
 	// assigned when sending (Amazon SES, some Microsoft 365 relays rewrite
 	// the Message-ID); false for mail we received.
-	Outbound bool
+	Outbound bool `json:"outbound,omitempty"`
 	// Created is when the entry was added.
-	Created time.Time
+	Created time.Time `json:"created,omitzero"`
 }
 
 // Store is the message index: Message-ID → ticket, per account. The host

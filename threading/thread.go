@@ -11,28 +11,28 @@ import (
 type Message struct {
 	// ID is the Message-ID without angle brackets. Empty or repeated ids are
 	// threaded as distinct messages nothing can refer to.
-	ID string
+	ID string `json:"id,omitempty"`
 	// InReplyTo is the first id of In-Reply-To, used when References is
 	// empty (RFC 5256).
-	InReplyTo string
+	InReplyTo string `json:"in_reply_to,omitempty"`
 	// References are the ids of References, oldest first (ParseMessageIDs).
-	References []string
+	References []string `json:"references,omitempty"`
 	// Subject is the raw Subject, for grouping roots by base subject.
-	Subject string
+	Subject string `json:"subject,omitempty"`
 	// Date is the sent date, for ordering siblings and threads.
-	Date time.Time
+	Date time.Time `json:"date,omitzero"`
 }
 
 // Node is one node of a thread tree.
 type Node struct {
 	// ID is the Message-ID of the node.
-	ID string
+	ID string `json:"id,omitempty"`
 	// Index is the position of the message in the slice given to Threads,
 	// or -1 for a dummy: a message that others refer to but that is not in
 	// the set, kept to hold its children together.
-	Index int
+	Index int `json:"index"`
 	// Children are the replies, ordered by date.
-	Children []*Node
+	Children []*Node `json:"children,omitempty"`
 }
 
 // ThreadOptions tune Threads. Nil means the defaults.

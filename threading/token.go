@@ -27,14 +27,14 @@ var (
 // Token is what a signed token carries.
 type Token struct {
 	// Install is the install id the token was written by.
-	Install string
+	Install string `json:"install,omitempty"`
 	// Account is the tenant.
-	Account string
+	Account string `json:"account,omitempty"`
 	// Ticket is the host's ticket id.
-	Ticket string
+	Ticket string `json:"ticket,omitempty"`
 	// Message is the host's id of the outgoing message; empty in reply tags
 	// and body markers, which name a ticket only.
-	Message string
+	Message string `json:"message,omitempty"`
 }
 
 // Token kinds: the first byte of a token's payload.
