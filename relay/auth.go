@@ -27,11 +27,11 @@ func (f PasswordFunc) RelayPassword(ctx context.Context, account, relayID string
 
 // Token is an OAuth 2.0 access token.
 type Token struct {
-	// AccessToken is the bearer token. Secret.
-	AccessToken string
+	// AccessToken is the bearer token. Secret: never serialised.
+	AccessToken string `json:"-"`
 	// Expiry is when the token stops working. Zero means it does not
 	// expire, or the source does not say.
-	Expiry time.Time
+	Expiry time.Time `json:"expiry,omitzero"`
 }
 
 // TokenSource gives the transport an OAuth access token for AUTH XOAUTH2 and

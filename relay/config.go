@@ -2,6 +2,7 @@ package relay
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -69,8 +70,9 @@ func (m AuthMechanism) Valid() bool {
 // usesToken reports whether m takes an OAuth token instead of a password.
 func (m AuthMechanism) usesToken() bool { return m == AuthXOAUTH2 || m == AuthOAuthBearer }
 
-// ReturnPathMode is the reverse-path (MAIL FROM) used on a relay route (B8,
-// R12). Explain gives its SPF/DMARC consequence in a sentence.
+// ReturnPathMode is the reverse-path (MAIL FROM) used on a relay route (B8).
+// What each choice does to SPF and DMARC alignment (R12) is computed, with
+// real DNS, by the sender-authentication package's Explain.
 type ReturnPathMode string
 
 // The return-path modes.
@@ -87,20 +89,6 @@ const (
 	// ReturnPathFixed uses Relay.BounceAddress.
 	ReturnPathFixed ReturnPathMode = "fixed"
 )
-
-// Explain returns what the mode means for SPF and DMARC alignment (R12),
-// as a sentence for an admin screen.
-func (m ReturnPathMode) Explain() string {
-	switch m {
-	case ReturnPathPlatform:
-		return "Bounces return to the platform, which updates delivery status; the relay's servers are not in the platform bounce domain's SPF record, so SPF fails for the return path and DMARC passes only with an aligned DKIM signature for the From domain."
-	case ReturnPathFrom:
-		return "Bounces return to the From address and delivery status is not updated; SPF is checked against the From domain, so the relay must be in that domain's SPF record for SPF to align."
-	case ReturnPathFixed:
-		return "Bounces return to the fixed bounce address and delivery status is not updated; SPF is checked against that address's domain, which aligns with DMARC only if it shares the From domain's organizational domain."
-	}
-	return "The return path is left as the sender set it; SPF and DMARC alignment depend on that address's domain."
-}
 
 // Relay is one relay server configuration of an account (R1–R4, R9, R13).
 // Credentials are not part of it: the transport asks the host's
@@ -138,6 +126,14 @@ type Relay struct {
 	ReturnPath ReturnPathMode `json:"return_path,omitempty"`
 	// BounceAddress is the reverse-path for ReturnPathFixed.
 	BounceAddress string `json:"bounce_address,omitempty"`
+	// Identity, when set, makes this relay a sender identity's own SMTP
+	// server (A8, R13): it carries only mail whose From address is
+	// Identity (compared by canonical key), it is tried before the
+	// domain's relays, it does not count toward the plan's relay limits,
+	// and mail it cannot take never falls back to the platform, which
+	// cannot send as that address. DailyCap is then the server's own
+	// sending limit.
+	Identity string `json:"identity,omitempty"`
 }
 
 // Addr returns "host:port" with the default port filled in.
@@ -212,8 +208,53 @@ type Config struct {
 	// test server, an in-house relay). False means those three only (R2).
 	AnyPort bool `json:"any_port,omitempty"`
 	// Location is the time zone whose calendar day the caps and the
-	// breaker use. Nil means UTC.
+	// breaker use. Nil means UTC. It is serialised as its IANA name
+	// ("Asia/Tokyo"), so it must be a zone time.LoadLocation knows:
+	// Validate refuses others (a time.FixedZone), which would not survive
+	// a round trip.
 	Location *time.Location `json:"-"`
+}
+
+// configJSON is Config on the wire, with the location as its IANA name.
+type configJSON struct {
+	Account       string  `json:"account"`
+	Plan          Plan    `json:"plan"`
+	Relays        []Relay `json:"relays,omitempty"`
+	CountMessages bool    `json:"count_messages,omitempty"`
+	AnyPort       bool    `json:"any_port,omitempty"`
+	Location      string  `json:"location,omitempty"`
+}
+
+// MarshalJSON writes the configuration with Location as its IANA name
+// ("location"; omitted for UTC).
+func (c Config) MarshalJSON() ([]byte, error) {
+	j := configJSON{Account: c.Account, Plan: c.Plan, Relays: c.Relays, CountMessages: c.CountMessages, AnyPort: c.AnyPort}
+	if c.Location != nil && c.Location != time.UTC {
+		name := c.Location.String()
+		if _, err := time.LoadLocation(name); err != nil || name == "Local" {
+			return nil, fmt.Errorf("relay: location %q is not an IANA time zone name", name)
+		}
+		j.Location = name
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, loading the location by
+// name; an unknown name is an error.
+func (c *Config) UnmarshalJSON(b []byte) error {
+	var j configJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*c = Config{Account: j.Account, Plan: j.Plan, Relays: j.Relays, CountMessages: j.CountMessages, AnyPort: j.AnyPort}
+	if j.Location != "" && j.Location != "UTC" {
+		loc, err := time.LoadLocation(j.Location)
+		if err != nil || j.Location == "Local" {
+			return fmt.Errorf("relay: unknown time zone %q", j.Location)
+		}
+		c.Location = loc
+	}
+	return nil
 }
 
 // Config errors, matched with errors.Is on what Validate returns.
@@ -227,9 +268,9 @@ var (
 
 // ConfigError is one problem Validate found.
 type ConfigError struct {
-	Relay  string // the relay's ID, "" for the account
-	Field  string // the field, such as "port"
-	Reason string // a sentence a person can read
+	Relay  string `json:"relay,omitempty"` // the relay's ID, "" for the account
+	Field  string `json:"field"`           // the field, such as "port"
+	Reason string `json:"reason"`          // a sentence a person can read
 	limit  bool
 }
 
@@ -274,6 +315,11 @@ func (c *Config) Validate() error {
 	if c.Plan.DailyTotal < 0 {
 		add("", "plan.daily_total", "is negative", false)
 	}
+	if l := c.Location; l != nil && l != time.UTC {
+		if _, err := time.LoadLocation(l.String()); err != nil || l.String() == "Local" {
+			add("", "location", fmt.Sprintf("%q is not an IANA time zone name", l.String()), false)
+		}
+	}
 	ids := map[string]bool{}
 	perDomain := map[string]int{}
 	var domains []string
@@ -290,6 +336,10 @@ func (c *Config) Validate() error {
 		d, err := deskmail.NormalizeDomain(r.Domain)
 		if r.Domain == "" || err != nil {
 			add(id, "domain", fmt.Sprintf("%q is not a domain name", r.Domain), false)
+		} else if r.Identity != "" {
+			if a, err := deskmail.ParseAddress(r.Identity); err != nil || a.Domain != d {
+				add(id, "identity", fmt.Sprintf("%q is not an address in %s", r.Identity, d), false)
+			}
 		} else {
 			if perDomain[d] == 0 {
 				domains = append(domains, d)

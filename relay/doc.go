@@ -82,9 +82,35 @@
 // Relay.ReturnPath picks the MAIL FROM on a relay route: the platform's
 // VERP address (a VERPSigner, such as the bounce package's; the message is
 // then sent as one envelope per recipient), the From address, or a fixed
-// bounce address. ReturnPathMode.Explain says what each choice does to SPF
-// and DMARC. The platform route keeps the envelope as given: the host's
-// platform transport applies its own return path.
+// bounce address. What a choice does to SPF and DMARC (R12) is not
+// restated here: the sender-authentication package's Explain evaluates it
+// with real DNS. The platform route keeps the envelope as given: the
+// host's platform transport (or the compose package's Sender) applies its
+// own return path.
+//
+// # Identity servers (A8, R13)
+//
+// A Relay with Identity set is a sender identity's own SMTP server, with a
+// password, an app password (both PLAIN or LOGIN through the
+// PasswordSource) or an OAuth token (XOAUTH2 through the TokenSource),
+// and DailyCap as that server's own sending limit. Mail whose From is
+// that address goes through it or not at all: over its limit, or with its
+// breaker open, Send fails with ErrIdentityUnavailable; recipients it
+// could not take stay StatusDeferred, since the platform cannot send as
+// an address it has not verified. A permanent AUTH refusal (535) calls
+// Options.AuthFailed, so the host marks the identity as needing
+// re-authentication. Identity relays do not count toward the plan's relay
+// limits.
+//
+// # Persistence
+//
+// Config, Relay, Plan, Route, Reservation, Usage, BreakerState,
+// ProbeResult, Reply, ConfigError, LimitError and Error have explicit
+// snake_case JSON keys. Config.Location travels as its IANA name
+// ("location": "Asia/Tokyo"), so a zone must be one time.LoadLocation
+// knows (Validate refuses fixed zones). Token's access token is never
+// serialised. Host callbacks (ConfigSource, PasswordSource, TokenSource,
+// Notifier, AuthNotifier) take a context and return an error.
 //
 // # Probe and allow-lists (R14, R11)
 //

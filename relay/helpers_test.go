@@ -129,10 +129,11 @@ func newFixture(t *testing.T, sopts *smtptest.Options, edit func(*relay.Config))
 				return relay.Token{AccessToken: testToken, Expiry: f.clock.Now().Add(time.Hour)}, nil
 			}),
 		},
-		Notifier: relay.NotifierFunc(func(ctx context.Context, account string, r relay.Relay, day time.Time, last error) {
+		Notifier: relay.NotifierFunc(func(ctx context.Context, account string, r relay.Relay, day time.Time, last error) error {
 			f.mu.Lock()
 			f.notified = append(f.notified, fmt.Sprintf("%s/%s/%s", account, r.ID, day.Format("2006-01-02")))
 			f.mu.Unlock()
+			return nil
 		}),
 	})
 	if err != nil {

@@ -237,7 +237,7 @@ func TestDisabled(t *testing.T) {
 func TestRelayCapAndRollover(t *testing.T) {
 	f := newFixture(t, nil, func(c *relay.Config) {
 		c.Relays[0].DailyCap = 3
-		c.Location = time.FixedZone("JST", 9*3600)
+		c.Location, _ = time.LoadLocation("Asia/Tokyo")
 	})
 	// 09:00 UTC is 18:00 JST.
 	for i := 0; i < 3; i++ {
@@ -578,11 +578,6 @@ func TestReturnPath(t *testing.T) {
 			}
 		})
 	}
-	t.Run("R12/each mode is explained", func(t *testing.T) {
-		if !strings.Contains(relay.ReturnPathPlatform.Explain(), "DKIM") || !strings.Contains(relay.ReturnPathFrom.Explain(), "SPF") {
-			t.Fatal("explanations miss SPF/DKIM")
-		}
-	})
 	t.Run("B8/platform mode without a signer", func(t *testing.T) {
 		r := relay.Relay{ID: "r1", Domain: "example.com", Host: "h", ReturnPath: relay.ReturnPathPlatform}
 		router, _ := relay.NewRouter(&relay.Options{Configs: relay.Configs{"a": {Account: "a", Relays: []relay.Relay{r}}}, Platform: &platform{}})

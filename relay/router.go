@@ -26,18 +26,41 @@ type VERPSigner interface {
 // BreakerThreshold consecutive faults in a day the relay is skipped until
 // the next day. It is called once per relay and day, synchronously, from
 // the Send that opened the breaker; keep it short (queue a mail to the
-// admin). last is the fault that opened it.
+// admin). last is the fault that opened it. An error it returns is logged;
+// the send's outcome does not change.
 type Notifier interface {
-	RelayBroken(ctx context.Context, account string, relay Relay, day time.Time, last error)
+	RelayBroken(ctx context.Context, account string, relay Relay, day time.Time, last error) error
 }
 
 // NotifierFunc adapts a function to a Notifier.
-type NotifierFunc func(ctx context.Context, account string, relay Relay, day time.Time, last error)
+type NotifierFunc func(ctx context.Context, account string, relay Relay, day time.Time, last error) error
 
 // RelayBroken calls f.
-func (f NotifierFunc) RelayBroken(ctx context.Context, account string, relay Relay, day time.Time, last error) {
-	f(ctx, account, relay, day, last)
+func (f NotifierFunc) RelayBroken(ctx context.Context, account string, relay Relay, day time.Time, last error) error {
+	return f(ctx, account, relay, day, last)
 }
+
+// AuthNotifier is told when a relay refused the credentials with a
+// permanent reply (535 and the like), typically because the password was
+// changed: the host marks the relay, or the identity whose own server it
+// is (A8), as needing re-authentication. It is called synchronously from
+// the Send that failed; an error it returns is logged.
+type AuthNotifier interface {
+	RelayAuthFailed(ctx context.Context, account string, relay Relay, err error) error
+}
+
+// AuthNotifierFunc adapts a function to an AuthNotifier.
+type AuthNotifierFunc func(ctx context.Context, account string, relay Relay, err error) error
+
+// RelayAuthFailed calls f.
+func (f AuthNotifierFunc) RelayAuthFailed(ctx context.Context, account string, relay Relay, err error) error {
+	return f(ctx, account, relay, err)
+}
+
+var (
+	_ Notifier     = NotifierFunc(nil)
+	_ AuthNotifier = AuthNotifierFunc(nil)
+)
 
 // Options configure a Router. Configs is required.
 type Options struct {
@@ -58,6 +81,9 @@ type Options struct {
 	VERP VERPSigner
 	// Notifier is told when a breaker opens. Nil tells no one.
 	Notifier Notifier
+	// AuthFailed is told when a relay refused the credentials for good.
+	// Nil tells no one.
+	AuthFailed AuthNotifier
 	// BreakerThreshold is the number of consecutive faults in a day that
 	// open a relay's breaker. Zero means 3 (R8).
 	BreakerThreshold int
@@ -73,16 +99,27 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// ErrNoVERP: a relay asks for the platform return path and the router has
-// no VERPSigner.
-var ErrNoVERP = errors.New("relay: platform return path needs a VERP signer")
+// Errors of NewRouter, Middleware and Send.
+var (
+	// ErrNoVERP: a relay asks for the platform return path and the router
+	// has no VERPSigner.
+	ErrNoVERP = errors.New("relay: platform return path needs a VERP signer")
+	// ErrNoConfigSource: Options.Configs is missing.
+	ErrNoConfigSource = errors.New("relay: Options.Configs is required")
+	// ErrNoPlatform: NewRouter was given no Options.Platform.
+	ErrNoPlatform = errors.New("relay: Options.Platform is required")
+	// ErrIdentityUnavailable: the From address has its own SMTP server
+	// (Relay.Identity) and that server cannot take the mail today (its
+	// cap, its breaker or its quota); the platform does not send for it.
+	ErrIdentityUnavailable = errors.New("relay: the identity's own SMTP server cannot take mail now")
+)
 
 // LimitError is returned when an account's plan daily total is used up
 // (R6). It matches ErrPlanCapReached.
 type LimitError struct {
-	Account string
-	Day     time.Time
-	Limit   int64
+	Account string    `json:"account"`
+	Day     time.Time `json:"day"`
+	Limit   int64     `json:"limit"`
 }
 
 func (e *LimitError) Error() string {
@@ -105,21 +142,22 @@ type Router struct {
 
 var _ deskmail.Transport = (*Router)(nil)
 
-// NewRouter returns a Router. It fails without Configs or Platform.
+// NewRouter returns a Router. It fails with ErrNoConfigSource without
+// Configs and ErrNoPlatform without Platform.
 func NewRouter(opts *Options) (*Router, error) {
 	r, err := newRouter(opts)
 	if err != nil {
 		return nil, err
 	}
 	if r.opts.Platform == nil {
-		return nil, errors.New("relay: Options.Platform is required")
+		return nil, ErrNoPlatform
 	}
 	return r, nil
 }
 
 func newRouter(opts *Options) (*Router, error) {
 	if opts == nil || opts.Configs == nil {
-		return nil, errors.New("relay: Options.Configs is required")
+		return nil, ErrNoConfigSource
 	}
 	r := &Router{opts: *opts, store: opts.Store, threshold: opts.BreakerThreshold, relayT: opts.RelayTransport}
 	if r.store == nil {
@@ -139,7 +177,8 @@ func newRouter(opts *Options) (*Router, error) {
 }
 
 // Middleware returns a Middleware that routes through relays and uses the
-// wrapped transport as the platform path. opts.Platform is ignored.
+// wrapped transport as the platform path. opts.Platform is ignored. It
+// fails with ErrNoConfigSource without Configs.
 func Middleware(opts *Options) (deskmail.Middleware, error) {
 	r, err := newRouter(opts)
 	if err != nil {
@@ -158,13 +197,13 @@ func (r *Router) Store() Store { return r.store }
 // Route is a routing decision with its reservation.
 type Route struct {
 	// Relay is the chosen relay; nil for the platform path.
-	Relay *Relay
+	Relay *Relay `json:"relay,omitempty"`
 	// Reservation is what was reserved; the zero value when the account has
 	// no configuration (nothing is counted).
-	Reservation Reservation
-	// Reason says why, for logs: "relay", "no_relay", "relay_cap",
-	// "breaker_open", "relay_exhausted", "no_config".
-	Reason string
+	Reservation Reservation `json:"reservation"`
+	// Reason says why, for logs: "relay", "identity", "no_relay",
+	// "relay_cap", "breaker_open", "relay_exhausted", "no_config".
+	Reason string `json:"reason"`
 	cfg    *Config
 }
 
@@ -186,10 +225,31 @@ func (r *Router) Route(ctx context.Context, env *deskmail.Envelope, msg []byte) 
 	}
 	res := Reservation{Account: env.Account, Day: day, N: n, PlanCap: cfg.Plan.DailyTotal}
 	domain := fromDomain(env, msg)
+	// An identity's own server (A8) takes its address's mail or nobody does.
+	if key := deskmail.CanonicalKey(headerFromAddr(env, msg)); key != "" {
+		for i := range cfg.Relays {
+			rl := &cfg.Relays[i]
+			if rl.Identity == "" || rl.Disabled || deskmail.CanonicalKey(rl.Identity) != key {
+				continue
+			}
+			rr := res
+			rr.Relay, rr.RelayCap = rl.ID, rl.DailyCap
+			switch err := r.store.Reserve(ctx, rr); {
+			case err == nil:
+				return Route{Relay: rl, Reservation: rr, Reason: "identity", cfg: cfg}, nil
+			case errors.Is(err, ErrPlanCapReached):
+				return Route{}, &LimitError{Account: env.Account, Day: day, Limit: cfg.Plan.DailyTotal}
+			case errors.Is(err, ErrRelayCapReached), errors.Is(err, ErrRelayBroken), errors.Is(err, ErrRelayExhausted):
+				return Route{}, fmt.Errorf("%w: %s: %w", ErrIdentityUnavailable, rl.ID, err)
+			default:
+				return Route{}, err
+			}
+		}
+	}
 	reason := "no_relay"
 	for i := range cfg.Relays {
 		rl := &cfg.Relays[i]
-		if rl.Disabled || domain == "" || !strings.EqualFold(strings.TrimSuffix(rl.Domain, "."), domain) || !rl.Carries(env.Kind) {
+		if rl.Identity != "" || rl.Disabled || domain == "" || !strings.EqualFold(strings.TrimSuffix(rl.Domain, "."), domain) || !rl.Carries(env.Kind) {
 			continue
 		}
 		rr := res
@@ -275,6 +335,29 @@ func (r *Router) Send(ctx context.Context, env *deskmail.Envelope, msg []byte) (
 	}
 	if !errors.Is(rerr, errNoSMTPUTF8) {
 		r.record(ctx, rt, outcome, rerr)
+	}
+	var ae *Error
+	if r.opts.AuthFailed != nil && errors.As(rerr, &ae) && ae.Stage == StageAuth && ae.Reply.Code >= 500 {
+		if err := r.opts.AuthFailed.RelayAuthFailed(ctx, env.Account, *rt.Relay, rerr); err != nil && r.opts.Logger != nil {
+			r.opts.Logger.WarnContext(ctx, "relay: auth-failure notifier failed", "account", env.Account, "relay", rt.Relay.ID, "error", deskmail.Sanitize(err.Error()))
+		}
+	}
+	if len(fb) > 0 && rt.Relay.Identity != "" {
+		// The platform cannot send as the identity: the recipients stay
+		// deferred and their units are refunded.
+		back := rt.Reservation
+		if !rt.cfg.CountMessages {
+			back.N = int64(len(fb))
+		} else if took {
+			back.N = 0
+		}
+		if back.N > 0 {
+			r.store.Refund(ctx, back, false)
+		}
+		if !took && rerr != nil {
+			return res, rerr
+		}
+		return res, nil
 	}
 	if len(fb) == 0 {
 		return res, nil
@@ -426,7 +509,9 @@ func (r *Router) record(ctx context.Context, rt Route, o Outcome, last error) {
 			r.opts.Logger.WarnContext(ctx, "relay: breaker opened; relay skipped until tomorrow", "account", rt.Reservation.Account, "relay", rt.Relay.ID, "faults", st.Faults)
 		}
 		if r.opts.Notifier != nil {
-			r.opts.Notifier.RelayBroken(ctx, rt.Reservation.Account, *rt.Relay, rt.Reservation.Day, last)
+			if err := r.opts.Notifier.RelayBroken(ctx, rt.Reservation.Account, *rt.Relay, rt.Reservation.Day, last); err != nil && r.opts.Logger != nil {
+				r.opts.Logger.WarnContext(ctx, "relay: breaker notifier failed", "account", rt.Reservation.Account, "relay", rt.Relay.ID, "error", deskmail.Sanitize(err.Error()))
+			}
 		}
 	}
 }

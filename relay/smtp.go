@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -95,16 +96,26 @@ func (d *Dialer) Transport(r *Relay) deskmail.Transport {
 // a credential.
 type Error struct {
 	// Relay is the relay's "host:port".
-	Relay string
+	Relay string `json:"relay"`
 	// Stage is where the session failed.
-	Stage Stage
+	Stage Stage `json:"stage"`
 	// Class is what the failure means for routing.
-	Class Class
+	Class Class `json:"class"`
 	// Reply is the server's reply; zero when the failure was not a reply
 	// (a network error, a timeout, a bad certificate).
-	Reply Reply
-	// Err is the underlying error, if any.
-	Err error
+	Reply Reply `json:"reply,omitzero"`
+	// Err is the underlying error, if any. It is serialised as its text
+	// ("error"), which never holds a credential.
+	Err error `json:"-"`
+}
+
+// MarshalJSON writes the error's fields and its text as "error".
+func (e *Error) MarshalJSON() ([]byte, error) {
+	type plain Error
+	return json.Marshal(struct {
+		*plain
+		Text string `json:"error"`
+	}{(*plain)(e), e.Error()})
 }
 
 func (e *Error) Error() string {
