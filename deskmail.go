@@ -1,21 +1,28 @@
 // Package deskmail holds the vocabulary every other deskmail package shares:
-// the kinds of outgoing mail, the SMTP envelope, the Transport that sends a
-// message and reports a result per recipient, and the Middleware that wraps
-// one Transport in another. It also holds the address handling every package
-// uses (see Address).
+// the kinds of outgoing mail, the SMTP Envelope of a sent or received
+// message, the Transport that sends a message and reports a result per
+// recipient, the Middleware that wraps one Transport in another, the Reason
+// every decision carries, the Header interface mail is read through, the
+// Keyring that signs every token, Sanitize for text taken from mail, and
+// the address handling every package uses (see Address).
 //
 // deskmail is an embeddable library for the email plumbing of a helpdesk or
 // CRM. The host application owns tickets, contacts, agents and storage;
 // deskmail owns the email semantics around them. The packages are:
 //
-//	alias      support addresses, departments, inbound routing, identities
-//	threading  outbound thread headers, inbound ticket matching, thread trees
-//	forward    the original sender of a forwarded mail
-//	autoreply  RFC 3834 auto-reply and loop detection
-//	bounce     bounce classification, VERP, per-address bounce state
-//	relay      relay selection, daily caps, fallback, SMTP transport
-//	spf, dkim, dmarc  sender authentication
-//	inbound    the composed inbound pipeline
+//	alias       support addresses, departments, inbound routing, identities
+//	threading   outbound thread headers, inbound ticket matching, thread trees
+//	forward     the original sender of a forwarded mail
+//	autoreply   RFC 3834 auto-reply and loop detection
+//	bounce      bounce classification, VERP, per-address bounce state
+//	relay       relay selection, daily caps, fallback, SMTP transport
+//	spf, dkim, dmarc, arc  sender authentication, one standard each
+//	senderauth  the SPF, DKIM, ARC and DMARC verdict of a received mail
+//	inbound     the composed inbound pipeline: raw mail in, a Decision out
+//	smtpd       the inbound door: an SMTP and LMTP server for the pipeline
+//	fetch       the other door: IMAP and POP3 mailboxes polled into it
+//	compose     the outgoing mail built from a draft, and one Send for it
+//	store/postgres  every store interface on PostgreSQL
 //	dnstest, smtptest  fakes for a host's own tests
 //
 // # Transports and middleware
@@ -33,12 +40,36 @@
 // sends through the bounce gate (a *bounce.Tracker) first, then the DKIM
 // signer (a *dkim.Signer), then the host's own path.
 //
+// # Secrets
+//
+// Every signed token deskmail writes — the thread token in a Message-ID or
+// reply address, a VERP return path, an identity verification link, a
+// forwarding check — is signed with one Keyring: NewKeyring(newest,
+// older...) signs with the first secret and verifies with all, so secrets
+// rotate without breaking mail in flight. A Keyring never prints, logs or
+// serialises its secrets.
+//
+// # Text from mail
+//
+// Names, subjects, bounce prose and server replies are written by
+// strangers. Whatever deskmail quotes from them in a Reason, an error or a
+// log attribute went through Sanitize (control and format characters
+// escaped, length bounded); the data fields of a result (a forward's
+// sender name, a report's diagnostic) stay as the mail had them, for the
+// host to escape where it shows them.
+//
 // # Conventions
 //
 // Every store and result is keyed by an account (a tenant). Time, randomness,
-// secrets and DNS are injected through options, never read from globals.
-// Errors are sentinels compared with errors.Is, or struct types carrying data;
-// messages are prefixed with the package name.
+// secrets and DNS are injected through options, never read from globals;
+// there is no exported mutable package state. Constructors return an error
+// for a missing required dependency instead of panicking later. Callbacks a
+// host implements take a context.Context and return an error, which the
+// caller passes on (the inbound pipeline answers it as a temporary
+// failure). Errors are sentinels compared with errors.Is, or struct types
+// carrying data; messages are prefixed with the package name. Every value a
+// host stores or logs has explicit JSON tags in snake_case; time zones are
+// IANA names; secrets are never serialised.
 package deskmail
 
 import (
@@ -60,8 +91,10 @@ const (
 	KindIndividual   Kind = "individual"   // a one-off mail from a CRM record
 )
 
-// Kinds lists every Kind in a stable order.
-var Kinds = []Kind{KindReply, KindNotification, KindWorkflow, KindMass, KindIndividual}
+// Kinds returns every Kind in a stable order, in a new slice.
+func Kinds() []Kind {
+	return []Kind{KindReply, KindNotification, KindWorkflow, KindMass, KindIndividual}
+}
 
 // Valid reports whether k is one of the defined kinds.
 func (k Kind) Valid() bool {

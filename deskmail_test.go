@@ -10,7 +10,7 @@ import (
 )
 
 func TestKind(t *testing.T) {
-	for _, k := range deskmail.Kinds {
+	for _, k := range deskmail.Kinds() {
 		if !k.Valid() {
 			t.Errorf("%q not valid", k)
 		}
@@ -18,8 +18,8 @@ func TestKind(t *testing.T) {
 	if deskmail.Kind("spam").Valid() || deskmail.Kind("").Valid() {
 		t.Error("unknown kinds valid")
 	}
-	if len(deskmail.Kinds) != 5 {
-		t.Errorf("Kinds = %v", deskmail.Kinds)
+	if len(deskmail.Kinds()) != 5 {
+		t.Errorf("Kinds = %v", deskmail.Kinds())
 	}
 }
 
