@@ -103,6 +103,9 @@ type SMTPServer struct {
 	Provider string `json:"provider,omitempty"`
 	// CredentialRef identifies the secret in the host's secret store.
 	CredentialRef string `json:"credential_ref,omitempty"`
+	// DailyLimit is the server's own sending limit per day, in
+	// recipients (R13). Zero means no limit of its own.
+	DailyLimit int64 `json:"daily_limit,omitempty"`
 }
 
 // Identity returns the identity with the canonical key of addr that is not
