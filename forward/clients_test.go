@@ -56,7 +56,7 @@ func TestOtherClients(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := ParseText(tc.subject, tc.body, nil)
+			got := text(tc.subject, tc.body, nil)
 			if !got.Forwarded {
 				t.Fatalf("not forwarded: %s", got.Evidence)
 			}
@@ -79,7 +79,7 @@ func TestRepliesAreNotForwards(t *testing.T) {
 		"F1/Outlook reply with underscores":              {"RE: x", "ok\n________________________________\nFrom: Ann <ann@example.com>\nSent: Monday\nTo: desk@example.org\nSubject: x\n"},
 		"F1/AW: German reply":                            {"AW: x", "ok\n\nVon: Ann <ann@example.com>\nGesendet: Montag\nAn: desk@example.org\nBetreff: x\n"},
 	} {
-		if got := ParseText(tc[0], tc[1], nil); got.Forwarded {
+		if got := text(tc[0], tc[1], nil); got.Forwarded {
 			t.Errorf("%s: forwarded from %s (%s)", name, got.From.Addr(), got.Evidence)
 		}
 	}
@@ -100,7 +100,7 @@ func BenchmarkParseTextCrisp(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		x := ins[i%len(ins)]
-		ParseText(x.subject, x.body, nil)
+		text(x.subject, x.body, nil)
 	}
 }
 
@@ -109,7 +109,7 @@ func BenchmarkParseTextPlain64K(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		ParseText("FW: printer", body, nil)
+		text("FW: printer", body, nil)
 	}
 }
 

@@ -18,7 +18,10 @@ To: <agent@desk.example>
 
 It is on fire again.
 `
-	f := forward.ParseText("Fwd: Printer on fire", body, nil)
+	f, err := forward.ParseText("Fwd: Printer on fire", body, nil)
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println(f.Forwarded, f.Method)
 	fmt.Println(f.From.Name, f.From.Addr())
 	fmt.Println(f.Subject)
@@ -35,7 +38,10 @@ It is on fire again.
 func ExampleParseText_notForward() {
 	// A quoted reply looks like a header block, but its subject says reply.
 	body := "Thanks!\n\nFrom: Jane Roe <jane@customer.example>\nSent: Monday\nTo: agent@desk.example\nSubject: Printer\n\nHelp"
-	f := forward.ParseText("RE: Printer", body, nil)
+	f, err := forward.ParseText("RE: Printer", body, nil)
+	if err != nil {
+		panic(err)
+	}
 	fmt.Println(f.Forwarded)
 	fmt.Println(f.Evidence)
 	// Output:

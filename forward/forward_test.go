@@ -87,7 +87,7 @@ func TestParseText(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := ParseText(tc.subject, tc.body, nil)
+			got := text(tc.subject, tc.body, nil)
 			if got.Forwarded != tc.forwarded {
 				t.Fatalf("Forwarded = %v (%s), want %v", got.Forwarded, got.Evidence, tc.forwarded)
 			}
@@ -120,7 +120,7 @@ func TestParseText(t *testing.T) {
 }
 
 func TestParseTextDate(t *testing.T) {
-	got := ParseText("", "---------- Forwarded message ---------\nFrom: a@example.com\nDate: Wed, 3 Nov 2021 15:51:30 +0100\n\nx", nil)
+	got := text("", "---------- Forwarded message ---------\nFrom: a@example.com\nDate: Wed, 3 Nov 2021 15:51:30 +0100\n\nx", nil)
 	want := time.Date(2021, 11, 3, 14, 51, 30, 0, time.UTC)
 	if !got.Time.Equal(want) || got.Date != "Wed, 3 Nov 2021 15:51:30 +0100" {
 		t.Errorf("F1/date: Time %v Date %q", got.Time, got.Date)
@@ -219,16 +219,16 @@ func TestHostileInputBounded(t *testing.T) {
 		b.WriteString(strings.Repeat("a:", 200))
 		b.WriteString("\n> > > From: x\n" + strings.Repeat("_", 20) + "\n")
 	}
-	got := ParseText("Fwd: x", b.String(), nil)
+	got := text("Fwd: x", b.String(), nil)
 	if got.Forwarded {
 		t.Errorf("F1/hostile: forwarded from %v", got.From)
 	}
 	// the scan cap holds: a forward below MaxScan bytes is not seen
 	body := strings.Repeat("x\n", 1000) + "---------- Forwarded message ---------\nFrom: a@example.com\n\nhi"
-	if got := ParseText("", body, &Options{MaxScan: 1000}); got.Forwarded {
+	if got := text("", body, &Options{MaxScan: 1000}); got.Forwarded {
 		t.Error("F1/MaxScan: forward past the cap was found")
 	}
-	if got := ParseText("", body, nil); !got.Forwarded {
+	if got := text("", body, nil); !got.Forwarded {
 		t.Error("F1/MaxScan: forward within the default cap was missed")
 	}
 }

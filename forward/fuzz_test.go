@@ -21,7 +21,7 @@ func FuzzParseText(f *testing.F) {
 	}
 	f.Add("Fwd:", "----- Forwarded Message ----- From: a <a@b.c>To: d@e.fSubject: x")
 	f.Fuzz(func(t *testing.T, subject, body string) {
-		got := ParseText(subject, body, &Options{MaxScan: 64 << 10})
+		got := text(subject, body, &Options{MaxScan: 64 << 10})
 		if got.Forwarded && (got.From.Local == "" || got.From.Domain == "") {
 			t.Fatalf("forwarded without a sender address: %+v", got.From)
 		}

@@ -67,9 +67,9 @@ func (p *Pipeline) agentForward(d *Decision, acct *alias.Account, h *textproto.H
 	if err != nil && e == nil {
 		return
 	}
-	f := forward.ParseEntity(e, p.o.Forward)
-	if !f.Forwarded {
-		return
+	f, err := forward.ParseEntity(e, p.o.Forward)
+	if err != nil || !f.Forwarded {
+		return // a mail past the forward parser's bounds is not read as a forward
 	}
 	if _, own := acct.Owns(f.From, p.sep); own {
 		return

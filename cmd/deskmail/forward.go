@@ -120,8 +120,9 @@ func runForward(io *cliIO, args []string) int {
 				code = inputError(io, *jsonOut, file, err)
 				continue
 			}
-		} else {
-			f = forward.ParseText(subject, string(b), nil)
+		} else if f, err = forward.ParseText(subject, string(b), nil); err != nil {
+			code = inputError(io, *jsonOut, file, err)
+			continue
 		}
 		if !f.Forwarded && code == exitOK {
 			code = exitFail

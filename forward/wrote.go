@@ -1,0 +1,109 @@
+package forward
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/deskmail/deskmail"
+)
+
+const maxWroteLine = 400 // bytes in an "On …, X <x@y> wrote:" line
+
+// parseWrote parses an attribution line naming the original sender, as
+// Outlook for Mac writes above a forward: `On 28/10/2021 12:46, "John Doe"
+// <john@x> wrote:`, `Le …, « John Doe » <john@x> a écrit :`, `28/10/2021
+// 12:46 používateľ John Doe (<john@x>) napísal:`.
+func parseWrote(t string) (fields, bool) {
+	if len(t) > maxWroteLine || !(strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：")) {
+		return fields{}, false
+	}
+	lt := strings.IndexByte(t, '<')
+	if lt < 0 {
+		return fields{}, false
+	}
+	gt := strings.IndexByte(t[lt:], '>')
+	if gt < 0 {
+		return fields{}, false
+	}
+	addr := strings.TrimPrefix(t[lt+1:lt+gt], "mailto:")
+	if !strings.Contains(addr, "@") {
+		return fields{}, false
+	}
+	before := strings.TrimRight(t[:lt], " (")
+	name := ""
+	if q := closingQuote(before); q != "" {
+		open := map[string]string{`"`: `"`, "»": "«", "”": "“", "'": "'", "“": "„"}[q]
+		inner := strings.TrimSuffix(before, q)
+		if i := strings.LastIndex(inner, open); i >= 0 {
+			name = strings.TrimSpace(inner[i+len(open):])
+		}
+	} else {
+		name = trailingName(before)
+	}
+	a, err := deskmail.NewAddress(name, addr)
+	if err != nil || a.Domain == "" {
+		return fields{}, false
+	}
+	return fields{from: a}, true
+}
+
+func closingQuote(s string) string {
+	for _, q := range []string{`"`, "»", "”", "“", "'"} {
+		if strings.HasSuffix(s, q) {
+			return q
+		}
+	}
+	return ""
+}
+
+// attributionWords are words around a name in attribution lines that are
+// not part of it.
+var attributionWords = map[string]bool{
+	"at": true, "am": true, "pm": true, "a.m.": true, "p.m.": true, "um": true, "à": true,
+	"às": true, "alle": true, "om": true, "kl": true, "kl.": true, "klo": true, "o": true,
+	"в": true, "о": true, "г.": true, "р.": true, "de": true, "el": true, "le": true,
+	"on": true, "dne": true, "em": true, "il": true, "giorno": true, "den": true,
+	"používateľ": true, "uživatel": true, "użytkownik": true, "user": true, "utilizatorul": true,
+	"kullanıcısı": true, "napsal": true, "schrieb": true,
+}
+
+// trailingName returns the run of words at the end of s that holds no
+// digit and no attribution word: "Dne 28/10/2021 12:46, John Doe" gives
+// "John Doe".
+func trailingName(s string) string {
+	if i := strings.LastIndexByte(s, ','); i >= 0 {
+		s = s[i+1:]
+	}
+	words := strings.Fields(s)
+	k := len(words)
+	for k > 0 {
+		w := words[k-1]
+		if attributionWords[strings.ToLower(w)] || strings.IndexFunc(w, unicode.IsDigit) >= 0 {
+			break
+		}
+		k--
+	}
+	return strings.Join(words[k:], " ")
+}
+
+// looksRFC5322Date is a cheap filter before mail.ParseDate, which is slow
+// on the localized dates most forwards show: ASCII, a time, and an English
+// month abbreviation as a word.
+func looksRFC5322Date(d string) bool {
+	if len(d) < 15 || len(d) > 80 || !strings.Contains(d, ":") {
+		return false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	for _, w := range strings.FieldsFunc(d, func(r rune) bool { return r == ' ' || r == ',' }) {
+		switch w {
+		case "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec":
+			return true
+		}
+	}
+	return false
+}
