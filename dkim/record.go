@@ -411,3 +411,34 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "..."
 }
+
+// Tag is one tag=value pair of a tag list (RFC 6376 section 3.2), folding
+// whitespace around the name and the value removed.
+type Tag struct{ Name, Value string }
+
+// MaxTagList is the longest tag list ParseTagList reads, in bytes.
+const MaxTagList = 16 << 10
+
+// ParseTagList parses a tag list (RFC 6376 section 3.2) as DKIM key
+// records and signatures use it, and as ARC (RFC 8617) reuses it: tags in
+// order, a duplicate tag or a tag without '=' is a *RecordError, and so is
+// a list longer than MaxTagList bytes. It is the one tag-list parser of
+// the dkim and arc packages.
+func ParseTagList(s string) ([]Tag, error) {
+	if len(s) > MaxTagList {
+		return nil, &RecordError{Reason: fmt.Sprintf("tag list of %d bytes is over the %d-byte limit", len(s), MaxTagList)}
+	}
+	tags, err := parseTags(s, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Tag, len(tags))
+	for i, t := range tags {
+		out[i] = Tag{t.name, t.value}
+	}
+	return out, nil
+}
+
+// StripFWS removes folding whitespace (spaces, tabs, CR, LF) from a tag
+// value, as RFC 6376 requires for b=, bh=, h= and the like.
+func StripFWS(s string) string { return stripFWS(s) }

@@ -6,8 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 
-	"github.com/deskmail/deskmail/dkim"
-	"github.com/deskmail/deskmail/spf"
+	"github.com/emersion/go-msgauth/authres"
 )
 
 // Options configure DMARC evaluation. Nil means the defaults of each field.
@@ -39,6 +38,7 @@ const (
 	Fail      Outcome = "fail"      // no aligned identifier passed
 	None      Outcome = "none"      // the domain publishes no (valid) record
 	TempError Outcome = "temperror" // DNS failed; evaluate again later
+	PermError Outcome = "permerror" // the message cannot be evaluated: it has no usable From domain
 )
 
 // Input is what a receiver knows about a message when it evaluates DMARC.
@@ -46,11 +46,21 @@ type Input struct {
 	// FromDomain is the domain of the RFC 5322 From address. Required.
 	FromDomain string
 	// SPFDomain is the domain SPF checked: the MAIL FROM domain, or the
-	// HELO name for a null sender. SPFResult is its result.
+	// HELO name for a null sender. SPFResult is its result as an RFC 8601
+	// value (authres.ResultPass, ...); only pass counts.
 	SPFDomain string
-	SPFResult spf.Result
-	// DKIM holds the message's DKIM verifications (dkim.Verify).
-	DKIM []*dkim.Verification
+	SPFResult authres.ResultValue
+	// DKIM holds the outcome of each DKIM signature of the message; only
+	// a pass counts.
+	DKIM []DKIMResult
+}
+
+// DKIMResult is what DMARC needs of one DKIM signature: its d= domain,
+// its selector (for the reasons) and its RFC 8601 result.
+type DKIMResult struct {
+	Domain   string              `json:"domain"`
+	Selector string              `json:"selector,omitempty"`
+	Result   authres.ResultValue `json:"result"`
 }
 
 // Result is the DMARC evaluation of one message, with the reasons.
@@ -100,8 +110,8 @@ func Evaluate(ctx context.Context, in *Input, opts *Options) *Result {
 		return res
 	}
 	if from == "" {
-		res.Outcome = None
-		res.because("the message has no From domain")
+		res.Outcome = PermError
+		res.because("the message has no usable From domain, so DMARC cannot be evaluated")
 		return res
 	}
 	rec, at, err := w.policyRecord(from)
@@ -122,7 +132,7 @@ func Evaluate(ctx context.Context, in *Input, opts *Options) *Result {
 	// SPF alignment.
 	spfDom := normalize(in.SPFDomain)
 	switch {
-	case in.SPFResult != spf.Pass:
+	case in.SPFResult != authres.ResultPass:
 		if spfDom != "" {
 			res.because("SPF for %s is %s, so SPF cannot make DMARC pass", spfDom, orNone(string(in.SPFResult)))
 		}
@@ -140,11 +150,8 @@ func Evaluate(ctx context.Context, in *Input, opts *Options) *Result {
 	}
 	// DKIM alignment.
 	for _, v := range in.DKIM {
-		if v == nil {
-			continue
-		}
 		d := normalize(v.Domain)
-		if v.Result != dkim.ResultPass {
+		if v.Result != authres.ResultPass {
 			res.because("the DKIM signature of %s (s=%s) is %s", orNone(d), v.Selector, v.Result)
 			continue
 		}

@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/deskmail/deskmail/dkim"
+	"github.com/emersion/go-msgauth/authres"
+
 	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/dnstest"
-	"github.com/deskmail/deskmail/spf"
 )
 
 func TestOrgDomain(t *testing.T) {
@@ -60,8 +60,8 @@ func TestOrgDomain(t *testing.T) {
 	})
 }
 
-func pass(d string) []*dkim.Verification {
-	return []*dkim.Verification{{Result: dkim.ResultPass, Domain: d, Selector: "s1"}}
+func pass(d string) []dmarc.DKIMResult {
+	return []dmarc.DKIMResult{{Result: authres.ResultPass, Domain: d, Selector: "s1"}}
 }
 
 func TestEvaluate(t *testing.T) {
@@ -86,11 +86,11 @@ func TestEvaluate(t *testing.T) {
 		disposition dmarc.Policy
 		reason      string
 	}{
-		{"D4/aligned SPF passes", dmarc.Input{FromDomain: "example.com", SPFDomain: "bounce.example.com", SPFResult: spf.Pass}, nil, dmarc.Pass, "", "", "none", "aligned with example.com (relaxed)"},
-		{"D4/aligned DKIM passes", dmarc.Input{FromDomain: "example.com", SPFDomain: "platform.example", SPFResult: spf.Pass, DKIM: pass("example.com")}, nil, dmarc.Pass, "", "", "none", "not aligned"},
-		{"D4/unaligned SPF and DKIM fail with p=reject", dmarc.Input{FromDomain: "example.com", SPFDomain: "platform.example", SPFResult: spf.Pass, DKIM: pass("platform.example")}, nil, dmarc.Fail, "reject", "p", "reject", "asks for p=reject"},
-		{"D4/failing DKIM does not count", dmarc.Input{FromDomain: "example.com", DKIM: []*dkim.Verification{{Result: dkim.ResultFail, Domain: "example.com"}}}, nil, dmarc.Fail, "reject", "p", "reject", "is fail"},
-		{"D6/sp for an existing subdomain", dmarc.Input{FromDomain: "shop.example.com", SPFResult: spf.Fail, SPFDomain: "shop.example.com"}, nil, dmarc.Fail, "quarantine", "sp", "quarantine", ""},
+		{"D4/aligned SPF passes", dmarc.Input{FromDomain: "example.com", SPFDomain: "bounce.example.com", SPFResult: authres.ResultPass}, nil, dmarc.Pass, "", "", "none", "aligned with example.com (relaxed)"},
+		{"D4/aligned DKIM passes", dmarc.Input{FromDomain: "example.com", SPFDomain: "platform.example", SPFResult: authres.ResultPass, DKIM: pass("example.com")}, nil, dmarc.Pass, "", "", "none", "not aligned"},
+		{"D4/unaligned SPF and DKIM fail with p=reject", dmarc.Input{FromDomain: "example.com", SPFDomain: "platform.example", SPFResult: authres.ResultPass, DKIM: pass("platform.example")}, nil, dmarc.Fail, "reject", "p", "reject", "asks for p=reject"},
+		{"D4/failing DKIM does not count", dmarc.Input{FromDomain: "example.com", DKIM: []dmarc.DKIMResult{{Result: authres.ResultFail, Domain: "example.com"}}}, nil, dmarc.Fail, "reject", "p", "reject", "is fail"},
+		{"D6/sp for an existing subdomain", dmarc.Input{FromDomain: "shop.example.com", SPFResult: authres.ResultFail, SPFDomain: "shop.example.com"}, nil, dmarc.Fail, "quarantine", "sp", "quarantine", ""},
 		{"D6/np for a non-existent subdomain", dmarc.Input{FromDomain: "ghost.example.com"}, nil, dmarc.Fail, "reject", "np", "reject", ""},
 		{"D6/strict DKIM alignment", dmarc.Input{FromDomain: "strict.example", DKIM: pass("mail.strict.example")}, nil, dmarc.Fail, "reject", "p", "reject", "strict alignment"},
 		{"D6/strict exact match passes", dmarc.Input{FromDomain: "strict.example", DKIM: pass("strict.example")}, nil, dmarc.Pass, "", "", "none", ""},
@@ -98,7 +98,7 @@ func TestEvaluate(t *testing.T) {
 		{"D6/pct sampled in applies it", dmarc.Input{FromDomain: "sampled.example"}, always, dmarc.Fail, "reject", "p", "reject", "in the sampled share"},
 		{"D6/t=y applies the next milder policy", dmarc.Input{FromDomain: "testing.example"}, nil, dmarc.Fail, "quarantine", "p", "none", "t=y"},
 		{"D4/p=none monitors", dmarc.Input{FromDomain: "monitor.example"}, nil, dmarc.Fail, "none", "p", "none", ""},
-		{"D4/no record is none", dmarc.Input{FromDomain: "nodmarc.example", SPFResult: spf.Pass, SPFDomain: "nodmarc.example"}, nil, dmarc.None, "", "", "none", "no DMARC record"},
+		{"D4/no record is none", dmarc.Input{FromDomain: "nodmarc.example", SPFResult: authres.ResultPass, SPFDomain: "nodmarc.example"}, nil, dmarc.None, "", "", "none", "no DMARC record"},
 		{"D6/invalid record is none", dmarc.Input{FromDomain: "broken.example"}, nil, dmarc.None, "", "", "none", "invalid and ignored"},
 		{"D4/DNS failure is temperror", dmarc.Input{FromDomain: "flaky.example"}, nil, dmarc.TempError, "", "", "none", "DNS failed"},
 	}

@@ -5,21 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 
-	"github.com/deskmail/deskmail/spf"
 	"golang.org/x/net/publicsuffix"
 )
 
 // Resolver is the subset of *net.Resolver's methods DMARC needs: TXT for
-// records, A/AAAA/MX to tell whether a domain exists (np=), and PTR
-// because Explain and Authenticate run SPF with the same resolver. It is
-// spf.Resolver; *net.Resolver and dnstest.Zone implement it. A
-// *net.DNSError with IsNotFound means no such name or no records; any
-// other error is a temporary failure.
+// records, and A/AAAA/MX to tell whether a domain exists (np=).
+// *net.Resolver and dnstest.Zone implement it. A *net.DNSError with
+// IsNotFound means no such name or no records; any other error is a
+// temporary failure.
 type Resolver interface {
-	spf.Resolver
+	LookupTXT(ctx context.Context, name string) ([]string, error)
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+	LookupMX(ctx context.Context, name string) ([]*net.MX, error)
 }
+
+var _ Resolver = net.DefaultResolver
 
 // Mode selects how the organizational domain is found.
 type Mode int
@@ -286,4 +289,14 @@ func Discover(ctx context.Context, domain string, opts *Options) (*Discovery, er
 func OrgDomain(ctx context.Context, domain string, opts *Options) (string, error) {
 	o := opts.orDefault()
 	return newWalker(ctx, o.Resolver, o.Mode).orgDomain(normalize(domain))
+}
+
+// Aligned reports whether the identifier domain id (an SPF-checked or a
+// DKIM d= domain) is aligned with the From domain from under mode a:
+// relaxed means the same organizational domain (found as Options.Mode
+// says), strict the same domain. An empty id is never aligned. The error
+// is a DNS failure (errors.Is ErrTemporary).
+func Aligned(ctx context.Context, from, id string, a Alignment, opts *Options) (bool, error) {
+	o := opts.orDefault()
+	return newWalker(ctx, o.Resolver, o.Mode).aligned(normalize(from), normalize(id), a)
 }

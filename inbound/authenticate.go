@@ -7,6 +7,7 @@ import (
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/dkim"
 	"github.com/deskmail/deskmail/dmarc"
+	"github.com/deskmail/deskmail/senderauth"
 )
 
 // authFacts is what the pipeline uses of the sender-authentication
@@ -17,7 +18,7 @@ import (
 type authFacts struct {
 	ran     bool // authentication ran (not skipped, not a trusted path)
 	trusted bool // Options.Trusted
-	action  dmarc.Action
+	action  senderauth.Action
 	// dmarc is the DMARC result: pass, fail, none, temperror, permerror.
 	dmarc string
 	// policy is the policy applied to a failing mail (none, quarantine,
@@ -56,7 +57,7 @@ func (a *authFacts) missing() string {
 	return s + ")"
 }
 
-func facts(v *dmarc.Verdict) authFacts {
+func facts(v *senderauth.Verdict) authFacts {
 	a := authFacts{ran: true, action: v.Action, spf: string(v.SPFResult), spfDomain: strings.ToLower(v.SPFDomain), dkim: "none"}
 	for _, x := range v.DKIM {
 		if x.Result == dkim.ResultPass {
@@ -65,17 +66,23 @@ func facts(v *dmarc.Verdict) authFacts {
 		}
 		a.dkim = "fail"
 	}
-	a.dmarc = string(dmarc.None)
+	a.dmarc = string(v.Result)
 	if r := v.DMARC; r != nil {
-		a.dmarc, a.fromDomain = string(r.Outcome), r.FromDomain
-		a.spfAligned, a.dkimAligned = r.SPFAligned, r.DKIMAligned
-		a.policy = string(r.Disposition)
+		a.fromDomain = r.FromDomain
 	}
-	a.reasons = deskmail.SanitizeN(strings.Join(v.Reasons, "; "), 0)
+	a.spfAligned, a.dkimAligned, a.arcTrusted = v.SPFAligned, v.DKIMAligned, v.ARCTrusted
+	if v.Result == dmarc.Fail {
+		a.policy = string(v.Disposition)
+	}
+	texts := make([]string, len(v.Reasons))
+	for i, r := range v.Reasons {
+		texts[i] = r.Text
+	}
+	a.reasons = deskmail.SanitizeN(strings.Join(texts, "; "), 0)
 	return a
 }
 
-func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *deskmail.Envelope, m *dmarc.Message) {
+func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *deskmail.Envelope, m *senderauth.Message) {
 	switch {
 	case p.o.Trusted:
 		d.auth = authFacts{trusted: true}
@@ -88,10 +95,10 @@ func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *deskmail.
 		d.add(CodeAuthSkipped, "no client IP: fetched mail is not authenticated again")
 		return
 	}
-	v, err := dmarc.Authenticate(ctx, m, p.o.Auth)
+	v, err := senderauth.Authenticate(ctx, m, p.o.Auth)
 	if err != nil {
-		d.Auth = &dmarc.Verdict{Action: dmarc.Suspend, Reasons: []string{err.Error()}}
-		d.auth = authFacts{ran: true, action: dmarc.Suspend, dmarc: "permerror", dkim: "none", reasons: deskmail.Sanitize(err.Error())}
+		d.Auth = &senderauth.Verdict{Action: senderauth.Suspend, Result: dmarc.PermError, Code: senderauth.CodePermError, Reasons: []deskmail.Reason{deskmail.NewReason(senderauth.CodePermError, "%s", err.Error())}}
+		d.auth = authFacts{ran: true, action: senderauth.Suspend, dmarc: "permerror", dkim: "none", reasons: deskmail.Sanitize(err.Error())}
 		d.add(CodeAuthPermError, "sender authentication could not read the mail: "+d.auth.reasons)
 		return
 	}
@@ -101,11 +108,11 @@ func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *deskmail.
 	a := &d.auth
 	sum := "SPF " + orNone(a.spf) + " for " + orNone(a.spfDomain) + ", DKIM " + a.dkim + ", DMARC " + a.dmarc
 	switch {
-	case a.action == dmarc.Retry:
+	case a.action == senderauth.Retry:
 		d.add(CodeAuthTempError, "DNS failed during sender authentication ("+sum+"): "+a.reasons)
-	case a.action == dmarc.Suspend && a.dmarc == "permerror":
+	case a.action == senderauth.Suspend && a.dmarc == "permerror":
 		d.add(CodeAuthPermError, "sender authentication failed permanently ("+sum+"): "+a.reasons)
-	case a.action == dmarc.Suspend:
+	case a.action == senderauth.Suspend:
 		d.add(CodeAuthFail, "DMARC fails with policy "+a.policy+" ("+sum+"): "+a.reasons)
 	case a.dmarc == string(dmarc.Pass) && a.arcTrusted && !a.spfAligned && !a.dkimAligned:
 		d.add(CodeARCTrusted, "a trusted ARC sealer recorded a DMARC pass ("+sum+")")

@@ -5,9 +5,9 @@ import (
 	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/autoreply"
 	"github.com/deskmail/deskmail/bounce"
-	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/forward"
 	"github.com/deskmail/deskmail/inbound/allow"
+	"github.com/deskmail/deskmail/senderauth"
 )
 
 // Action is what the host does with a mail.
@@ -137,7 +137,7 @@ type Decision struct {
 	NoAutoResponse bool `json:"no_auto_response"`
 	// Auth is the sender-authentication verdict with its
 	// Authentication-Results value (D4); nil with Options.SkipAuth.
-	Auth *dmarc.Verdict `json:"auth,omitempty"`
+	Auth *senderauth.Verdict `json:"auth,omitempty"`
 	// AuthenticationResults repeats Auth.AuthenticationResults, ready to be
 	// prepended as a header field of the stored mail.
 	AuthenticationResults string `json:"authentication_results,omitempty"`

@@ -16,7 +16,7 @@
 //		Aliases:  aliasStore,            // alias.Store: accounts and addresses
 //		Threader: threader,              // threading: tickets by Message-ID and tokens
 //		Bounces:  tracker,               // bounce.Tracker with VERP and inbound.OwnMessage(threader)
-//		Auth:     &dmarc.VerdictOptions{AuthServID: "mx.example.net"},
+//		Auth:     &senderauth.Options{AuthServID: "mx.example.net"},
 //	})
 //	d, err := p.Process(ctx, &deskmail.Envelope{From: from, To: rcpts, ClientIP: ip, HELO: helo}, raw)
 //	// err: a store failed; answer 451 and let the sender retry.
@@ -38,7 +38,7 @@
 //     Options.MaxHeaderBytes (1 MiB); the raw bytes stay untouched for DKIM. A
 //     mail over Options.MaxBytes (50 MiB), or whose header cannot be read, is
 //     suspended (malformed, too_large), never dropped.
-//  2. Authenticate (D4): dmarc.Authenticate checks SPF for MAIL FROM and the
+//  2. Authenticate (D4): senderauth.Authenticate checks SPF for MAIL FROM and the
 //     client IP, verifies DKIM and evaluates DMARC alignment, giving one
 //     verdict and an Authentication-Results value. The verdict is applied in
 //     the last step. Mail without a client IP (fetched over POP or IMAP) is

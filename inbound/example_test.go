@@ -8,9 +8,9 @@ import (
 
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
-	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/dnstest"
 	"github.com/deskmail/deskmail/inbound"
+	"github.com/deskmail/deskmail/senderauth"
 	"github.com/deskmail/deskmail/threading"
 )
 
@@ -31,7 +31,7 @@ func Example() {
 
 	p, _ := inbound.New(&inbound.Options{
 		Aliases: aliases, Threader: th,
-		Auth: &dmarc.VerdictOptions{DMARC: &dmarc.Options{Resolver: zone}, AuthServID: "mx.desk.example"},
+		Auth: &senderauth.Options{Resolver: zone, AuthServID: "mx.desk.example"},
 	})
 
 	// Our reply on ticket 42 had this Message-ID.

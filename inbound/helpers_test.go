@@ -11,9 +11,9 @@ import (
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/bounce"
-	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/dnstest"
 	"github.com/deskmail/deskmail/inbound"
+	"github.com/deskmail/deskmail/senderauth"
 	"github.com/deskmail/deskmail/threading"
 )
 
@@ -157,7 +157,7 @@ func newWorld(t testing.TB, mod func(*inbound.Options)) *world {
 	opts := &inbound.Options{
 		Aliases: w.aliases, Threader: w.th, Tickets: w.tickets, Agents: agents(), Directory: directory(),
 		Bounces: w.tracker, ForwardingCheck: w.fc, XLoop: "acme.desk.example",
-		Auth: &dmarc.VerdictOptions{DMARC: &dmarc.Options{Resolver: z}, AuthServID: "mx.desk.example"},
+		Auth: &senderauth.Options{Resolver: z, AuthServID: "mx.desk.example"},
 	}
 	if mod != nil {
 		mod(opts)

@@ -11,9 +11,9 @@ import (
 	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/autoreply"
 	"github.com/deskmail/deskmail/bounce"
-	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/forward"
 	"github.com/deskmail/deskmail/inbound/allow"
+	"github.com/deskmail/deskmail/senderauth"
 	"github.com/deskmail/deskmail/threading"
 )
 
@@ -69,7 +69,7 @@ type Options struct {
 	// SkipDKIM to turn DKIM verification off when an upstream MTA verified
 	// the signatures). Nil: net.DefaultResolver, authserv-id "deskmail",
 	// and every DKIM signature verified.
-	Auth *dmarc.VerdictOptions
+	Auth *senderauth.Options
 	// SkipAuth turns sender authentication off, for mail an upstream MTA
 	// already authenticated. False: every mail is authenticated (D4).
 	// Without authentication no From is authenticated, so no sender gets

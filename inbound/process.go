@@ -12,7 +12,7 @@ import (
 	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/autoreply"
 	"github.com/deskmail/deskmail/bounce"
-	"github.com/deskmail/deskmail/dmarc"
+	"github.com/deskmail/deskmail/senderauth"
 	"github.com/deskmail/deskmail/threading"
 )
 
@@ -92,7 +92,7 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 	// Authenticate (D4). The verdict is applied at the end, once the mail
 	// is known to be a ticket, so a suspended mail carries everything an
 	// agent needs to recover it.
-	p.authenticate(ctx, d, env, &dmarc.Message{IP: env.ClientIP, HELO: env.HELO, MailFrom: env.From, Raw: raw, Header: &h, FromDomain: fromDomain})
+	p.authenticate(ctx, d, env, &senderauth.Message{IP: env.ClientIP, HELO: env.HELO, MailFrom: env.From, Raw: raw, Header: &h, FromDomain: fromDomain})
 
 	// Forwarding checks and confirmations (A3) never become tickets.
 	if done, err := p.confirmation(ctx, d, env, &h, body); done || err != nil {

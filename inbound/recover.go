@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/deskmail/deskmail"
-	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/inbound/allow"
+	"github.com/deskmail/deskmail/senderauth"
 )
 
 // ErrNoAllowStore is returned by Recover when Options.Allow is nil.
@@ -97,7 +97,7 @@ func (d *Decision) allowKeys(env *deskmail.Envelope, failure string) (address, d
 // Held says what recovering it does.
 func (p *Pipeline) applyAuth(ctx context.Context, d *Decision, env *deskmail.Envelope, rec *Recovery) error {
 	a := &d.auth
-	if !a.ran || (a.action != dmarc.Suspend && a.action != dmarc.Retry) {
+	if !a.ran || (a.action != senderauth.Suspend && a.action != senderauth.Retry) {
 		return nil
 	}
 	switch d.Action {
@@ -107,7 +107,7 @@ func (p *Pipeline) applyAuth(ctx context.Context, d *Decision, env *deskmail.Env
 	}
 	failure := CodeAuthFail
 	switch {
-	case a.action == dmarc.Retry:
+	case a.action == senderauth.Retry:
 		failure = CodeAuthTempError
 	case a.dmarc == "permerror":
 		failure = CodeAuthPermError

@@ -11,8 +11,8 @@ import (
 
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/dkim"
-	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/dnstest"
+	"github.com/deskmail/deskmail/senderauth"
 )
 
 const dkimUsage = `
@@ -66,7 +66,7 @@ func runDKIM(io *cliIO, args []string) int {
 
 // authResolver returns the zone of -zone FILE, or nil for the system
 // resolver.
-func authResolver(file string) (dmarc.Resolver, error) {
+func authResolver(file string) (senderauth.Resolver, error) {
 	if file == "" {
 		return nil, nil
 	}

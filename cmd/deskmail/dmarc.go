@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/deskmail/deskmail/dmarc"
+	"github.com/deskmail/deskmail/senderauth"
 )
 
 const dmarcUsage = `
@@ -161,9 +162,9 @@ func runDMARCExplain(io *cliIO, args []string) int {
 	if o == nil {
 		return code
 	}
-	ex, err := dmarc.Explain(context.Background(), &dmarc.Scenario{
+	ex, err := senderauth.Explain(context.Background(), &senderauth.Scenario{
 		FromDomain: *from, ReturnPath: *rp, IP: ip, HELO: *helo, DKIMDomain: *dkimDomain, DKIMSelector: *selector,
-	}, o)
+	}, &senderauth.Options{DMARC: o})
 	if err != nil {
 		return usageError(io, dmarcUsage, "%v", err)
 	}

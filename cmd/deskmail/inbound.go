@@ -14,8 +14,8 @@ import (
 
 	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/bounce"
-	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/inbound"
+	"github.com/deskmail/deskmail/senderauth"
 	"github.com/deskmail/deskmail/threading"
 )
 
@@ -131,7 +131,7 @@ func (t cliTickets) TicketByNumber(_ context.Context, account, number string) (t
 }
 
 // loadInbound builds the pipeline of a configuration file.
-func loadInbound(file string, resolver dmarc.Resolver) (*inbound.Pipeline, error) {
+func loadInbound(file string, resolver senderauth.Resolver) (*inbound.Pipeline, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -199,10 +199,10 @@ func loadInbound(file string, resolver dmarc.Resolver) (*inbound.Pipeline, error
 
 	opts := &inbound.Options{
 		Aliases: aliases, Tickets: tickets, Agents: agentDir, XLoop: cfg.XLoop,
-		Auth: &dmarc.VerdictOptions{AuthServID: cfg.AuthServID},
+		Auth: &senderauth.Options{AuthServID: cfg.AuthServID},
 	}
 	if resolver != nil {
-		opts.Auth.DMARC = &dmarc.Options{Resolver: resolver}
+		opts.Auth.Resolver = resolver
 	}
 	var secrets [][]byte
 	for _, s := range cfg.Secrets {

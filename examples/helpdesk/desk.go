@@ -16,10 +16,10 @@ import (
 	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/bounce"
 	"github.com/deskmail/deskmail/dkim"
-	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/dnstest"
 	"github.com/deskmail/deskmail/inbound"
 	"github.com/deskmail/deskmail/relay"
+	"github.com/deskmail/deskmail/senderauth"
 	"github.com/deskmail/deskmail/threading"
 )
 
@@ -148,7 +148,7 @@ func newDesk(ctx context.Context, out io.Writer, n names, cfg deskConfig) (*desk
 	// Inbound: the pipeline.
 	d.pipeline, err = inbound.New(&inbound.Options{
 		Aliases: d.aliases, Threader: d.threader, Tickets: d, Bounces: d.tracker,
-		Auth: &dmarc.VerdictOptions{DMARC: &dmarc.Options{Resolver: cfg.zone}, AuthServID: "mx." + n.platformDomain},
+		Auth: &senderauth.Options{Resolver: cfg.zone, AuthServID: "mx." + n.platformDomain},
 	})
 	if err != nil {
 		return nil, err

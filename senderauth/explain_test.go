@@ -1,4 +1,4 @@
-package dmarc_test
+package senderauth_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/deskmail/deskmail/dkim"
 	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/dnstest"
+	"github.com/deskmail/deskmail/senderauth"
 	"github.com/deskmail/deskmail/spf"
 )
 
@@ -35,7 +36,7 @@ func TestExplainRelay(t *testing.T) {
 	platform := netip.MustParseAddr("198.51.100.7")
 	tests := []struct {
 		name        string
-		sc          dmarc.Scenario
+		sc          senderauth.Scenario
 		spf         spf.Result
 		spfAligned  bool
 		dmarc       dmarc.Outcome
@@ -44,28 +45,28 @@ func TestExplainRelay(t *testing.T) {
 		advice      string
 	}{
 		{"R12/platform return path through the relay, aligned DKIM: SPF fails, DMARC passes",
-			dmarc.Scenario{FromDomain: "example.com", ReturnPath: "bounce+123@bounce.platform.example", IP: relay, DKIMDomain: "example.com", DKIMSelector: "crm"},
+			senderauth.Scenario{FromDomain: "example.com", ReturnPath: "bounce+123@bounce.platform.example", IP: relay, DKIMDomain: "example.com", DKIMSelector: "crm"},
 			spf.Fail, false, dmarc.Pass, "none", "DKIM signing for the From domain is what makes this mail pass", ""},
 		{"R12/platform return path through the relay, unsigned: DMARC fails and p=reject rejects",
-			dmarc.Scenario{FromDomain: "example.com", ReturnPath: "bounce+123@bounce.platform.example", IP: relay},
+			senderauth.Scenario{FromDomain: "example.com", ReturnPath: "bounce+123@bounce.platform.example", IP: relay},
 			spf.Fail, false, dmarc.Fail, "reject", "p=reject asks receivers to reject", "Sign outgoing mail with a DKIM key for example.com"},
 		{"R12/platform return path sent directly: SPF passes but is not aligned",
-			dmarc.Scenario{FromDomain: "example.com", ReturnPath: "bounce.platform.example", IP: platform},
+			senderauth.Scenario{FromDomain: "example.com", ReturnPath: "bounce.platform.example", IP: platform},
 			spf.Pass, false, dmarc.Fail, "reject", "not aligned", "return path in example.com"},
 		{"R12/relay sets its own return path: SPF passes aligned",
-			dmarc.Scenario{FromDomain: "example.com", ReturnPath: "bounce@example.com", IP: relay},
+			senderauth.Scenario{FromDomain: "example.com", ReturnPath: "bounce@example.com", IP: relay},
 			spf.Pass, true, dmarc.Pass, "none", "through aligned SPF", ""},
 		{"R12/signed by the platform domain only: not aligned",
-			dmarc.Scenario{FromDomain: "example.com", ReturnPath: "bounce.platform.example", IP: relay, DKIMDomain: "platform.example"},
+			senderauth.Scenario{FromDomain: "example.com", ReturnPath: "bounce.platform.example", IP: relay, DKIMDomain: "platform.example"},
 			spf.Fail, false, dmarc.Fail, "reject", "signing domain platform.example is not aligned", ""},
 		{"R12/selector without a published key",
-			dmarc.Scenario{FromDomain: "example.com", ReturnPath: "bounce.platform.example", IP: relay, DKIMDomain: "example.com", DKIMSelector: "missing"},
+			senderauth.Scenario{FromDomain: "example.com", ReturnPath: "bounce.platform.example", IP: relay, DKIMDomain: "example.com", DKIMSelector: "missing"},
 			spf.Fail, false, dmarc.Fail, "reject", "no key is published", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sc := tt.sc
-			ex, err := dmarc.Explain(context.Background(), &sc, &dmarc.Options{Resolver: z})
+			ex, err := senderauth.Explain(context.Background(), &sc, &senderauth.Options{Resolver: z})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,10 +83,10 @@ func TestExplainRelay(t *testing.T) {
 		})
 	}
 	t.Run("R12/input errors", func(t *testing.T) {
-		if _, err := dmarc.Explain(context.Background(), &dmarc.Scenario{IP: relay}, nil); err == nil {
+		if _, err := senderauth.Explain(context.Background(), &senderauth.Scenario{IP: relay}, nil); err == nil {
 			t.Error("no From domain accepted")
 		}
-		if _, err := dmarc.Explain(context.Background(), &dmarc.Scenario{FromDomain: "example.com"}, nil); err == nil {
+		if _, err := senderauth.Explain(context.Background(), &senderauth.Scenario{FromDomain: "example.com"}, nil); err == nil {
 			t.Error("no IP accepted")
 		}
 	})
@@ -108,26 +109,26 @@ func TestAuthenticate(t *testing.T) {
 	relay := netip.MustParseAddr("203.0.113.25")
 	tests := []struct {
 		name    string
-		m       dmarc.Message
-		action  dmarc.Action
+		m       senderauth.Message
+		action  senderauth.Action
 		authres []string
 	}{
-		{"D4/relayed with aligned DKIM is accepted", dmarc.Message{IP: relay, HELO: "relay.example.com", MailFrom: "b@bounce.platform.example", Raw: signed},
-			dmarc.Accept, []string{"mx.helpdesk.example; spf=fail", "smtp.mailfrom=b@bounce.platform.example", "dkim=pass", "header.d=example.com", "header.s=crm", "header.a=ed25519-sha256", "dmarc=pass header.from=example.com"}},
-		{"D4/spoofed unsigned mail is suspended, not dropped", dmarc.Message{IP: netip.MustParseAddr("192.0.2.66"), HELO: "evil.example", MailFrom: "x@evil.example", Raw: []byte(inbound)},
-			dmarc.Suspend, []string{"spf=none", "dkim=none", "dmarc=fail reason=\"p=reject disposition=reject\" header.from=example.com"}},
-		{"D4/tampered signature fails", dmarc.Message{IP: relay, MailFrom: "b@bounce.platform.example", Raw: []byte(strings.Replace(string(signed), "Where", "Here", 1))},
-			dmarc.Suspend, []string{"dkim=fail", "dmarc=fail"}},
+		{"D4/relayed with aligned DKIM is accepted", senderauth.Message{IP: relay, HELO: "relay.example.com", MailFrom: "b@bounce.platform.example", Raw: signed},
+			senderauth.Accept, []string{"mx.helpdesk.example; spf=fail", "smtp.mailfrom=b@bounce.platform.example", "dkim=pass", "header.d=example.com", "header.s=crm", "header.a=ed25519-sha256", "dmarc=pass header.from=example.com"}},
+		{"D4/spoofed unsigned mail is suspended, not dropped", senderauth.Message{IP: netip.MustParseAddr("192.0.2.66"), HELO: "evil.example", MailFrom: "x@evil.example", Raw: []byte(inbound)},
+			senderauth.Suspend, []string{"spf=none", "dkim=none", "dmarc=fail reason=\"p=reject disposition=reject\" header.from=example.com"}},
+		{"D4/tampered signature fails", senderauth.Message{IP: relay, MailFrom: "b@bounce.platform.example", Raw: []byte(strings.Replace(string(signed), "Where", "Here", 1))},
+			senderauth.Suspend, []string{"dkim=fail", "dmarc=fail"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := tt.m
-			v, err := dmarc.Authenticate(context.Background(), &m, &dmarc.VerdictOptions{DMARC: &dmarc.Options{Resolver: z}, AuthServID: "mx.helpdesk.example"})
+			v, err := senderauth.Authenticate(context.Background(), &m, &senderauth.Options{DMARC: &dmarc.Options{Resolver: z}, AuthServID: "mx.helpdesk.example"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if v.Action != tt.action {
-				t.Errorf("action %s, want %s\n%s", v.Action, tt.action, strings.Join(v.Reasons, "\n"))
+				t.Errorf("action %s, want %s\n%s", v.Action, tt.action, reasons(v))
 			}
 			for _, want := range tt.authres {
 				if !strings.Contains(v.AuthenticationResults, want) {
@@ -136,4 +137,13 @@ func TestAuthenticate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// reasons joins a verdict's reason texts, one a line.
+func reasons(v *senderauth.Verdict) string {
+	var b strings.Builder
+	for _, r := range v.Reasons {
+		b.WriteString(r.String() + "\n")
+	}
+	return b.String()
 }

@@ -1,4 +1,4 @@
-package dmarc_test
+package senderauth_test
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/deskmail/deskmail/dkim"
 	"github.com/deskmail/deskmail/dmarc"
+	"github.com/deskmail/deskmail/senderauth"
 )
 
 // TestAuthenticateHeader checks that a parsed header gives the verdict a
@@ -32,20 +33,20 @@ func TestAuthenticateHeader(t *testing.T) {
 		"bad From":    strings.Replace(inbound, "From: ", "From: <<<", 1),
 		"LF only":     strings.ReplaceAll(inbound, "\r\n", "\n"),
 	}
-	opts := &dmarc.VerdictOptions{DMARC: &dmarc.Options{Resolver: z}, AuthServID: "mx.helpdesk.example"}
+	opts := &senderauth.Options{DMARC: &dmarc.Options{Resolver: z}, AuthServID: "mx.helpdesk.example"}
 	for name, raw := range mails {
 		t.Run(name, func(t *testing.T) {
 			h, err := textproto.ReadHeader(bufio.NewReader(strings.NewReader(raw)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := dmarc.Message{IP: netip.MustParseAddr("203.0.113.25"), MailFrom: "b@bounce.platform.example", Raw: []byte(raw)}
-			want, err := dmarc.Authenticate(context.Background(), &m, opts)
+			m := senderauth.Message{IP: netip.MustParseAddr("203.0.113.25"), MailFrom: "b@bounce.platform.example", Raw: []byte(raw)}
+			want, err := senderauth.Authenticate(context.Background(), &m, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 			m.Header = &h
-			got, err := dmarc.Authenticate(context.Background(), &m, opts)
+			got, err := senderauth.Authenticate(context.Background(), &m, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -56,7 +57,7 @@ func TestAuthenticateHeader(t *testing.T) {
 				return
 			}
 			m.Header, m.FromDomain = nil, want.DMARC.FromDomain
-			got, err = dmarc.Authenticate(context.Background(), &m, opts)
+			got, err = senderauth.Authenticate(context.Background(), &m, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,27 +80,27 @@ func TestAuthenticateSkipDKIM(t *testing.T) {
 		name    string
 		raw     []byte
 		skip    bool
-		action  dmarc.Action
+		action  senderauth.Action
 		ndkim   int
 		authres string
 		reason  bool
 	}{
-		{"D4/signed and verified by default", signed, false, dmarc.Accept, 1, "dkim=pass", false},
-		{"D4/field name in any case is verified", lower, false, dmarc.Accept, 1, "dkim=pass", false},
-		{"D4/SkipDKIM leaves a signed relay mail to SPF alone", signed, true, dmarc.Suspend, 0, `dkim=none reason="not verified"`, true},
-		{"D4/SkipDKIM on unsigned mail changes nothing", []byte(inbound), true, dmarc.Suspend, 0, "dkim=none; dmarc=fail", false},
+		{"D4/signed and verified by default", signed, false, senderauth.Accept, 1, "dkim=pass", false},
+		{"D4/field name in any case is verified", lower, false, senderauth.Accept, 1, "dkim=pass", false},
+		{"D4/SkipDKIM leaves a signed relay mail to SPF alone", signed, true, senderauth.Suspend, 0, `dkim=none reason="not verified"`, true},
+		{"D4/SkipDKIM on unsigned mail changes nothing", []byte(inbound), true, senderauth.Suspend, 0, "dkim=none; dmarc=fail", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := dmarc.Authenticate(context.Background(), &dmarc.Message{IP: relay, MailFrom: "b@bounce.platform.example", Raw: tt.raw},
-				&dmarc.VerdictOptions{DMARC: &dmarc.Options{Resolver: z}, SkipDKIM: tt.skip})
+			v, err := senderauth.Authenticate(context.Background(), &senderauth.Message{IP: relay, MailFrom: "b@bounce.platform.example", Raw: tt.raw},
+				&senderauth.Options{DMARC: &dmarc.Options{Resolver: z}, SkipDKIM: tt.skip})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if v.Action != tt.action || len(v.DKIM) != tt.ndkim || !strings.Contains(v.AuthenticationResults, tt.authres) {
 				t.Errorf("got %s, %d DKIM results, %q; want %s, %d, %q", v.Action, len(v.DKIM), v.AuthenticationResults, tt.action, tt.ndkim, tt.authres)
 			}
-			said := strings.Contains(strings.Join(v.Reasons, "\n"), "not verified")
+			said := strings.Contains(reasons(v), "not verified")
 			if said != tt.reason {
 				t.Errorf("reason about skipped verification: %v, want %v: %q", said, tt.reason, v.Reasons)
 			}

@@ -1,4 +1,4 @@
-package dmarc
+package senderauth
 
 import (
 	"context"
@@ -8,7 +8,10 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/emersion/go-msgauth/authres"
+
 	"github.com/deskmail/deskmail/dkim"
+	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/spf"
 )
 
@@ -46,7 +49,7 @@ type Explanation struct {
 		Aligned bool        `json:"aligned"`
 		Text    string      `json:"text"`
 	} `json:"dkim"`
-	DMARC *Result `json:"dmarc"`
+	DMARC *dmarc.Result `json:"dmarc"`
 	// Summary is one sentence per authentication method, then the DMARC
 	// consequence; Advice says what would make DMARC pass when it fails.
 	Summary []string `json:"summary"`
@@ -63,15 +66,22 @@ type Explanation struct {
 // lets the mail pass DMARC.
 func Explain(ctx context.Context, sc *Scenario, opts *Options) (*Explanation, error) {
 	if sc == nil || sc.FromDomain == "" {
-		return nil, errors.New("dmarc: Explain needs a From domain")
+		return nil, ErrNoFromDomain
 	}
 	if !sc.IP.IsValid() {
-		return nil, errors.New("dmarc: Explain needs the sending IP")
+		return nil, ErrNoIP
 	}
-	o := opts.orDefault()
-	var r spf.Resolver = o.Resolver
-	if r == nil {
-		r = net.DefaultResolver
+	var so Options
+	if opts != nil {
+		so = *opts
+	}
+	r := so.resolver()
+	var o dmarc.Options
+	if so.DMARC != nil {
+		o = *so.DMARC
+	}
+	if o.Resolver == nil {
+		o.Resolver = r
 	}
 	from := normalize(sc.FromDomain)
 	ex := &Explanation{}
@@ -103,7 +113,7 @@ func Explain(ctx context.Context, sc *Scenario, opts *Options) (*Explanation, er
 	}
 
 	// DKIM.
-	var verifs []*dkim.Verification
+	var verifs []dmarc.DKIMResult
 	if d := normalize(sc.DKIMDomain); d == "" {
 		ex.DKIM.Result = dkim.ResultNone
 		ex.DKIM.Text = "DKIM: none — the message is not signed"
@@ -139,11 +149,11 @@ func Explain(ctx context.Context, sc *Scenario, opts *Options) (*Explanation, er
 				}
 			}
 		}
-		verifs = []*dkim.Verification{{Result: ex.DKIM.Result, Domain: d, Selector: sc.DKIMSelector}}
+		verifs = []dmarc.DKIMResult{{Result: authres.ResultValue(ex.DKIM.Result), Domain: d, Selector: sc.DKIMSelector}}
 	}
 
 	// DMARC.
-	res := Evaluate(ctx, &Input{FromDomain: from, SPFDomain: spfDomain, SPFResult: ex.SPF.Result, DKIM: verifs}, &o)
+	res := dmarc.Evaluate(ctx, &dmarc.Input{FromDomain: from, SPFDomain: spfDomain, SPFResult: authres.ResultValue(ex.SPF.Result), DKIM: verifs}, &o)
 	ex.DMARC = res
 	ex.SPF.Aligned = alignedWith(ctx, &o, res.Record, from, spfDomain, false)
 	ex.DKIM.Aligned = alignedWith(ctx, &o, res.Record, from, ex.DKIM.Domain, true)
@@ -153,7 +163,7 @@ func Explain(ctx context.Context, sc *Scenario, opts *Options) (*Explanation, er
 	}
 	ex.Summary = []string{ex.SPF.Text, ex.DKIM.Text}
 	switch res.Outcome {
-	case Pass:
+	case dmarc.Pass:
 		via := "aligned SPF"
 		if res.DKIMAligned && !res.SPFAligned {
 			via = "aligned DKIM"
@@ -164,14 +174,14 @@ func Explain(ctx context.Context, sc *Scenario, opts *Options) (*Explanation, er
 		if res.DKIMAligned && !res.SPFAligned {
 			ex.Summary = append(ex.Summary, "SPF alone would not have been enough: DKIM signing for the From domain is what makes this mail pass")
 		}
-	case Fail:
+	case dmarc.Fail:
 		ex.Summary = append(ex.Summary, fmt.Sprintf("DMARC: fail — neither SPF nor DKIM passed for a domain aligned with %s; %s=%s asks receivers to %s the mail (disposition: %s)", from, res.PolicyTag, res.Policy, verbFor(res.Policy), res.Disposition))
-	case None:
+	case dmarc.None:
 		ex.Summary = append(ex.Summary, fmt.Sprintf("DMARC: none — %s publishes no DMARC record, so receivers judge SPF and DKIM on their own", from))
-	case TempError:
+	case dmarc.TempError:
 		ex.Summary = append(ex.Summary, "DMARC: temperror — "+res.Reasons[len(res.Reasons)-1])
 	}
-	if res.Outcome != Pass {
+	if res.Outcome != dmarc.Pass {
 		if !ex.DKIM.Aligned {
 			ex.Advice = append(ex.Advice, fmt.Sprintf("Sign outgoing mail with a DKIM key for %s and publish its record: an aligned DKIM signature passes DMARC on any path, relays included", from))
 		}
@@ -186,18 +196,18 @@ func Explain(ctx context.Context, sc *Scenario, opts *Options) (*Explanation, er
 
 // alignedWith reports whether id is aligned with from under the record's
 // mode for SPF or DKIM (relaxed when there is no record).
-func alignedWith(ctx context.Context, o *Options, rec *Record, from, id string, forDKIM bool) bool {
+func alignedWith(ctx context.Context, o *dmarc.Options, rec *dmarc.Record, from, id string, forDKIM bool) bool {
 	if id == "" {
 		return false
 	}
-	a := AlignRelaxed
+	a := dmarc.AlignRelaxed
 	if rec != nil {
 		a = rec.SPFAlignment
 		if forDKIM {
 			a = rec.DKIMAlignment
 		}
 	}
-	ok, _ := newWalker(ctx, o.Resolver, o.Mode).aligned(from, id, a)
+	ok, _ := dmarc.Aligned(ctx, from, id, a, o)
 	return ok
 }
 
@@ -227,12 +237,23 @@ func spfVerb(r spf.Result) string {
 	return "could not be checked for"
 }
 
-func verbFor(p Policy) string {
+func verbFor(p dmarc.Policy) string {
 	switch p {
-	case PolicyReject:
+	case dmarc.PolicyReject:
 		return "reject"
-	case PolicyQuarantine:
+	case dmarc.PolicyQuarantine:
 		return "quarantine (spam folder)"
 	}
 	return "deliver (monitoring only)"
+}
+
+// ErrNoFromDomain is returned by Explain for a Scenario without a From
+// domain.
+var ErrNoFromDomain = errors.New("senderauth: Explain needs a From domain")
+
+// ErrNoIP is returned by Explain for a Scenario without the sending IP.
+var ErrNoIP = errors.New("senderauth: Explain needs the sending IP")
+
+func normalize(d string) string {
+	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
 }
