@@ -48,8 +48,60 @@
 // Attachments over Options.MaxAttachmentSize, alone or together, fail with
 // ErrAttachmentTooLarge: nothing is truncated.
 //
+// # Sending
+//
+// A Sender is the one send path. Send composes a draft and sends it;
+// SendRaw sends a message the host built itself ("bring your own
+// message") through the very same chain:
+//
+//  1. return path (the account's choice, B8): the platform's VERP address
+//     (bounce.VERP; one envelope per recipient, results merged in
+//     recipient order), the From address, a fixed bounce address, or the
+//     envelope's own (relay.ReturnPathKeep). What a choice does to SPF and
+//     DMARC is evaluated by the sender-authentication package's Explain;
+//     in short, a platform return path through a customer's relay fails
+//     SPF, so only an aligned DKIM signature passes DMARC;
+//  2. bounce gate (bounce.Tracker's middleware): blocked addresses are
+//     dropped, notifications of an account over its bounce rate paused,
+//     every outcome recorded;
+//  3. relay route (relay.Middleware): the account's relay for the From
+//     domain and kind within its cap and the plan's, else the platform,
+//     with fallback to the platform on relay faults;
+//  4. DKIM signing (dkim.Signer) for the From domain, on the relay routes
+//     and the platform route alike (the relay transports are wrapped);
+//  5. the transport: SenderOptions.Transport for the platform, SMTP for
+//     relays.
+//
+// Each result has one entry per recipient (To, Cc, Bcc and the auto-CC
+// address, deduplicated).
+//
+// # Identities with their own server
+//
+// IdentityRoutes turns every verified identity that has an SMTP server of
+// its own into a relay route (relay.Relay.Identity): the From address
+// goes through that server with its password, app password (PLAIN) or
+// OAuth token (XOAUTH2), resolved through the host's Credentials from the
+// identity's CredentialRef, within the server's DailyLimit, and never
+// through the platform. When the server refuses the login, the identity
+// is marked failed in the alias store: re-authentication is needed and
+// it is no longer routed or used as From.
+//
+// # Choices
+//
+//   - Reply-To points at the support address's platform address with a
+//     reply tag, not the customer-owned address: the tag reaches the
+//     platform directly, whatever the customer's mail server does with
+//     sub-addresses.
+//   - The auto-CC address is added even when it is also the From, as the
+//     alias package documents: mail sent through the platform does not
+//     otherwise reach the customer-owned mailbox.
+//   - A text/plain attachment must be UTF-8 or US-ASCII if it names a
+//     charset: go-message refuses to write other charsets.
+//
 // # Cost
 //
-// A reply with text and HTML composes in a few microseconds; the message
-// is built in one buffer sized from the draft.
+// Composing a reply with text, HTML and a small attachment takes tens of
+// microseconds; the message is built in one buffer sized from the draft.
+// The bench/compose module measures compose, sign and send over loopback
+// against go-mail.
 package compose

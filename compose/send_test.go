@@ -79,7 +79,10 @@ func verp(t *testing.T) *bounce.VERP {
 func TestSendChain(t *testing.T) {
 	ctx := context.Background()
 	platform, relayed := &recorder{name: "platform"}, &recorder{name: "relay:acme-mx"}
-	tracker := bounce.NewTracker(bounce.NewMemoryStore(), nil)
+	tracker, err := bounce.NewTracker(bounce.NewMemoryStore(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := tracker.Record(ctx, bounce.Outcome{Account: "acme", Address: "dead@customer.example", Reason: "userunknown", Severity: bounce.SeverityHard}); err != nil {
 		t.Fatal(err)
 	}
