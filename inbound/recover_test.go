@@ -172,7 +172,7 @@ func (f failingAllow) Put(context.Context, allow.Entry) error { return f.err }
 func (f failingAllow) Find(context.Context, ...allow.Key) (allow.Entry, error) {
 	return allow.Entry{}, f.err
 }
-func (f failingAllow) Delete(context.Context, allow.Key) error               { return f.err }
+func (f failingAllow) Delete(context.Context, allow.Key) error             { return f.err }
 func (f failingAllow) List(context.Context, string) ([]allow.Entry, error) { return nil, f.err }
 
 // TestErrTemporary: a failing host callback or store, or a cancelled
