@@ -1,11 +1,12 @@
 // Package dmarc evaluates Domain-based Message Authentication, Reporting
-// and Conformance for inbound mail and explains, for outbound setups, what
-// a receiver will conclude.
+// and Conformance: record parsing, policy discovery, alignment and the
+// policy a failing message gets.
 //
 // RFCs: 9989 (DMARC, with the DNS tree walk, psd=, np= and t=), 7489 (the
 // original DMARC, public-suffix organizational domains, pct=, rf=, ri=),
-// 8601 (Authentication-Results). It composes the spf and dkim packages
-// through their public APIs.
+// 8601 (result values). It depends on neither spf nor dkim: Evaluate takes
+// their outcomes as RFC 8601 values, and package senderauth composes the
+// methods into one verdict (and explains outbound setups).
 //
 // # Records (D6)
 //
@@ -37,27 +38,10 @@
 // sampling (injectable through Options.Sample) and t=y (the next milder
 // policy), with the reasons in sentences.
 //
-// Authenticate combines SPF (spf.CheckMailFrom), DKIM (dkim.Verify) and
-// DMARC for one inbound message into a Verdict with an
-// Authentication-Results value (go-msgauth authres; the DKIM entries carry
-// header.d, header.i, header.s, header.a and header.b). A message that
-// fails DMARC under quarantine or reject gets Action Suspend: the inbound
-// pipeline holds it for review instead of dropping it, so it can be
-// recovered (D4). A message without a DKIM-Signature field costs no DKIM
-// work; VerdictOptions.SkipDKIM turns verification off explicitly (DMARC
-// then rests on SPF alone), and Message.Header or Message.FromDomain let
-// a caller that parsed the header already spare the second scan for the
-// From domain.
-//
-// # Explain (R12)
-//
-// Explain takes a From domain, a return path, the IP that will hand the
-// mail to receivers and the DKIM signing domain, runs the real SPF and
-// DMARC lookups and says in words what each method will report and why,
-// with advice when DMARC fails. The relay case of seed 003: a CRM platform's
-// return path on mail that leaves through the customer's relay fails SPF
-// (the relay is not in the platform's SPF) and could not align anyway, so
-// only a DKIM signature of the From domain passes DMARC.
+// Aligned answers the alignment question alone (relaxed or strict), for
+// callers that weigh other evidence, such as a trusted ARC sealer's
+// recorded results. A message without a usable From domain is a
+// PermError.
 //
 // # Notable choices
 //
@@ -68,6 +52,6 @@
 //     nothing; *net.Resolver cannot tell NXDOMAIN from NODATA, so a name
 //     with only other records counts as non-existent.
 //   - A passing DKIM signature of a t=y key counts for alignment.
-//   - DNS goes through Resolver (the spf.Resolver method set), so
-//     *net.Resolver serves in production and dnstest.Zone in tests.
+//   - DNS goes through Resolver (TXT, A/AAAA and MX), so *net.Resolver
+//     serves in production and dnstest.Zone in tests.
 package dmarc
