@@ -58,30 +58,52 @@ func ExampleVERP() {
 
 func ExampleTracker_Apply() {
 	ctx := context.Background()
-	own := func(messageID string) (account, ref string, ok bool) {
+	own := func(ctx context.Context, messageID string) (bounce.OwnedMessage, error) {
 		// The host asks the threading package; here one message is ours.
 		if messageID == "t42.abc@desk.example" {
-			return "acme", "ticket-42", true
+			return bounce.OwnedMessage{Account: "acme", Ref: "ticket-42"}, nil
 		}
-		return "", "", false
+		return bounce.OwnedMessage{}, nil
 	}
-	tr := bounce.NewTracker(bounce.NewMemoryStore(), &bounce.Options{OwnMessage: own})
-	rep, _ := bounce.Parse(strings.NewReader(exampleBounce))
-	applied, err := tr.Apply(ctx, rep)
+	tr, err := bounce.NewTracker(bounce.NewMemoryStore(), &bounce.Options{OwnMessage: own})
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(applied.Attribution.Account, applied.Attribution.MessageRef, applied.Attribution.Via)
+	// The message went to jane through the gate, which recorded its
+	// recipients: a report about it may change only their states.
+	send := deskmail.TransportFunc(func(ctx context.Context, env *deskmail.Envelope, msg []byte) (*deskmail.Result, error) {
+		return deskmail.ResultFor(env, deskmail.StatusDelivered, 250, "2.0.0", "ok"), nil
+	})
+	if _, err := tr.Middleware()(send).Send(ctx, &deskmail.Envelope{Account: "acme", To: []string{"jane@example.com"},
+		Kind: deskmail.KindReply, MessageID: "t42.abc@desk.example"}, []byte("...")); err != nil {
+		panic(err)
+	}
+	rep, _ := bounce.Parse(strings.NewReader(exampleBounce))
+	for i := 0; i < 2; i++ { // the same report delivered twice is counted once
+		applied, err := tr.Apply(ctx, rep)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(applied.Attribution.Account, applied.Attribution.MessageRef, applied.Attribution.Via, len(applied.States), "changed")
+		for _, ig := range applied.Ignored {
+			fmt.Println(" ignored", ig.Address, ig.Reason.Code)
+		}
+	}
 	st, _ := tr.Address(ctx, "acme", "jane@example.com")
 	fmt.Println(st.State, st.LastReason)
 	// Output:
-	// acme ticket-42 message-id
+	// acme ticket-42 message-id 1 changed
+	// acme ticket-42 message-id 0 changed
+	//  ignored jane@example.com bounce_duplicate
 	// hard_blocked userunknown
 }
 
 func ExampleTracker_Middleware() {
 	ctx := context.Background()
-	tr := bounce.NewTracker(bounce.NewMemoryStore(), nil)
+	tr, err := bounce.NewTracker(bounce.NewMemoryStore(), nil)
+	if err != nil {
+		panic(err)
+	}
 	tr.Record(ctx, bounce.Outcome{Account: "acme", Address: "gone@example.com", Reason: bounce.ReasonUserUnknown})
 
 	send := deskmail.TransportFunc(func(ctx context.Context, env *deskmail.Envelope, msg []byte) (*deskmail.Result, error) {

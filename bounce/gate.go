@@ -2,6 +2,9 @@ package bounce
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"strconv"
 
 	"github.com/deskmail/deskmail"
 )
@@ -22,6 +25,11 @@ const (
 // replies and other kinds are never stopped by the account gate. A temporary
 // (4xx) reply is recorded as a deferred delivery, not as a soft bounce: the
 // sending path retries it, and a final failure comes back as a report.
+//
+// After each send the recipients it went to are recorded against the
+// message's Message-ID (Store.AddSent), so that a report about the message
+// may change only their states (B10); an envelope without a MessageID
+// records nothing, and reports about it can be attributed only by VERP.
 func (t *Tracker) Middleware() deskmail.Middleware {
 	return func(next deskmail.Transport) deskmail.Transport {
 		return deskmail.TransportFunc(func(ctx context.Context, env *deskmail.Envelope, msg []byte) (*deskmail.Result, error) {
@@ -31,12 +39,19 @@ func (t *Tracker) Middleware() deskmail.Middleware {
 }
 
 func (t *Tracker) send(ctx context.Context, next deskmail.Transport, env *deskmail.Envelope, msg []byte) (*deskmail.Result, error) {
+	if err := t.ready(); err != nil {
+		return nil, err
+	}
+	if env == nil {
+		return nil, errors.New("bounce: send without an envelope")
+	}
+	messageID := trimID(env.MessageID)
 	results := make([]deskmail.RecipientResult, len(env.To))
 	now := t.o.Now()
 	drop := func(i int, reason, text string) {
 		results[i] = deskmail.RecipientResult{Recipient: env.To[i], Status: deskmail.StatusDropped, Reason: reason, Message: text}
-		if env.MessageID != "" {
-			_ = t.store.PutDelivery(ctx, env.Account, Delivery{MessageID: env.MessageID, Recipient: normAddr(env.To[i]),
+		if messageID != "" {
+			_ = t.store.PutDelivery(ctx, env.Account, Delivery{MessageID: messageID, Recipient: normAddr(env.To[i]),
 				Status: DeliveryDropped, Detail: reason, Updated: now})
 		}
 	}
@@ -55,7 +70,7 @@ func (t *Tracker) send(ctx context.Context, next deskmail.Transport, env *deskma
 	var allowed []string
 	var index []int
 	for i, rcpt := range env.To {
-		d, err := t.Reserve(ctx, env.Account, rcpt, env.MessageID)
+		d, err := t.Reserve(ctx, env.Account, rcpt, messageID)
 		if err != nil {
 			return nil, err
 		}
@@ -76,6 +91,16 @@ func (t *Tracker) send(ctx context.Context, next deskmail.Transport, env *deskma
 	sub := env.Clone()
 	sub.To = allowed
 	res, sendErr := next.Send(ctx, sub, msg)
+	if messageID != "" {
+		rcpts := make([]string, len(allowed))
+		for i, r := range allowed {
+			rcpts[i] = normAddr(r)
+		}
+		slices.Sort(rcpts)
+		if err := t.store.AddSent(ctx, env.Account, SentMessage{MessageID: messageID, Recipients: slices.Compact(rcpts), At: now}); err != nil && sendErr == nil {
+			sendErr = err
+		}
+	}
 	via := ""
 	if res != nil {
 		via = res.Via
@@ -94,9 +119,9 @@ func (t *Tracker) send(ctx context.Context, next deskmail.Transport, env *deskma
 		switch rr.Status {
 		case deskmail.StatusDelivered, deskmail.StatusUnknown:
 			sends++
-			if env.MessageID != "" {
-				_ = t.store.PutDelivery(ctx, env.Account, Delivery{MessageID: env.MessageID, Recipient: normAddr(rcpt),
-					Status: DeliverySent, Detail: rr.Message, Updated: now})
+			if messageID != "" {
+				_ = t.store.PutDelivery(ctx, env.Account, Delivery{MessageID: messageID, Recipient: normAddr(rcpt),
+					Status: DeliverySent, Detail: detail(rr.Message), Updated: now})
 			}
 		case deskmail.StatusRejected:
 			sends++
@@ -107,18 +132,22 @@ func (t *Tracker) send(ctx context.Context, next deskmail.Transport, env *deskma
 			if rr.Reason == "" {
 				rr.Reason = string(c.Reason)
 			}
-			if _, err := t.Record(ctx, Outcome{Account: env.Account, Address: rcpt, MessageID: env.MessageID,
-				Reason: c.Reason, Severity: c.Severity, Detail: rr.Message}); err != nil && sendErr == nil {
+			status := rr.EnhancedCode
+			if status == "" && rr.Code != 0 {
+				status = strconv.Itoa(rr.Code)
+			}
+			if _, err := t.record(ctx, Outcome{Account: env.Account, Address: rcpt, MessageID: messageID,
+				Reason: c.Reason, Severity: c.Severity, Status: status, Detail: rr.Message}, messageID); err != nil && !errors.Is(err, ErrDuplicate) && sendErr == nil {
 				sendErr = err
 			}
 		case deskmail.StatusDeferred:
-			if env.MessageID != "" {
+			if messageID != "" {
 				c := ClassifyReply(rr.Code, rr.EnhancedCode, rr.Message, t.o.Policy)
 				if rr.Reason == "" && rr.Code != 0 {
 					rr.Reason = string(c.Reason)
 				}
-				_ = t.store.PutDelivery(ctx, env.Account, Delivery{MessageID: env.MessageID, Recipient: normAddr(rcpt),
-					Status: DeliveryDeferred, Reason: Reason(rr.Reason), Detail: truncate(rr.Message), Updated: now})
+				_ = t.store.PutDelivery(ctx, env.Account, Delivery{MessageID: messageID, Recipient: normAddr(rcpt),
+					Status: DeliveryDeferred, Reason: Reason(rr.Reason), Detail: detail(rr.Message), Updated: now})
 			}
 		}
 		results[i] = rr

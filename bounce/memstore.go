@@ -2,6 +2,7 @@ package bounce
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ type MemoryStore struct {
 	deliveries map[[2]string][]Delivery
 	counts     map[string]map[time.Time][2]int
 	accounts   map[string]AccountState
+	sent       map[[2]string]SentMessage
 }
 
 var _ Store = (*MemoryStore)(nil)
@@ -26,17 +28,28 @@ func NewMemoryStore() *MemoryStore {
 		deliveries: map[[2]string][]Delivery{},
 		counts:     map[string]map[time.Time][2]int{},
 		accounts:   map[string]AccountState{},
+		sent:       map[[2]string]SentMessage{},
 	}
 }
 
 func cloneState(s AddressState) AddressState {
-	s.Events = append([]Event(nil), s.Events...)
+	s.Events = slices.Clone(s.Events)
+	s.Pending = slices.Clone(s.Pending)
+	s.Seen = slices.Clone(s.Seen)
 	return s
+}
+
+// check makes the zero MemoryStore fail instead of panicking.
+func (m *MemoryStore) check(ctx context.Context) error {
+	if m == nil || m.addrs == nil {
+		return ErrNoStore
+	}
+	return ctx.Err()
 }
 
 // Update implements Store.
 func (m *MemoryStore) Update(ctx context.Context, account, address string, fn func(*AddressState) error) (AddressState, error) {
-	if err := ctx.Err(); err != nil {
+	if err := m.check(ctx); err != nil {
 		return AddressState{}, err
 	}
 	m.mu.Lock()
@@ -57,7 +70,7 @@ func (m *MemoryStore) Update(ctx context.Context, account, address string, fn fu
 
 // Get implements Store.
 func (m *MemoryStore) Get(ctx context.Context, account, address string) (AddressState, error) {
-	if err := ctx.Err(); err != nil {
+	if err := m.check(ctx); err != nil {
 		return AddressState{}, err
 	}
 	m.mu.Lock()
@@ -71,7 +84,7 @@ func (m *MemoryStore) Get(ctx context.Context, account, address string) (Address
 
 // PutDelivery implements Store.
 func (m *MemoryStore) PutDelivery(ctx context.Context, account string, d Delivery) error {
-	if err := ctx.Err(); err != nil {
+	if err := m.check(ctx); err != nil {
 		return err
 	}
 	m.mu.Lock()
@@ -92,7 +105,7 @@ func (m *MemoryStore) PutDelivery(ctx context.Context, account string, d Deliver
 
 // Deliveries implements Store.
 func (m *MemoryStore) Deliveries(ctx context.Context, account, messageID string) ([]Delivery, error) {
-	if err := ctx.Err(); err != nil {
+	if err := m.check(ctx); err != nil {
 		return nil, err
 	}
 	m.mu.Lock()
@@ -106,7 +119,7 @@ func (m *MemoryStore) Deliveries(ctx context.Context, account, messageID string)
 
 // AddCounts implements Store.
 func (m *MemoryStore) AddCounts(ctx context.Context, account string, day time.Time, sends, hardBounces int) error {
-	if err := ctx.Err(); err != nil {
+	if err := m.check(ctx); err != nil {
 		return err
 	}
 	m.mu.Lock()
@@ -126,7 +139,7 @@ func (m *MemoryStore) AddCounts(ctx context.Context, account string, day time.Ti
 
 // Counts implements Store.
 func (m *MemoryStore) Counts(ctx context.Context, account string, since time.Time) (int, int, error) {
-	if err := ctx.Err(); err != nil {
+	if err := m.check(ctx); err != nil {
 		return 0, 0, err
 	}
 	m.mu.Lock()
@@ -144,7 +157,7 @@ func (m *MemoryStore) Counts(ctx context.Context, account string, since time.Tim
 
 // UpdateAccount implements Store.
 func (m *MemoryStore) UpdateAccount(ctx context.Context, account string, fn func(*AccountState) error) (AccountState, error) {
-	if err := ctx.Err(); err != nil {
+	if err := m.check(ctx); err != nil {
 		return AccountState{}, err
 	}
 	m.mu.Lock()
@@ -163,7 +176,7 @@ func (m *MemoryStore) UpdateAccount(ctx context.Context, account string, fn func
 
 // GetAccount implements Store.
 func (m *MemoryStore) GetAccount(ctx context.Context, account string) (AccountState, error) {
-	if err := ctx.Err(); err != nil {
+	if err := m.check(ctx); err != nil {
 		return AccountState{}, err
 	}
 	m.mu.Lock()
@@ -173,4 +186,58 @@ func (m *MemoryStore) GetAccount(ctx context.Context, account string) (AccountSt
 		return AccountState{}, ErrNotFound
 	}
 	return a, nil
+}
+
+// AddSent implements Store.
+func (m *MemoryStore) AddSent(ctx context.Context, account string, sm SentMessage) error {
+	if err := m.check(ctx); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := [2]string{account, sm.MessageID}
+	old, ok := m.sent[k]
+	if !ok {
+		old = SentMessage{MessageID: sm.MessageID, At: sm.At}
+	}
+	rs := append(slices.Clone(old.Recipients), sm.Recipients...)
+	slices.Sort(rs)
+	old.Recipients = slices.Compact(rs)
+	if sm.At.After(old.At) {
+		old.At = sm.At
+	}
+	m.sent[k] = old
+	return nil
+}
+
+// Sent implements Store.
+func (m *MemoryStore) Sent(ctx context.Context, account, messageID string) (SentMessage, error) {
+	if err := m.check(ctx); err != nil {
+		return SentMessage{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	sm, ok := m.sent[[2]string{account, messageID}]
+	if !ok {
+		return SentMessage{}, ErrNotFound
+	}
+	sm.Recipients = slices.Clone(sm.Recipients)
+	return sm, nil
+}
+
+// PruneSent implements Store.
+func (m *MemoryStore) PruneSent(ctx context.Context, before time.Time) (int, error) {
+	if err := m.check(ctx); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for k, sm := range m.sent {
+		if sm.At.Before(before) {
+			delete(m.sent, k)
+			n++
+		}
+	}
+	return n, nil
 }

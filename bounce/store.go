@@ -3,6 +3,7 @@ package bounce
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -32,6 +33,8 @@ const (
 	EventDropped        EventType = "dropped"         // a send was refused by the gate
 	EventUnblocked      EventType = "unblocked"       // the account lifted a soft block
 	EventAdminUnblocked EventType = "admin_unblocked" // an administrator lifted a block
+	EventReceived       EventType = "received"        // mail came from the address: evidence of delivery (B3)
+	EventNoBounce       EventType = "no_bounce"       // a send raised no bounce within Options.DeliveryWindow (B3)
 )
 
 // Event is one entry of an address's trail.
@@ -58,6 +61,54 @@ type AddressState struct {
 	Updated    time.Time `json:"updated"`
 	// Events is the trail, oldest first, at most Options.MaxEvents long.
 	Events []Event `json:"events,omitempty"`
+	// Pending lists the sends made since the address's last soft bounce
+	// whose outcome is not known yet, oldest first (B3). A pending send
+	// older than Options.DeliveryWindow that raised no bounce is evidence
+	// of delivery.
+	Pending []PendingSend `json:"pending,omitempty"`
+	// Seen holds the idempotency keys of the outcomes already applied to
+	// the address, oldest first, kept for Options.Retention: a report
+	// delivered again is counted once.
+	Seen []Seen `json:"seen,omitempty"`
+}
+
+// PendingSend is one send to a soft-bounced address whose outcome is not
+// known yet (B3).
+type PendingSend struct {
+	MessageID string    `json:"message_id,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// Seen is the idempotency key of one outcome applied to an address: a hash
+// of the message, the status and the reason, never the mail's text.
+type Seen struct {
+	Key string    `json:"key"`
+	At  time.Time `json:"at"`
+}
+
+// SentMessage is what the send middleware records of one message: the
+// recipients it went to (B10). A report may change the state of an
+// address only when the address is among the recipients of the message
+// the report cites. Records expire after Options.Retention (Prune).
+type SentMessage struct {
+	// MessageID is the message's Message-ID, without angle brackets.
+	MessageID string `json:"message_id"`
+	// Recipients are the lower-cased addresses the message went to, in
+	// ascending order, without duplicates.
+	Recipients []string `json:"recipients"`
+	// At is the time of the latest send of the message.
+	At time.Time `json:"at"`
+}
+
+// Has reports whether address (any case, angle brackets ignored) is one
+// of the message's recipients.
+func (m SentMessage) Has(address string) bool {
+	a := normAddr(address)
+	if a == "" {
+		return false
+	}
+	_, ok := slices.BinarySearch(m.Recipients, a)
+	return ok
 }
 
 // DeliveryStatus is the state of one message for one recipient (B7).
@@ -94,11 +145,11 @@ type AccountState struct {
 	Updated time.Time `json:"updated"`
 }
 
-// Store keeps bounce state. Every method is keyed by account, and accounts
-// never see each other's records. Implementations must be safe for
-// concurrent use by many processes: Update and AddCounts must not lose
-// updates under concurrent writers. The conformance suite is
-// bouncetest.TestStore.
+// Store keeps bounce state. Every method but PruneSent is keyed by
+// account, and accounts never see each other's records. Implementations
+// must be safe for concurrent use by many processes: Update, AddCounts and
+// AddSent must not lose updates under concurrent writers. The conformance
+// suite is bouncetest.TestStore.
 type Store interface {
 	// Update applies fn to the state of address in account atomically (a
 	// transaction with SELECT … FOR UPDATE on SQL) and stores the result,
@@ -125,6 +176,17 @@ type Store interface {
 	UpdateAccount(ctx context.Context, account string, fn func(*AccountState) error) (AccountState, error)
 	// GetAccount returns the account's settings, or ErrNotFound.
 	GetAccount(ctx context.Context, account string) (AccountState, error)
+	// AddSent adds m.Recipients (lower-cased by the caller) to the record
+	// of m.MessageID, creating it, and sets its time to the later of the
+	// stored one and m.At: one UPSERT on SQL, so concurrent sends of parts
+	// of one message lose no recipient.
+	AddSent(ctx context.Context, account string, m SentMessage) error
+	// Sent returns the record of messageID with its recipients in
+	// ascending order, or ErrNotFound.
+	Sent(ctx context.Context, account, messageID string) (SentMessage, error)
+	// PruneSent deletes the records, of every account, whose time is
+	// before before, and returns how many it deleted.
+	PruneSent(ctx context.Context, before time.Time) (int, error)
 }
 
 // Day returns the UTC day holding t, the key of the rolling counters.

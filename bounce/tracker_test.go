@@ -24,7 +24,11 @@ func newTracker(t *testing.T, opts *bounce.Options) (*bounce.Tracker, *fakeClock
 		opts = &bounce.Options{}
 	}
 	opts.Now = c.Now
-	return bounce.NewTracker(bounce.NewMemoryStore(), opts), c
+	tr, err := bounce.NewTracker(bounce.NewMemoryStore(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, c
 }
 
 func TestStateMachine(t *testing.T) {
@@ -406,11 +410,11 @@ const forgedBounce = "From: MAILER-DAEMON@mx.example.org\r\n" +
 func TestForgedBounces(t *testing.T) {
 	ctx := context.Background()
 	v := mustVERP(t, "first-secret-0123456789")
-	own := func(id string) (string, string, bool) {
+	own := func(_ context.Context, id string) (bounce.OwnedMessage, error) {
 		if id == "t42.sig@desk.example" {
-			return "acme", "ticket-42", true
+			return bounce.OwnedMessage{Account: "acme", Ref: "ticket-42"}, nil
 		}
-		return "", "", false
+		return bounce.OwnedMessage{}, nil
 	}
 	parse := func(t *testing.T, to, msgid, final string) *bounce.Report {
 		t.Helper()
@@ -434,7 +438,8 @@ func TestForgedBounces(t *testing.T) {
 		name       string
 		to, mid    string
 		final      string // the recipient the report names
-		sent       bool   // a delivery record of t42 to victim exists
+		sent       bool   // the gate recorded t42 as sent to victim
+		ignored    string // the code Apply gives the listed address, if it ignores it
 		wantErr    error
 		via        string
 		account    string
@@ -444,14 +449,16 @@ func TestForgedBounces(t *testing.T) {
 		{name: "B10/no token and a foreign Message-ID is ignored", to: "someone@desk.example", mid: "forged@evil.example", wantErr: bounce.ErrNotOurs},
 		{name: "B10/forged VERP token is ignored", to: "b-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@bounces.example.net", mid: "forged@evil.example", wantErr: bounce.ErrNotOurs},
 		{name: "B10/forged VERP token without a returned message is ignored", to: "b-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@bounces.example.net", wantErr: bounce.ErrNotOurs},
-		{name: "B6/our Message-ID attributes the bounce to its ticket", to: "someone@desk.example", mid: "t42.sig@desk.example", via: "message-id", account: "acme", msgID: "t42.sig@desk.example", ref: "ticket-42", blocked: true},
+		{name: "B6/our Message-ID attributes the bounce to its ticket", to: "someone@desk.example", mid: "t42.sig@desk.example", sent: true, via: "message-id", account: "acme", msgID: "t42.sig@desk.example", ref: "ticket-42", blocked: true},
+		{name: "B10/our Message-ID without a record of its recipients changes nothing", to: "someone@desk.example", mid: "t42.sig@desk.example", via: "message-id", account: "acme", msgID: "t42.sig@desk.example", ref: "ticket-42", ignored: bounce.CodeNoSendRecord},
+		{name: "B10/forged bounce citing our Message-ID and listing a non-recipient is ignored", to: "someone@desk.example", mid: "t42.sig@desk.example", final: "stranger@example.com", sent: true, via: "message-id", account: "acme", msgID: "t42.sig@desk.example", ref: "ticket-42", ignored: bounce.CodeNotRecipient},
 		{name: "B6/our VERP token and its Message-ID name the message", to: rp, mid: "t42.sig@desk.example", via: "verp", account: "acme", msgID: "t42.sig@desk.example", ref: "ticket-42", blocked: true},
 		{name: "B6/UUID account in the VERP token", to: rpUUID, mid: "t42.sig@desk.example", via: "verp", account: "3f2504e0-4f89-41d3-9a0c-0305e82c3301", msgID: "t42.sig@desk.example", blocked: true},
 		{name: "B6/our VERP token with another Message-ID: message unknown, address blocked", to: rp, mid: "forged@evil.example", via: "verp", account: "acme", blocked: true},
 		{name: "B6/our VERP token without the returned message: message unknown, address blocked", to: rp, via: "verp", account: "acme", blocked: true},
-		{name: "B10/our VERP token for another recipient does not block the victim", to: rpOther, mid: "t42.sig@desk.example", via: "verp", account: "acme", msgID: "t42.sig@desk.example", ref: "ticket-42"},
-		{name: "B10/our VERP token for another recipient, no returned message", to: rpOther, via: "verp", account: "acme"},
-		{name: "B6/a forwarded recipient is found in the delivery records", to: rp, mid: "t42.sig@desk.example", final: "victim@forward.example", sent: true, via: "verp", account: "acme", msgID: "t42.sig@desk.example", ref: "ticket-42", blocked: true},
+		{name: "B10/bounce for a VERP token with a different recipient does not block the victim", to: rpOther, mid: "t42.sig@desk.example", via: "verp", account: "acme", msgID: "t42.sig@desk.example", ref: "ticket-42", ignored: bounce.CodeVERPRecipient},
+		{name: "B10/bounce for a VERP token with a different recipient, no returned message", to: rpOther, via: "verp", account: "acme", ignored: bounce.CodeVERPRecipient},
+		{name: "B6/a forwarded recipient is found in the recorded recipients", to: rp, mid: "t42.sig@desk.example", final: "victim@forward.example", sent: true, via: "verp", account: "acme", msgID: "t42.sig@desk.example", ref: "ticket-42", blocked: true},
 		{name: "B10/a forwarded recipient without a delivery record changes nothing", to: rp, mid: "t42.sig@desk.example", final: "victim@forward.example", via: "verp", account: "acme", msgID: "t42.sig@desk.example", ref: "ticket-42"},
 	}
 	for _, c := range cases {
@@ -465,7 +472,7 @@ func TestForgedBounces(t *testing.T) {
 				acct = "acme"
 			}
 			if c.sent {
-				if err := tr.Store().PutDelivery(ctx, acct, bounce.Delivery{MessageID: "t42.sig@desk.example", Recipient: "victim@example.com", Status: bounce.DeliverySent}); err != nil {
+				if err := tr.Store().AddSent(ctx, acct, bounce.SentMessage{MessageID: "t42.sig@desk.example", Recipients: []string{"victim@example.com"}}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -495,6 +502,9 @@ func TestForgedBounces(t *testing.T) {
 			if c.blocked != (st.State == bounce.StateHardBlocked) {
 				t.Errorf("victim state %v, want blocked %v", st.State, c.blocked)
 			}
+			if c.ignored != "" && (len(ap.Ignored) != 1 || ap.Ignored[0].Reason.Code != c.ignored || ap.Ignored[0].Address != c.final || len(ap.States) != 0) {
+				t.Errorf("ignored %+v, states %d; want %s for %s", ap.Ignored, len(ap.States), c.ignored, c.final)
+			}
 			if c.final != "victim@example.com" && fst.State != bounce.StateOK {
 				t.Errorf("B10/the address the report names (%s) changed: %v", c.final, fst.State)
 			}
@@ -513,7 +523,7 @@ func TestSecretsStayOut(t *testing.T) {
 	const secret = "do-not-print-this-secret"
 	v := mustVERP(t, secret)
 	var logs strings.Builder
-	tr := bounce.NewTracker(bounce.NewMemoryStore(), &bounce.Options{VERP: v, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	tr, _ := bounce.NewTracker(bounce.NewMemoryStore(), &bounce.Options{VERP: v, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	rp, _ := v.ReturnPath("acme", "x@example.com", "m@x")
 	_, err1 := v.Verify(rp[:len(rp)-25] + "zz@bounces.example.net")
 	_, err2 := tr.Apply(context.Background(), &bounce.Report{Kind: bounce.KindFailure, Envelope: []string{"b-zzzz@bounces.example.net"}})

@@ -15,6 +15,9 @@ import (
 
 // VERP errors.
 var (
+	// ErrNoKeyring is returned by NewVERP given a nil keyring, and by the
+	// methods of a VERP that was not constructed.
+	ErrNoKeyring = errors.New("bounce: VERP needs a keyring")
 	// ErrNoToken: the address carries no VERP token of ours.
 	ErrNoToken = errors.New("bounce: no VERP token")
 	// ErrBadToken: the address has a VERP token whose signature does not
@@ -95,10 +98,10 @@ type VERPOptions struct {
 }
 
 // NewVERP returns a VERP for the platform's bounce domain, signing with
-// keys.
+// keys. It returns ErrNoKeyring for a nil keyring.
 func NewVERP(keys *deskmail.Keyring, domain string, opts *VERPOptions) (*VERP, error) {
 	if keys == nil {
-		return nil, errors.New("bounce: VERP needs a keyring")
+		return nil, ErrNoKeyring
 	}
 	d, err := deskmail.NormalizeDomain(domain)
 	if err != nil || d == "" {
@@ -114,14 +117,22 @@ func NewVERP(keys *deskmail.Keyring, domain string, opts *VERPOptions) (*VERP, e
 	return v, nil
 }
 
-// Domain returns the bounce domain.
-func (v *VERP) Domain() string { return v.domain }
+// Domain returns the bounce domain ("" for the zero VERP).
+func (v *VERP) Domain() string {
+	if v == nil {
+		return ""
+	}
+	return v.domain
+}
 
 // ReturnPath returns the VERP reverse-path for one recipient of one message
 // of account. The relay package plugs a VERP in through this method
 // (relay.VERPSigner). messageID may be empty (the token then matches no
 // Message-ID) and may carry angle brackets.
 func (v *VERP) ReturnPath(account, recipient, messageID string) (string, error) {
+	if v == nil || v.keys == nil {
+		return "", ErrNoKeyring
+	}
 	if account == "" || recipient == "" {
 		return "", errors.New("bounce: VERP needs an account and a recipient")
 	}
@@ -179,8 +190,11 @@ func (t Token) RecipientIs(address string) bool {
 
 // Verify reads a VERP address. It returns ErrNoToken when addr is not a
 // VERP address of this bounce domain and prefix, and ErrBadToken when the
-// token does not decode or verify.
+// token does not decode or verify; ErrNoKeyring for the zero VERP.
 func (v *VERP) Verify(addr string) (Token, error) {
+	if v == nil || v.keys == nil {
+		return Token{}, ErrNoKeyring
+	}
 	addr = strings.ToLower(strings.Trim(strings.TrimSpace(addr), "<>"))
 	at := strings.LastIndexByte(addr, '@')
 	if at < 0 || addr[at+1:] != v.domain {
@@ -223,6 +237,9 @@ func (v *VERP) decode(s string) (Token, error) {
 // Find returns the first verified token among addrs (a report's Envelope),
 // or ErrNoToken, or ErrBadToken when only forged tokens were found.
 func (v *VERP) Find(addrs []string) (Token, error) {
+	if v == nil || v.keys == nil {
+		return Token{}, ErrNoKeyring
+	}
 	err := ErrNoToken
 	for _, a := range addrs {
 		t, e := v.Verify(a)

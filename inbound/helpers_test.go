@@ -139,7 +139,10 @@ func newWorld(t testing.TB, mod func(*inbound.Options)) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.tracker = bounce.NewTracker(w.bstore, &bounce.Options{VERP: w.verp, OwnMessage: inbound.OwnMessage(w.th), Now: func() time.Time { return fixedNow }})
+	w.tracker, err = bounce.NewTracker(w.bstore, &bounce.Options{VERP: w.verp, OwnMessage: inbound.OwnMessage(w.th), Now: func() time.Time { return fixedNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.fc = &alias.ForwardingCheck{Keyring: keys, Now: func() time.Time { return fixedNow }}
 
 	z := w.zone

@@ -159,13 +159,13 @@ func New(opts *Options) (*Pipeline, error) {
 // OwnMessage adapts a Threader to bounce.Options.OwnMessage: a Message-ID
 // is ours when its signed token verifies, and its reference is the ticket
 // it was sent on, so a bounce lands on that ticket (B6).
-func OwnMessage(th *threading.Threader) func(messageID string) (account, ticket string, ok bool) {
-	return func(id string) (string, string, bool) {
+func OwnMessage(th *threading.Threader) bounce.MessageOwner {
+	return func(_ context.Context, id string) (bounce.OwnedMessage, error) {
 		tok, err := th.ParseMessageID(id)
 		if err != nil {
-			return "", "", false
+			return bounce.OwnedMessage{}, nil // not ours
 		}
-		return tok.Account, tok.Ticket, true
+		return bounce.OwnedMessage{Account: tok.Account, Ref: tok.Ticket}, nil
 	}
 }
 

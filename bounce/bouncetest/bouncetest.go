@@ -62,6 +62,117 @@ func TestStore(t *testing.T, newStore func(t *testing.T) bounce.Store) {
 		if _, err := s.GetAccount(ctx, p+"acct"); !errors.Is(err, bounce.ErrNotFound) {
 			t.Errorf("GetAccount: %v, want ErrNotFound", err)
 		}
+		if _, err := s.Sent(ctx, p+"acct", "none@x"); !errors.Is(err, bounce.ErrNotFound) {
+			t.Errorf("Sent: %v, want ErrNotFound", err)
+		}
+	})
+
+	t.Run("pending sends and idempotency keys round trip", func(t *testing.T) {
+		s, p := newStore(t), prefix(t)
+		at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+		_, err := s.Update(ctx, p+"acct", "a@example.com", func(st *bounce.AddressState) error {
+			if len(st.Pending) != 0 || len(st.Seen) != 0 {
+				return fmt.Errorf("new state = %+v", *st)
+			}
+			st.State, st.SoftCount, st.SendsLeft = bounce.StateSoftBlocked, 1, 4
+			st.Pending = []bounce.PendingSend{{MessageID: "m1@x", At: at}, {At: at.Add(time.Hour)}}
+			st.Seen = []bounce.Seen{{Key: "k1", At: at}, {Key: "k2", At: at.Add(time.Minute)}}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := s.Get(ctx, p+"acct", "a@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(back.Pending) != 2 || back.Pending[0].MessageID != "m1@x" || !back.Pending[0].At.Equal(at) || back.Pending[1].MessageID != "" ||
+			!back.Pending[1].At.Equal(at.Add(time.Hour)) || len(back.Seen) != 2 || back.Seen[1].Key != "k2" || !back.Seen[1].At.Equal(at.Add(time.Minute)) {
+			t.Errorf("Get = pending %+v, seen %+v", back.Pending, back.Seen)
+		}
+		// Clearing them stores empty lists.
+		s.Update(ctx, p+"acct", "a@example.com", func(st *bounce.AddressState) error { st.Pending, st.Seen = nil, nil; return nil })
+		if back, _ := s.Get(ctx, p+"acct", "a@example.com"); len(back.Pending) != 0 || len(back.Seen) != 0 {
+			t.Errorf("after clearing: pending %+v, seen %+v", back.Pending, back.Seen)
+		}
+	})
+
+	t.Run("sent recipients merge sorted and unique", func(t *testing.T) {
+		s, p := newStore(t), prefix(t)
+		acct := p + "acct"
+		at := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
+		if err := s.AddSent(ctx, acct, bounce.SentMessage{MessageID: "m@x", Recipients: []string{"b@example.com", "a@example.com"}, At: at}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AddSent(ctx, acct, bounce.SentMessage{MessageID: "m@x", Recipients: []string{"c@example.com", "a@example.com", "C@example.com"}, At: at.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		// An earlier time does not move the record back.
+		if err := s.AddSent(ctx, acct, bounce.SentMessage{MessageID: "m@x", Recipients: []string{"d@example.com"}, At: at.Add(-time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		s.AddSent(ctx, acct, bounce.SentMessage{MessageID: "M@x", Recipients: []string{"z@example.com"}, At: at})
+		m, err := s.Sent(ctx, acct, "m@x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"C@example.com", "a@example.com", "b@example.com", "c@example.com", "d@example.com"}
+		if m.MessageID != "m@x" || fmt.Sprint(m.Recipients) != fmt.Sprint(want) || !m.At.Equal(at.Add(time.Hour)) {
+			t.Errorf("Sent = %+v, want recipients %v at %v", m, want, at.Add(time.Hour))
+		}
+		if !m.Has("B@Example.com") || m.Has("e@example.com") {
+			t.Errorf("Has: b %v, e %v", m.Has("B@Example.com"), m.Has("e@example.com"))
+		}
+		if m2, _ := s.Sent(ctx, acct, "M@x"); len(m2.Recipients) != 1 {
+			t.Errorf("Message-IDs differing in case share a record: %+v", m2)
+		}
+		if _, err := s.Sent(ctx, p+"other", "m@x"); !errors.Is(err, bounce.ErrNotFound) {
+			t.Errorf("another account sees the record: %v", err)
+		}
+	})
+
+	t.Run("sent records expire by PruneSent", func(t *testing.T) {
+		s, p := newStore(t), prefix(t)
+		acct := p + "acct"
+		old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC) // before any other subtest's records
+		s.AddSent(ctx, acct, bounce.SentMessage{MessageID: "old@x", Recipients: []string{"a@example.com"}, At: old})
+		s.AddSent(ctx, acct, bounce.SentMessage{MessageID: "new@x", Recipients: []string{"a@example.com"}, At: old.Add(48 * time.Hour)})
+		n, err := s.PruneSent(ctx, old.Add(time.Hour))
+		if err != nil || n < 1 {
+			t.Fatalf("PruneSent = %d, %v; want at least 1", n, err)
+		}
+		if _, err := s.Sent(ctx, acct, "old@x"); !errors.Is(err, bounce.ErrNotFound) {
+			t.Errorf("pruned record still there: %v", err)
+		}
+		if _, err := s.Sent(ctx, acct, "new@x"); err != nil {
+			t.Errorf("newer record pruned: %v", err)
+		}
+	})
+
+	t.Run("no recipient lost under concurrent AddSent", func(t *testing.T) {
+		s, p := newStore(t), prefix(t)
+		acct := p + "acct"
+		at := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
+		const n = 40
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := fmt.Sprintf("r%02d@example.com", i)
+				if err := s.AddSent(ctx, acct, bounce.SentMessage{MessageID: "m@x", Recipients: []string{r, "common@example.com"}, At: at}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		m, err := s.Sent(ctx, acct, "m@x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Recipients) != n+1 {
+			t.Errorf("%d recipients, want %d: %v", len(m.Recipients), n+1, m.Recipients)
+		}
 	})
 
 	t.Run("failed update stores nothing", func(t *testing.T) {

@@ -240,7 +240,11 @@ func loadInbound(file string, resolver senderauth.Resolver) (*inbound.Pipeline, 
 			}
 			bo.VERP = v
 		}
-		opts.Bounces = bounce.NewTracker(bounce.NewMemoryStore(), bo)
+		tr, err := bounce.NewTracker(bounce.NewMemoryStore(), bo)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		opts.Bounces = tr
 		opts.ForwardingCheck = &alias.ForwardingCheck{Keyring: keys}
 	}
 	return inbound.New(opts)

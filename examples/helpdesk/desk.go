@@ -115,7 +115,10 @@ func newDesk(ctx context.Context, out io.Writer, n names, cfg deskConfig) (*desk
 	if err != nil {
 		return nil, err
 	}
-	d.tracker = bounce.NewTracker(cfg.stores.bounces, &bounce.Options{VERP: verp, OwnMessage: inbound.OwnMessage(d.threader)})
+	d.tracker, err = bounce.NewTracker(cfg.stores.bounces, &bounce.Options{VERP: verp, OwnMessage: inbound.OwnMessage(d.threader)})
+	if err != nil {
+		return nil, err
+	}
 
 	// DKIM: one key for the From domain, published in the zone.
 	if err := setupDKIM(ctx, cfg.stores.keys, cfg.zone, n); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,21 +25,40 @@ var _ bounce.Store = (*BounceStore)(nil)
 // BounceStore returns the bounce.Store of db.
 func (db *DB) BounceStore() *BounceStore { return &BounceStore{db: db} }
 
-const bounceAddressColumns = `state, soft_count, sends_left, last_reason, updated, events`
+const bounceAddressColumns = `state, soft_count, sends_left, last_reason, updated, events, pending, seen`
 
 func scanBounceAddress(row pgx.Row, st *bounce.AddressState, extra ...any) error {
-	var events []byte
-	if err := row.Scan(append([]any{&st.State, &st.SoftCount, &st.SendsLeft, &st.LastReason, &st.Updated, &events}, extra...)...); err != nil {
+	var events, pending, seen []byte
+	if err := row.Scan(append([]any{&st.State, &st.SoftCount, &st.SendsLeft, &st.LastReason, &st.Updated, &events, &pending, &seen}, extra...)...); err != nil {
 		return err
 	}
 	st.Updated = utc(st.Updated)
-	st.Events = nil
-	if len(events) > 0 && string(events) != "null" {
-		if err := json.Unmarshal(events, &st.Events); err != nil {
-			return err
+	st.Events, st.Pending, st.Seen = nil, nil, nil
+	for _, f := range []struct {
+		raw []byte
+		v   any
+	}{{events, &st.Events}, {pending, &st.Pending}, {seen, &st.Seen}} {
+		if len(f.raw) > 0 && string(f.raw) != "null" && string(f.raw) != "[]" {
+			if err := json.Unmarshal(f.raw, f.v); err != nil {
+				return err
+			}
 		}
 	}
+	for i := range st.Pending {
+		st.Pending[i].At = utc(st.Pending[i].At)
+	}
+	for i := range st.Seen {
+		st.Seen[i].At = utc(st.Seen[i].At)
+	}
 	return nil
+}
+
+// jsonList is v as a JSON array ("[]" for an empty slice).
+func jsonList[T any](v []T) ([]byte, error) {
+	if len(v) == 0 {
+		return []byte("[]"), nil
+	}
+	return json.Marshal(v)
 }
 
 // Update implements bounce.Store in two round trips (see the package
@@ -51,8 +71,8 @@ func (s *BounceStore) Update(ctx context.Context, account, address string, fn fu
 	// exists only inside this transaction unless it commits. xmax = 0
 	// tells an inserted row from a locked one.
 	err := s.db.lockedUpdate(ctx, `insert into deskmail_bounce_addresses as b
-			(account, address, state, soft_count, sends_left, last_reason, updated, events)
-			values ($1, $2, '', 0, 0, '', 'epoch', 'null')
+			(account, address, state, soft_count, sends_left, last_reason, updated, events, pending, seen)
+			values ($1, $2, '', 0, 0, '', 'epoch', 'null', '[]', '[]')
 			on conflict (account, address) do update set state = b.state
 			returning `+bounceAddressColumns+`, xmax = 0`, []any{account, address},
 		func(row pgx.Row) error {
@@ -74,10 +94,18 @@ func (s *BounceStore) Update(ctx context.Context, account, address string, fn fu
 			if err != nil {
 				return "", nil, fmt.Errorf("postgres: bounce update: %w", err)
 			}
+			pending, err := jsonList(st.Pending)
+			if err != nil {
+				return "", nil, fmt.Errorf("postgres: bounce update: %w", err)
+			}
+			seen, err := jsonList(st.Seen)
+			if err != nil {
+				return "", nil, fmt.Errorf("postgres: bounce update: %w", err)
+			}
 			return `update deskmail_bounce_addresses
-				set state = $3, soft_count = $4, sends_left = $5, last_reason = $6, updated = $7, events = $8
+				set state = $3, soft_count = $4, sends_left = $5, last_reason = $6, updated = $7, events = $8, pending = $9, seen = $10
 				where account = $1 and address = $2`,
-				[]any{account, address, string(st.State), st.SoftCount, st.SendsLeft, string(st.LastReason), st.Updated, events}, nil
+				[]any{account, address, string(st.State), st.SoftCount, st.SendsLeft, string(st.LastReason), st.Updated, events, pending, seen}, nil
 		})
 	if err != nil {
 		return bounce.AddressState{}, err
@@ -203,4 +231,49 @@ func (s *BounceStore) GetAccount(ctx context.Context, account string) (bounce.Ac
 	}
 	a.Updated = utc(a.Updated)
 	return a, nil
+}
+
+// AddSent implements bounce.Store with one UPSERT that merges the
+// recipient lists (sorted, without duplicates) under the row lock.
+func (s *BounceStore) AddSent(ctx context.Context, account string, m bounce.SentMessage) error {
+	rs := slices.Clone(m.Recipients)
+	slices.Sort(rs)
+	rs = slices.Compact(rs)
+	if rs == nil {
+		rs = []string{}
+	}
+	_, err := s.db.pool.Exec(ctx, `insert into deskmail_bounce_sent as s (account, message_id, recipients, at)
+		values ($1, $2, $3::text[], $4)
+		on conflict (account, message_id) do update set
+			recipients = (select coalesce(array_agg(distinct r order by r), '{}')
+				from unnest(s.recipients || excluded.recipients) as r),
+			at = greatest(s.at, excluded.at)`, account, m.MessageID, rs, m.At)
+	if err != nil {
+		return fmt.Errorf("postgres: bounce add sent: %w", err)
+	}
+	return nil
+}
+
+// Sent implements bounce.Store.
+func (s *BounceStore) Sent(ctx context.Context, account, messageID string) (bounce.SentMessage, error) {
+	m := bounce.SentMessage{MessageID: messageID}
+	err := s.db.pool.QueryRow(ctx, `select recipients, at from deskmail_bounce_sent where account = $1 and message_id = $2`,
+		account, messageID).Scan(&m.Recipients, &m.At)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return bounce.SentMessage{}, fmt.Errorf("%w: sent message %q", bounce.ErrNotFound, messageID)
+	}
+	if err != nil {
+		return bounce.SentMessage{}, fmt.Errorf("postgres: bounce sent: %w", err)
+	}
+	m.At = utc(m.At)
+	return m, nil
+}
+
+// PruneSent implements bounce.Store with one DELETE on the at index.
+func (s *BounceStore) PruneSent(ctx context.Context, before time.Time) (int, error) {
+	tag, err := s.db.pool.Exec(ctx, `delete from deskmail_bounce_sent where at < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: bounce prune sent: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }
