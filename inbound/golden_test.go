@@ -82,4 +82,3 @@ func TestGoldenDecisions(t *testing.T) {
 		})
 	}
 }
-
