@@ -42,7 +42,7 @@ type harness struct {
 	filed  []string // Message-IDs, in filing order
 	next   int
 	after  func(ctx context.Context, d *inbound.Decision) // runs after filing
-	refuse error                                         // Deliver fails with it
+	refuse error                                          // Deliver fails with it
 }
 
 func newHarness(t testing.TB) *harness {

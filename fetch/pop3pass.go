@@ -184,4 +184,3 @@ func (f *Fetcher) markUIDL(ctx context.Context, src *Source, uid string) error {
 		}
 	})
 }
-
