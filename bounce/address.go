@@ -54,12 +54,21 @@ func restoreCase(line, a string) string {
 // addrAt returns the address at the start of s (after an optional '<'), or
 // "" when s does not start with one.
 func addrAt(s string) string {
-	s = strings.TrimLeft(s, " \t\"'")
+	s = strings.TrimLeft(s, " \t'")
 	angle := strings.HasPrefix(s, "<")
 	if angle {
 		s = s[1:]
 	}
 	end := 0
+	if strings.HasPrefix(s, `"`) {
+		// A quoted local part ("john..doe"@x, "a b"@x) is kept exactly.
+		q := quotedEnd(s)
+		if q < 0 || q+1 >= len(s) || s[q+1] != '@' {
+			s = strings.TrimLeft(s, `"`)
+		} else {
+			end = q + 2
+		}
+	}
 	for end < len(s) && isAddrChar(s[end]) {
 		end++
 	}
@@ -83,6 +92,11 @@ func isAddrChar(c byte) bool {
 // cleanAddr returns s as a lower-case bare address when it looks like one.
 func cleanAddr(s string) string {
 	s = strings.TrimSpace(s)
+	if i := strings.Index(s, `"@`); i > 0 {
+		if j := strings.IndexByte(s, '"'); j < i {
+			return cleanQuoted(s[j:i+1], s[i+2:])
+		}
+	}
 	s = strings.Trim(s, "<>\"'().,;:[] \t")
 	at := strings.LastIndexByte(s, '@')
 	if at <= 0 || at == len(s)-1 {
@@ -110,7 +124,12 @@ func splitAddrs(v string) []string {
 			break
 		}
 		start := i
-		for start > 0 && isAddrChar(v[start-1]) {
+		if start > 0 && v[start-1] == '"' {
+			if j := strings.LastIndexByte(v[:start-1], '"'); j >= 0 {
+				start = j
+			}
+		}
+		for start > 0 && isAddrChar(v[start-1]) && v[start] != '"' {
 			start--
 		}
 		end := i + 1
@@ -170,4 +189,34 @@ func recipientOnly(line, addr string) bool {
 	t = strings.TrimSuffix(t, ":")
 	t = strings.TrimSuffix(strings.TrimPrefix(t, "<"), ">")
 	return t == addr && strings.HasSuffix(strings.TrimSpace(line), ":")
+}
+
+// quotedEnd returns the index of the quote closing the quoted string that
+// s starts with, or -1.
+func quotedEnd(s string) int {
+	for i := 1; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		case '\n':
+			return -1
+		}
+	}
+	return -1
+}
+
+// cleanQuoted returns the address with quoted local part local (quotes
+// included) and the domain at the start of rest, lower case, or "".
+func cleanQuoted(local, rest string) string {
+	end := 0
+	for end < len(rest) && isAddrChar(rest[end]) {
+		end++
+	}
+	dom := strings.TrimRight(rest[:end], ".")
+	if len(local) < 3 || strings.IndexByte(dom, '.') <= 0 || strings.ContainsAny(dom, "@") {
+		return ""
+	}
+	return strings.ToLower(local + "@" + dom)
 }

@@ -250,7 +250,8 @@ var contextCommands = [...]struct{ phrase, cmd string }{
 	{"in reply to rcpt to", "RCPT"}, {"our rcpt to", "RCPT"}, {"rcpt command", "RCPT"}, {"after rcpt to", "RCPT"}, {">>> rcpt to", "RCPT"}, {"rcpt to response", "RCPT"},
 	{"in reply to mail from", "MAIL"}, {"after mail from", "MAIL"}, {">>> mail from", "MAIL"},
 	{"in reply to end of data", "DATA"}, {"after end of data", "DATA"}, {"in reply to data", "DATA"}, {">>> data", "DATA"},
-	{"after data", "DATA"}, {"in reply to helo", "HELO"}, {"in reply to ehlo", "HELO"}, {"after ehlo", "HELO"}, {"after helo", "HELO"}, {"after initial connection", "HELO"},
+	{"after data", "DATA"}, {"failed after i sent the message", "DATA"}, {"does not like recipient", "RCPT"},
+	{"but sender was rejected", "MAIL"}, {"but my name was rejected", "HELO"}, {"in reply to helo", "HELO"}, {"in reply to ehlo", "HELO"}, {"after ehlo", "HELO"}, {"after helo", "HELO"}, {"after initial connection", "HELO"},
 }
 
 // contextCommand returns the command the last such phrase of lower-case

@@ -61,6 +61,9 @@ func (p *parser) parse(h textproto.Header, body []byte) {
 	case p.parseSES():
 	default:
 		switch {
+		case p.isChallenge():
+			// A challenge-response or whitelist request: not a report.
+			return
 		case p.looksLikeBounce(h):
 			p.scanText(h)
 		case p.isVacation(h):

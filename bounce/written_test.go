@@ -1,0 +1,75 @@
+package bounce
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestWrittenCorpus checks the mails we wrote ourselves (testdata/written,
+// described in its README) for what each one is written to show: the kind,
+// and for a report the failed recipient and the reason.
+func TestWrittenCorpus(t *testing.T) {
+	tests := []struct {
+		file      string
+		kind      Kind
+		recipient string
+		reason    Reason
+	}{
+		{"postfix-userunknown.eml", KindFailure, "anna.berg@customer.example", ReasonUserUnknown},
+		{"postfix-quota-generic.eml", KindFailure, "lena@customer.example", ReasonMailboxFull},
+		{"postfix-expired-447.eml", KindFailure, "ops@slow.example", ReasonExpired},
+		{"postfix-delay-warning.eml", KindDelay, "paul@busy.example", ReasonExpired},
+		{"qmail-notfound-571.eml", KindFailure, "kai@shop.example", ReasonUserUnknown},
+		{"qmail-overquota.eml", KindFailure, "mira@shop.example", ReasonMailboxFull},
+		{"qmail-nomailbox.eml", KindFailure, "old.user@mail.example.org", ReasonUserUnknown},
+		{"exim-policy-wrapped-unknown.eml", KindFailure, "tom@corp.example", ReasonUserUnknown},
+		{"sendmail-sender-rejected.eml", KindFailure, "ines@partner.example", ReasonRejected},
+		{"exchange2003-unknown.eml", KindFailure, "jack.miller@corp.example", ReasonUserUnknown},
+		{"exchange2000-full.eml", KindFailure, "sarah.connor@corp.example", ReasonMailboxFull},
+		{"exchange-de-unknown.eml", KindFailure, "klaus.weber@firma.example", ReasonUserUnknown},
+		{"exchange-ja-full.eml", KindFailure, "yamada.taro@kaisha.example", ReasonMailboxFull},
+		{"exchange-fr-unknown.eml", KindFailure, "marie.dupont@societe.example", ReasonUserUnknown},
+		{"aol-early-unknown.eml", KindFailure, "lostcat2004@aol.com", ReasonUserUnknown},
+		{"sendmail-hostunknown-nomessage.eml", KindFailure, "bob@nowhere.invalid", ReasonHostUnknown},
+		{"exim-delay-warning.eml", KindDelay, "greta@later.example", ReasonExpired},
+		{"exim-forward-address-quoted.eml", KindFailure, "julia.private@far.example", ReasonUserUnknown},
+		{"postfix-list-expansion.eml", KindFailure, "ben.ortiz@member.example", ReasonUserUnknown},
+		{"postfix-quoted-localpart.eml", KindFailure, `"john..doe"@customer.example`, ReasonUserUnknown},
+		{"sendmail-quoted-space.eml", KindFailure, `"a b"@customer.example`, ReasonUserUnknown},
+		{"boxbe-challenge.eml", KindNone, "", ""},
+		{"challenge-verify-human.eml", KindNone, "", ""},
+		{"postfix-delivered-notice.eml", KindDelivery, "sam@customer.example", ReasonDelivered},
+		{"sendmail-relayed-notice.eml", KindDelivery, "lisa@legacy.example", ReasonDelivered},
+		{"gmail-disabled.eml", KindFailure, "nora.k@gmail.com", ReasonSuspend},
+		{"yahoo-nouser-500.eml", KindFailure, "yusuf.t@yahoo.com", ReasonUserUnknown},
+		{"office365-blocked.eml", KindFailure, "omar@tenant.example", ReasonBlocked},
+		{"mailru-full-ru.eml", KindFailure, "ivan.petrov@mail.ru", ReasonMailboxFull},
+		{"domino-notlisted.eml", KindFailure, "grace.h@notes.example", ReasonUserUnknown},
+		{"vacation-autoreply.eml", KindVacation, "helen@customer.example", ReasonVacation},
+	}
+	files, _ := filepath.Glob("testdata/written/*.eml")
+	if len(files) != len(tests) {
+		t.Errorf("%d written mails, %d expectations", len(files), len(tests))
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata/written", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := ParseBytes(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got Recipient
+			if len(rep.Recipients) > 0 {
+				got = rep.Recipients[0]
+			}
+			if rep.Kind != tt.kind || got.Address != tt.recipient || got.Reason != tt.reason {
+				t.Errorf("got %q %q %q (%d recipients, status %s, %.120q), want %q %q %q",
+					rep.Kind, got.Address, got.Reason, len(rep.Recipients), got.Status, got.Diagnostic, tt.kind, tt.recipient, tt.reason)
+			}
+		})
+	}
+}
