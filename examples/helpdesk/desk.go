@@ -7,14 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/bounce"
+	"github.com/deskmail/deskmail/compose"
 	"github.com/deskmail/deskmail/dkim"
 	"github.com/deskmail/deskmail/dnstest"
 	"github.com/deskmail/deskmail/inbound"
@@ -59,7 +63,10 @@ type desk struct {
 	threader *threading.Threader
 	tracker  *bounce.Tracker
 	pipeline *inbound.Pipeline
-	send     deskmail.Transport // the outbound chain
+	composer *compose.Composer
+	sender   *compose.Sender // the one outbound path
+	outDir   string          // -out: every mail sent is written here
+	outN     atomic.Int64
 
 	mu        sync.Mutex
 	tickets   map[string]*ticket
@@ -73,10 +80,11 @@ type deskConfig struct {
 	zone     *dnstest.Zone
 	platform string // host:port of the platform's outgoing SMTP server
 	relay    string // host:port of the customer's own relay (Acme's mail server)
+	outDir   string // "" or where every sent mail is written
 }
 
 func newDesk(ctx context.Context, out io.Writer, n names, cfg deskConfig) (*desk, error) {
-	d := &desk{names: n, out: out, aliases: cfg.stores.aliases, tickets: map[string]*ticket{}}
+	d := &desk{names: n, out: out, aliases: cfg.stores.aliases, tickets: map[string]*ticket{}, outDir: cfg.outDir}
 
 	// The account: a customer-owned support address that forwards to the
 	// platform, a disabled old address, and the settings of the channel.
@@ -129,8 +137,9 @@ func newDesk(ctx context.Context, out io.Writer, n names, cfg deskConfig) (*desk
 		return nil, err
 	}
 
-	// Outbound: gate blocked addresses, put a VERP return path, sign, and
-	// route through Acme's own relay (one mail a day) or the platform.
+	// Outbound: one send path for every mail (compose.Sender): a VERP
+	// return path, the bounce gate, Acme's own relay (one mail a day) or
+	// the platform, DKIM signing on either route.
 	host, port, err := splitHostPort(cfg.relay)
 	if err != nil {
 		return nil, err
@@ -138,15 +147,24 @@ func newDesk(ctx context.Context, out io.Writer, n names, cfg deskConfig) (*desk
 	relays := relay.Configs{n.account: {Account: n.account, Relays: []relay.Relay{{
 		ID: "acme-mx", Domain: n.domain, Host: host, Port: port, Security: relay.SecurityNone, DailyCap: 1,
 	}}}}
-	routeViaRelay, err := relay.Middleware(&relay.Options{Configs: relays, Store: cfg.stores.relays})
-	if err != nil {
-		return nil, err
-	}
 	platform, err := platformTransport(cfg.platform)
 	if err != nil {
 		return nil, err
 	}
-	d.send = deskmail.Chain(platform, d.tracker.Middleware(), verpReturnPath(verp), signer.Middleware(), routeViaRelay)
+	dialer := relay.NewDialer(nil)
+	d.composer, err = compose.New(&compose.Options{Threader: d.threader, MessageIDDomain: n.messageDomain})
+	if err != nil {
+		return nil, err
+	}
+	d.sender, err = compose.NewSender(&compose.SenderOptions{
+		Composer: d.composer, Transport: d.record(platform), Gate: d.tracker, Signer: signer,
+		Relay: &relay.Options{Configs: relays, Store: cfg.stores.relays,
+			RelayTransport: func(r *relay.Relay) deskmail.Transport { return d.record(dialer.Transport(r)) }},
+		ReturnPath: relay.ReturnPathPlatform, VERP: verp,
+	})
+	if err != nil {
+		return nil, err
+	}
 
 	// Inbound: the pipeline.
 	d.pipeline, err = inbound.New(&inbound.Options{
@@ -214,6 +232,13 @@ func (d *desk) file(ctx context.Context, t *ticket, dec *inbound.Decision) {
 // reply sends an agent's reply on a ticket and returns the transport's
 // result for its one recipient.
 func (d *desk) reply(ctx context.Context, ticketID, agent, text string) (deskmail.RecipientResult, error) {
+	return d.send(ctx, ticketID, &compose.Draft{Agent: agent, Text: text})
+}
+
+// send composes and sends draft on a ticket: the desk fills in the
+// account, the ticket, the thread, the recipient and, unless the draft has
+// one, the subject.
+func (d *desk) send(ctx context.Context, ticketID string, draft *compose.Draft) (deskmail.RecipientResult, error) {
 	d.mu.Lock()
 	t := d.tickets[ticketID]
 	thread := append([]string(nil), t.IDs...)
@@ -223,38 +248,24 @@ func (d *desk) reply(ctx context.Context, ticketID, agent, text string) (deskmai
 	if err != nil {
 		return deskmail.RecipientResult{}, err
 	}
-	from, err := acct.Sender("", agent)
+	draft.Account, draft.Kind, draft.Ticket, draft.Number, draft.Thread = acct, deskmail.KindReply, t.ID, t.ID, thread
+	draft.To = []deskmail.Address{t.Contact}
+	if draft.Subject == "" {
+		draft.Subject = "Re: " + t.Subject
+	}
+	sent, err := d.sender.Send(ctx, draft)
 	if err != nil {
 		return deskmail.RecipientResult{}, err
 	}
-	h, err := d.threader.Headers(threading.Outgoing{
-		Account: d.names.account, Ticket: t.ID, Number: t.ID, Subject: "Re: " + t.Subject, Thread: thread,
-	})
-	if err != nil {
-		return deskmail.RecipientResult{}, err
-	}
-	var msg strings.Builder
-	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: %s\r\n",
-		from.FromHeader, t.Contact.String(), h.Subject, time.Now().UTC().Format(time.RFC1123Z), h.MessageID)
-	if h.InReplyTo != "" {
-		fmt.Fprintf(&msg, "In-Reply-To: %s\r\nReferences: %s\r\n", h.InReplyTo, h.References)
-	}
-	fmt.Fprintf(&msg, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n", text)
-
-	id := strings.Trim(h.MessageID, "<>")
-	env := &deskmail.Envelope{Account: d.names.account, To: []string{t.Contact.Addr()}, Kind: deskmail.KindReply, MessageID: id, HeaderFrom: from.From.Addr()}
-	res, err := d.send.Send(ctx, env, []byte(msg.String()))
-	if err != nil {
-		return deskmail.RecipientResult{}, err
-	}
+	id := sent.Message.MessageID
 	if err := d.threader.Remember(ctx, d.names.account, t.ID, true, id); err != nil {
 		return deskmail.RecipientResult{}, err
 	}
 	d.mu.Lock()
 	t.IDs = append(t.IDs, id)
 	d.mu.Unlock()
-	rr, _ := res.Recipient(t.Contact.Addr())
-	via := res.Via
+	rr, _ := sent.Result.Recipient(t.Contact.Addr())
+	via := sent.Result.Via
 	if via == "" {
 		via = "platform"
 	}
@@ -264,6 +275,36 @@ func (d *desk) reply(ctx context.Context, ticketID, agent, text string) (deskmai
 		d.say("→ %s: %s via %s", rr.Recipient, rr.Status, via)
 	}
 	return rr, nil
+}
+
+// record wraps a transport so that, with -out, every message it sends is
+// written to the directory exactly as it goes out (signed), one .eml
+// file each.
+func (d *desk) record(t deskmail.Transport) deskmail.Transport {
+	return deskmail.TransportFunc(func(ctx context.Context, env *deskmail.Envelope, msg []byte) (*deskmail.Result, error) {
+		if d.outDir != "" {
+			name := fmt.Sprintf("%03d-%s.eml", d.outN.Add(1), fileSafe(env.MessageID))
+			if err := os.WriteFile(filepath.Join(d.outDir, name), msg, 0o644); err != nil {
+				return nil, err
+			}
+		}
+		return t.Send(ctx, env, msg)
+	})
+}
+
+// fileSafe keeps letters, digits, dots and dashes of s, at most 60.
+func fileSafe(s string) string {
+	b := []byte(s)
+	out := b[:0]
+	for _, c := range b {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' {
+			out = append(out, c)
+		}
+		if len(out) == 60 {
+			break
+		}
+	}
+	return string(out)
 }
 
 // Ticket and TicketByNumber make the desk a threading.Tickets: threading
@@ -291,26 +332,6 @@ func authLine(dec *inbound.Decision) string {
 		return "not authenticated"
 	}
 	return fmt.Sprintf("SPF %s, DMARC %s", dec.Auth.SPFResult, dec.Auth.DMARC.Outcome)
-}
-
-// verpReturnPath puts the platform's VERP address in MAIL FROM, so that a
-// bounce names the message and recipient it is about (B6) and a forged
-// bounce, which cannot sign one, changes nothing (B10).
-func verpReturnPath(v *bounce.VERP) deskmail.Middleware {
-	return func(next deskmail.Transport) deskmail.Transport {
-		return deskmail.TransportFunc(func(ctx context.Context, env *deskmail.Envelope, msg []byte) (*deskmail.Result, error) {
-			if len(env.To) != 1 || env.MessageID == "" {
-				return next.Send(ctx, env, msg)
-			}
-			rp, err := v.ReturnPath(env.Account, env.To[0], env.MessageID)
-			if err != nil {
-				return nil, err
-			}
-			e := env.Clone()
-			e.From = rp
-			return next.Send(ctx, e, msg)
-		})
-	}
 }
 
 // platformTransport is the platform's own outgoing SMTP server. It uses the

@@ -19,9 +19,12 @@
 //	                support@acme.desk.example); stop with Ctrl-C
 //	-postgres DSN   keep deskmail's state on PostgreSQL instead of memory
 //	                (store/postgres); each run uses fresh names
+//	-out DIR        write every mail the helpdesk sends, exactly as sent
+//	                (DKIM-signed), to DIR as one .eml file each
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -31,6 +34,9 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/emersion/go-message/mail"
+
+	"github.com/deskmail/deskmail/compose"
 	"github.com/deskmail/deskmail/dkim"
 	"github.com/deskmail/deskmail/dnstest"
 	"github.com/deskmail/deskmail/smtptest"
@@ -41,6 +47,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.listen, "listen", "", "serve inbound SMTP on this address and keep running until interrupted")
 	flag.StringVar(&o.postgres, "postgres", "", "PostgreSQL DSN for deskmail's stores (default: in memory)")
+	flag.StringVar(&o.out, "out", "", "write every mail sent, as sent, to this directory (one .eml each)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -53,6 +60,7 @@ func main() {
 type options struct {
 	listen   string // "" = a free loopback port, closed after the tour
 	postgres string // "" = memory stores
+	out      string // "" = sent mail is not written out
 }
 
 // names are the addresses of the tour. With -postgres each run gets fresh
@@ -115,7 +123,12 @@ func run(ctx context.Context, w io.Writer, o options) (*desk, error) {
 	}
 	defer platformSrv.Close()
 
-	d, err := newDesk(ctx, w, n, deskConfig{stores: st, zone: zone, platform: platformSrv.Addr(), relay: relaySrv.Addr()})
+	if o.out != "" {
+		if err := os.MkdirAll(o.out, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	d, err := newDesk(ctx, w, n, deskConfig{stores: st, zone: zone, platform: platformSrv.Addr(), relay: relaySrv.Addr(), outDir: o.out})
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +226,16 @@ func tour(ctx context.Context, w io.Writer, d *desk, mx string, relaySrv, platfo
 		return err
 	}
 
+	title("Agent Jürgen Müller answers Mary in German, with her invoice attached")
+	if _, err := d.send(ctx, "1", &compose.Draft{Agent: "Jürgen Müller", Subject: "Re: Ihre Bestellung — Rechnung Nr. 5521 (請求書)",
+		Text:        "Guten Tag Mary,\n\nanbei Ihre Rechnung. Grüße aus Köln!\n\nJürgen",
+		Attachments: []compose.Attachment{{Filename: "Rechnung-5521 (請求書).pdf", Data: []byte("%PDF-1.4\n% demo invoice\n")}}}); err != nil {
+		return err
+	}
+	if err := describeHeaders(w, platformSrv); err != nil {
+		return err
+	}
+
 	title("Someone spoofs the bank's address")
 	if err := customer("Bank <billing@bank.example>", "Urgent: new account details", "", "Please pay to this new account."); err != nil {
 		return err
@@ -253,6 +276,34 @@ func describeSent(w io.Writer, srv *smtptest.Server, zone *dnstest.Zone, n names
 		sig = fmt.Sprintf("DKIM %s for %s", v.Result, v.Domain)
 	}
 	fmt.Fprintf(w, "   %s; MAIL FROM %s (VERP)\n", sig, shorten(m.From))
+	return nil
+}
+
+// describeHeaders prints the From and Subject of the last mail a server
+// accepted as they were written (RFC 2047 words) and as a reader decodes
+// them, and its attachment's name.
+func describeHeaders(w io.Writer, srv *smtptest.Server) error {
+	msgs := srv.Messages()
+	if len(msgs) == 0 {
+		return errors.New("helpdesk: nothing was sent")
+	}
+	r, err := mail.CreateReader(bytes.NewReader(msgs[len(msgs)-1].Data))
+	if err != nil {
+		return err
+	}
+	from, _ := r.Header.AddressList("From")
+	subject, _ := r.Header.Subject()
+	fmt.Fprintf(w, "   From: %s\n     (%s <%s>)\n   Subject: %s\n     (%s)\n", r.Header.Get("From"), from[0].Name, from[0].Address, r.Header.Get("Subject"), subject)
+	for {
+		p, err := r.NextPart()
+		if err != nil {
+			break
+		}
+		if h, ok := p.Header.(*mail.AttachmentHeader); ok {
+			name, _ := h.Filename()
+			fmt.Fprintf(w, "   Attachment: %s\n", name)
+		}
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,9 +32,13 @@ func TestTour(t *testing.T) {
 		{"7 B6: the bounce lands on its ticket and blocks", "→ bounce shown on ticket #2: bob@customer.example is now hard_blocked (userunknown)"},
 		{"8 B10: a forged bounce is ignored", "   Mary's address is still ok"},
 		{"9 B2: the gate keeps mail from the blocked address", "→ bob@customer.example: dropped before sending (hard_blocked)"},
-		{"10 D4: a spoofed sender is suspended", "→ suspended for review (would be new_ticket)"},
-		{"11 A6: a disabled address drops", "→ drop: fetching is turned off for old@acme.example"},
-		{"12 A3: a Gmail confirmation is no ticket", "→ confirmation: a gmail forwarding confirmation (code 482913377)"},
+		{"10 A10: an agent with a non-ASCII name answers", "From: =?utf-8?"},
+		{"10 the name decodes", "(Jürgen Müller <support@acme.example>)"},
+		{"10 the subject decodes", "(Re: Ihre Bestellung — Rechnung Nr. 5521 (請求書) [#1])"},
+		{"10 the attachment name decodes", "Attachment: Rechnung-5521 (請求書).pdf"},
+		{"11 D4: a spoofed sender is suspended", "→ suspended for review (would be new_ticket)"},
+		{"12 A6: a disabled address drops", "→ drop: fetching is turned off for old@acme.example"},
+		{"13 A3: a Gmail confirmation is no ticket", "→ confirmation: a gmail forwarding confirmation (code 482913377)"},
 		{"summary", "Tickets: 3, suspended for review: 1."},
 	}
 	for _, s := range steps {
@@ -47,8 +52,8 @@ func TestTour(t *testing.T) {
 
 	// The desk's state agrees with the transcript.
 	ctx := context.Background()
-	if n := len(d.tickets["1"].IDs); n != 3 {
-		t.Errorf("ticket #1 holds %d messages, want Mary's, Brad's and Mary's reply", n)
+	if n := len(d.tickets["1"].IDs); n != 4 {
+		t.Errorf("ticket #1 holds %d messages, want Mary's, Brad's, Mary's reply and Jürgen's", n)
 	}
 	if notes := d.tickets["2"].Notes; len(notes) != 1 || !strings.Contains(notes[0], "hard_blocked") {
 		t.Errorf("ticket #2 notes %q", notes)
@@ -61,6 +66,34 @@ func TestTour(t *testing.T) {
 	}
 	if len(d.suspended) != 1 || d.suspended[0].Held != inbound.ActionNewTicket || d.suspended[0].ContactAddr != "billing@bank.example" {
 		t.Errorf("suspended %+v", d.suspended)
+	}
+}
+
+// TestTourOut: with -out every mail sent is written as sent: DKIM-signed,
+// byte for byte what the SMTP servers received.
+func TestTourOut(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	if _, err := run(context.Background(), &out, options{out: dir}); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Brad's two answers and Jürgen's; the reply to blocked Bob is never
+	// sent.
+	if len(files) != 3 {
+		t.Fatalf("%d files written: %v", len(files), files)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(b, []byte("DKIM-Signature:")) || !bytes.Contains(b, []byte("\r\nMessage-Id: <dm.demo.")) {
+			t.Errorf("%s is not the signed mail:\n%.300s", f, b)
+		}
 	}
 }
 
