@@ -33,7 +33,7 @@
 // Signer.Middleware is a deskmail.Middleware: it signs each message with
 // the active key of its From domain (Envelope.HeaderFrom, else the From
 // header) for the envelope's account. Defaults: relaxed/relaxed
-// canonicalization and RecommendedHeaders, which oversigns From, Subject,
+// canonicalization and RecommendedHeaders(), which oversigns From, Subject,
 // To, Cc, Date, Message-ID and Reply-To by listing each twice, the way
 // go-msgauth signs a second, empty instance, so a receiver rejects a copy
 // of those fields added in transit. Mail for a domain without a key goes

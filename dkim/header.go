@@ -76,3 +76,40 @@ func FromDomain(msg []byte) string {
 	})
 	return domain
 }
+
+// signatureFields calls fn with the value of each DKIM-Signature field of
+// msg, enumerating the header exactly as go-msgauth's verifier does (so
+// its n-th result is for the n-th value): lines end at LF with one CR
+// before it dropped, a line starting with a space or tab continues the
+// field before it, the first empty line ends the header, and a field's
+// name is what precedes its first colon, blanks trimmed — the whole line
+// when it has no colon, whose value is then empty.
+func signatureFields(msg []byte, fn func(value string)) {
+	const name = "DKIM-Signature"
+	var field []byte // the current field with its continuation lines
+	flush := func() {
+		if field == nil {
+			return
+		}
+		k, v, _ := bytes.Cut(field, []byte{':'})
+		if k = bytes.TrimSpace(k); len(k) == len(name) && bytes.EqualFold(k, []byte(name)) {
+			fn(string(v))
+		}
+		field = nil
+	}
+	for len(msg) > 0 {
+		line, rest := cutLine(msg)
+		msg = rest
+		text := bytes.TrimSuffix(bytes.TrimSuffix(line, []byte{'\n'}), []byte{'\r'})
+		if len(text) == 0 {
+			break
+		}
+		if field != nil && (text[0] == ' ' || text[0] == '\t') {
+			field = field[:len(field)+len(line)] // contiguous in msg
+			continue
+		}
+		flush()
+		field = line
+	}
+	flush()
+}

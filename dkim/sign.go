@@ -14,13 +14,17 @@ import (
 	msgdkim "github.com/emersion/go-msgauth/dkim"
 )
 
-// RecommendedHeaders is the default signed header set. From, Subject, To,
+// RecommendedHeaders returns a fresh copy of the default signed header set. From, Subject, To,
 // Cc, Date, Message-ID and Reply-To are listed twice: go-msgauth signs the
 // present instance for the first entry and an empty instance for the
 // second, so no receiver accepts an added copy of those fields
 // ("oversigning", RFC 6376 section 8.15). The rest are signed once, when
 // present.
-var RecommendedHeaders = []string{
+func RecommendedHeaders() []string {
+	return append([]string(nil), recommendedHeaders[:]...)
+}
+
+var recommendedHeaders = [...]string{
 	"From", "From",
 	"Subject", "Subject",
 	"To", "To",
@@ -46,13 +50,16 @@ const (
 // and SignerOptions.RequireKey is set.
 var ErrNoKey = errors.New("dkim: no signing key for domain")
 
+// ErrNoKeyStore is returned by NewSigner when SignerOptions.Keys is nil.
+var ErrNoKeyStore = errors.New("dkim: SignerOptions.Keys is required")
+
 // ErrNoFrom is returned when a message to sign has no From address to take
 // the signing domain from.
 var ErrNoFrom = errors.New("dkim: message has no From address to take the signing domain from")
 
 // SignOptions are the signature parameters.
 type SignOptions struct {
-	// Headers are the header fields to sign. Nil means RecommendedHeaders.
+	// Headers are the header fields to sign. Nil means RecommendedHeaders().
 	// It must include From.
 	Headers []string
 	// HeaderCanonicalization and BodyCanonicalization: "" means Relaxed.
@@ -73,7 +80,7 @@ func (o *SignOptions) msgauth(domain, selector string, key crypto.Signer) *msgdk
 		Signer:                 key,
 		HeaderCanonicalization: Relaxed,
 		BodyCanonicalization:   Relaxed,
-		HeaderKeys:             RecommendedHeaders,
+		HeaderKeys:             recommendedHeaders[:],
 	}
 	if o == nil {
 		return so
@@ -160,7 +167,7 @@ type Signer struct {
 // NewSigner returns a Signer.
 func NewSigner(opts *SignerOptions) (*Signer, error) {
 	if opts == nil || opts.Keys == nil {
-		return nil, errors.New("dkim: SignerOptions.Keys is required")
+		return nil, ErrNoKeyStore
 	}
 	return &Signer{opts: *opts, cache: map[string]crypto.Signer{}}, nil
 }

@@ -99,21 +99,13 @@ type txtAnswer struct {
 	err  error
 }
 
-// verifyRun is the state of one Verify call in one allocation: the key
-// records fetched while reading the signatures, and the options that hand
-// them to go-msgauth through its LookupTXT hook, so each key name is
-// queried once.
-//
-// It also holds the first signature's verification, the backing array of
-// the result slice for it and the reader go-msgauth reads the message
-// from, so a message with one signature costs one allocation for all of
-// them.
+// verifyRun is the state of one Verify call: the key records fetched
+// while reading the signatures, handed to go-msgauth through its
+// LookupTXT hook so each key name is queried once.
 type verifyRun struct {
 	answers []txtAnswer // one per distinct key name; few per message
 	buf     [2]txtAnswer
 	mopts   msgdkim.VerifyOptions
-	first   verification
-	out     [1]*Verification
 	rd      bytes.Reader
 }
 
@@ -136,21 +128,23 @@ func (r *verifyRun) lookupTXT(name string) ([]string, error) {
 
 // verification holds a Verification with the signature and key record
 // it points to, so that each signature costs one allocation for the three.
-// The signed header field names go into hdrs when there are at most as
-// many as RecommendedHeaders lists, and the decoded key into pkey when it
-// is at most a 2048-bit RSA key in SubjectPublicKeyInfo form (294 bytes).
 type verification struct {
-	v    Verification
-	sig  Signature
-	key  KeyRecord
-	hdrs [24]string
-	pkey [296]byte
+	v   Verification
+	sig Signature
+	key KeyRecord
 }
 
 // Verify checks every DKIM-Signature of msg and returns one Verification
 // per signature, in header order; none for an unsigned message. The error
 // is for a message that cannot be read at all (a malformed header
 // section); signature problems are results.
+//
+// go-msgauth verifies; Verify reads each signature itself for what
+// go-msgauth's result lacks (selector, algorithm, b= prefix, key size)
+// and ties each of go-msgauth's results to its own signature: the fields
+// are enumerated exactly as go-msgauth enumerates them, and a result whose
+// d= and h= are not those of the signature it is paired with is a
+// permerror rather than a result for the wrong signature.
 //
 // On top of go-msgauth's checks, Verify honours the key flags: t=s makes a
 // signature whose i= domain differs from d= a permerror, and t=y turns a
@@ -195,6 +189,10 @@ func Verify(ctx context.Context, msg []byte, opts *VerifyOptions) ([]*Verificati
 			continue
 		}
 		mv := verifs[i]
+		if !sameSignature(mv, v.Signature) {
+			v.Result, v.Reason = ResultPermError, "not verified: the verifier's result could not be tied to this signature"
+			continue
+		}
 		switch {
 		case mv.Err == nil:
 			v.Result = ResultPass
@@ -213,35 +211,49 @@ func Verify(ctx context.Context, msg []byte, opts *VerifyOptions) ([]*Verificati
 	return out, nil
 }
 
+// sameSignature reports whether go-msgauth's result mv is for sig: its d=
+// and, when go-msgauth got that far, its h= list are sig's.
+func sameSignature(mv *msgdkim.Verification, sig *Signature) bool {
+	if !strings.EqualFold(strings.TrimSuffix(mv.Domain, "."), sig.Domain) {
+		return false
+	}
+	if mv.HeaderKeys == nil {
+		return true
+	}
+	n := 0
+	for _, k := range mv.HeaderKeys {
+		if k == "" {
+			continue
+		}
+		if n >= len(sig.Headers) || k != sig.Headers[n] {
+			return false
+		}
+		n++
+	}
+	return n == len(sig.Headers)
+}
+
 // read parses every DKIM-Signature of msg and fetches and parses its key
 // record: everything Verify adds to go-msgauth's verification before
 // calling it, as one function so BenchmarkVerifyWrapper measures it.
 func (run *verifyRun) read(ctx context.Context, msg []byte, o *VerifyOptions) []*Verification {
 	run.answers = run.buf[:0]
-	out := run.out[:0]
-	eachField(msg, func(field, value []byte) bool {
-		if len(field) != len("DKIM-Signature") || !bytes.EqualFold(field, []byte("DKIM-Signature")) {
-			return true
-		}
-		box := &run.first
-		if len(out) > 0 {
-			box = &verification{}
-		}
+	var out []*Verification
+	signatureFields(msg, func(value string) {
+		box := &verification{}
 		v := &box.v
 		out = append(out, v)
-		// parseSignature strips folding whitespace itself and copies what
-		// it keeps out of msg.
 		sig := &box.sig
-		if err := parseSignature(sig, value, false, box.hdrs[:0]); err != nil {
+		if err := parseSignature(sig, value, false); err != nil {
 			v.Result, v.Reason = ResultPermError, strings.TrimPrefix(err.Error(), "dkim: ")
-			return true
+			return
 		}
 		v.Signature = sig
 		v.Domain, v.Selector, v.Identifier, v.Algorithm = sig.Domain, sig.Selector, sig.Identifier, sig.Algorithm
-		v.BPrefix, v.Headers = sig.BPrefix(8), sig.Headers
+		v.BPrefix, v.Headers = sig.BPrefix(bPrefixLen), sig.Headers
 		if len(out) > o.MaxSignatures {
 			v.Result, v.Reason = ResultPermError, fmt.Sprintf("not verified: more than %d signatures", o.MaxSignatures)
-			return true
+			return
 		}
 		name := sig.keyName
 		a, ok := run.find(name)
@@ -254,12 +266,11 @@ func (run *verifyRun) read(ctx context.Context, msg []byte, o *VerifyOptions) []
 			run.answers = append(run.answers, a)
 		}
 		if a.err == nil && len(a.txts) == 1 {
-			if err := parseKeyRecord(&box.key, a.txts[0], false, box.pkey[:]); err == nil {
+			if err := parseKeyRecord(&box.key, a.txts[0], false, nil); err == nil {
 				rec := &box.key
 				v.Key, v.KeySize, v.Testing = rec, rec.KeySize(), rec.Testing()
 			}
 		}
-		return true
 	})
 	return out
 }

@@ -75,7 +75,7 @@ func msgauthOptions(k crypto.Signer, sel string) *msgdkim.SignOptions {
 	return &msgdkim.SignOptions{
 		Domain: "example.com", Selector: sel, Signer: k,
 		HeaderCanonicalization: msgdkim.CanonicalizationRelaxed, BodyCanonicalization: msgdkim.CanonicalizationRelaxed,
-		HeaderKeys: dkim.RecommendedHeaders,
+		HeaderKeys: dkim.RecommendedHeaders(),
 	}
 }
 
