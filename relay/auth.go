@@ -3,10 +3,13 @@ package relay
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
 )
 
 // PasswordSource gives the transport a relay's password for AUTH PLAIN and
@@ -117,4 +120,74 @@ func (tc *tokenCache) drop(account, relayID string) {
 	tc.mu.Lock()
 	delete(tc.m, [2]string{account, relayID})
 	tc.mu.Unlock()
+}
+
+// auth runs AUTH with the relay's mechanism. Errors never carry the secret.
+func (d *Dialer) auth(ctx context.Context, account string, r *Relay, c *smtp.Client) error {
+	addr := r.Addr()
+	var client sasl.Client
+	usedToken := false
+	switch r.Auth {
+	case AuthNone:
+		return nil
+	case AuthPlain, AuthLogin:
+		if d.opts.Passwords == nil {
+			return &Error{Relay: addr, Stage: StageAuth, Class: ClassFault, Err: ErrNoCredentials}
+		}
+		pw, err := d.opts.Passwords.RelayPassword(ctx, account, r.ID)
+		if err != nil {
+			return &Error{Relay: addr, Stage: StageAuth, Class: ClassFault, Err: fmt.Errorf("password source: %w", err)}
+		}
+		if r.Auth == AuthPlain {
+			client = sasl.NewPlainClient("", r.Username, pw)
+		} else {
+			client = sasl.NewLoginClient(r.Username, pw)
+		}
+	case AuthXOAUTH2, AuthOAuthBearer:
+		if d.opts.Tokens == nil {
+			return &Error{Relay: addr, Stage: StageAuth, Class: ClassFault, Err: ErrNoCredentials}
+		}
+		tok, err := d.tokens.get(ctx, d.opts.Tokens, d.opts.Now(), account, r.ID)
+		if err != nil {
+			return &Error{Relay: addr, Stage: StageAuth, Class: ClassFault, Err: fmt.Errorf("token source: %w", err)}
+		}
+		usedToken = true
+		if r.Auth == AuthXOAUTH2 {
+			client = NewXOAUTH2Client(r.Username, tok.AccessToken)
+		} else {
+			client = sasl.NewOAuthBearerClient(&sasl.OAuthBearerOptions{Username: r.Username, Token: tok.AccessToken})
+		}
+	}
+	if ok, _ := c.Extension("AUTH"); !ok {
+		return &Error{Relay: addr, Stage: StageAuth, Class: ClassFault, Err: errors.New("server does not offer AUTH")}
+	}
+	if err := c.Auth(client); err != nil {
+		if usedToken {
+			d.tokens.drop(account, r.ID)
+		}
+		var se *smtp.SMTPError
+		if errors.As(err, &se) {
+			return &Error{Relay: addr, Stage: StageAuth, Class: ClassFault, Reply: smtpReply(se)}
+		}
+		var ob *sasl.OAuthBearerError
+		if errors.As(err, &ob) {
+			return &Error{Relay: addr, Stage: StageAuth, Class: ClassFault, Err: fmt.Errorf("oauth: %s", ob.Status)}
+		}
+		if ctx.Err() != nil {
+			return &Error{Relay: addr, Stage: StageAuth, Class: ClassFault, Err: ctx.Err()}
+		}
+		// Other errors come from the network; their text holds no secret.
+		return &Error{Relay: addr, Stage: StageAuth, Class: ClassFault, Err: errors.New(scrub(err.Error()))}
+	}
+	return nil
+}
+
+// scrub keeps only the first line of an error text and cuts base64-looking
+// payloads, as a last guard against echoing an AUTH exchange.
+func scrub(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
 }

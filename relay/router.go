@@ -1,13 +1,10 @@
 package relay
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/textproto"
 	"strings"
 	"time"
 
@@ -21,46 +18,6 @@ import (
 type VERPSigner interface {
 	ReturnPath(account, recipient, messageID string) (string, error)
 }
-
-// Notifier is told when a relay's breaker opens (R8): after
-// BreakerThreshold consecutive faults in a day the relay is skipped until
-// the next day. It is called once per relay and day, synchronously, from
-// the Send that opened the breaker; keep it short (queue a mail to the
-// admin). last is the fault that opened it. An error it returns is logged;
-// the send's outcome does not change.
-type Notifier interface {
-	RelayBroken(ctx context.Context, account string, relay Relay, day time.Time, last error) error
-}
-
-// NotifierFunc adapts a function to a Notifier.
-type NotifierFunc func(ctx context.Context, account string, relay Relay, day time.Time, last error) error
-
-// RelayBroken calls f.
-func (f NotifierFunc) RelayBroken(ctx context.Context, account string, relay Relay, day time.Time, last error) error {
-	return f(ctx, account, relay, day, last)
-}
-
-// AuthNotifier is told when a relay refused the credentials with a
-// permanent reply (535 and the like), typically because the password was
-// changed: the host marks the relay, or the identity whose own server it
-// is (A8), as needing re-authentication. It is called synchronously from
-// the Send that failed; an error it returns is logged.
-type AuthNotifier interface {
-	RelayAuthFailed(ctx context.Context, account string, relay Relay, err error) error
-}
-
-// AuthNotifierFunc adapts a function to an AuthNotifier.
-type AuthNotifierFunc func(ctx context.Context, account string, relay Relay, err error) error
-
-// RelayAuthFailed calls f.
-func (f AuthNotifierFunc) RelayAuthFailed(ctx context.Context, account string, relay Relay, err error) error {
-	return f(ctx, account, relay, err)
-}
-
-var (
-	_ Notifier     = NotifierFunc(nil)
-	_ AuthNotifier = AuthNotifierFunc(nil)
-)
 
 // Options configure a Router. Configs is required.
 type Options struct {
@@ -556,55 +513,4 @@ func (r *Router) log(ctx context.Context, env *deskmail.Envelope, rt Route) {
 		id = rt.Relay.ID
 	}
 	r.opts.Logger.DebugContext(ctx, "relay: route", "account", env.Account, "path", id, "reason", rt.Reason, "units", rt.Reservation.N)
-}
-
-// headerFromAddr returns the From address: env.HeaderFrom, else the
-// message's From header, else env.From.
-func headerFromAddr(env *deskmail.Envelope, msg []byte) string {
-	if env.HeaderFrom != "" {
-		return env.HeaderFrom
-	}
-	if v := headerValue(msg, "From"); v != "" {
-		if a, err := deskmail.ParseAddress(v); err == nil {
-			return a.Addr()
-		}
-	}
-	return env.From
-}
-
-// fromDomain returns the lower-case ASCII domain of the From address.
-func fromDomain(env *deskmail.Envelope, msg []byte) string {
-	addr := env.HeaderFrom
-	if addr == "" {
-		addr = headerFromAddr(env, msg)
-	}
-	at := strings.LastIndexByte(addr, '@')
-	if at < 0 {
-		return ""
-	}
-	d := strings.TrimSuffix(addr[at+1:], ">")
-	for i := 0; i < len(d); i++ {
-		if c := d[i]; c >= 0x80 || (c >= 'A' && c <= 'Z') {
-			nd, err := deskmail.NormalizeDomain(d)
-			if err != nil {
-				return ""
-			}
-			return nd
-		}
-	}
-	return d
-}
-
-// headerValue returns the first value of a header field of msg, unfolded.
-func headerValue(msg []byte, name string) string {
-	end := bytes.Index(msg, []byte("\r\n\r\n"))
-	if end < 0 {
-		end = bytes.Index(msg, []byte("\n\n"))
-	}
-	if end < 0 {
-		end = len(msg)
-	}
-	tr := textproto.NewReader(bufio.NewReader(bytes.NewReader(append(msg[:end:end], "\r\n\r\n"...))))
-	h, _ := tr.ReadMIMEHeader()
-	return h.Get(name)
 }
