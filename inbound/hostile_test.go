@@ -262,3 +262,20 @@ func TestUnauthenticatedReasonSaysWhatWasMissing(t *testing.T) {
 		t.Fatalf("auth_pass for a failure: %s", codes(d))
 	}
 }
+
+// TestReasonsQuoteMailSanitised: a reason that quotes the mail (here the
+// header line the parser refused) carries it escaped, never its control
+// characters.
+func TestReasonsQuoteMailSanitised(t *testing.T) {
+	w := newWorld(t, nil)
+	raw := "From: mary@customer.example\r\nEvil\x1b[2J\x00\u202e line without a colon\r\n\r\nbody"
+	d := w.process(t, fromCustomer("support@acme.desk.example"), raw)
+	r, ok := d.Why(inbound.CodeMalformed)
+	if !ok {
+		t.Fatalf("no malformed: %s", codes(d))
+	}
+	if !strings.Contains(r.Text, `Evil\x1b[2J\x00\u202e`) {
+		t.Fatalf("the line is not quoted escaped: %q", r.Text)
+	}
+	checkSanitised(t, d)
+}

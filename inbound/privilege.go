@@ -77,7 +77,7 @@ func (p *Pipeline) agentForward(d *Decision, acct *alias.Account, h *textproto.H
 	d.Forward = &f
 	d.setContact(f.From)
 	d.Private = true
-	d.add(CodeAgentForward, fmt.Sprintf("an active agent forwarded mail from %s (%s): the ticket is for the original sender", deskmail.Sanitize(f.From.Addr()), deskmail.Sanitize(f.Evidence)))
+	d.add(CodeAgentForward, fmt.Sprintf("an active agent forwarded mail from %s (%s): the ticket is for the original sender", who(f.From), deskmail.Sanitize(f.Evidence)))
 	d.add(CodePrivateForwarded, "a forwarded thread is private")
 }
 
@@ -124,4 +124,13 @@ func (p *Pipeline) participants(ctx context.Context, d *Decision, acct *alias.Ac
 	}
 	d.Participants = m
 	return nil
+}
+
+// who names an address for a reason text: the display name, sanitised, and
+// the address.
+func who(a deskmail.Address) string {
+	if a.Name == "" {
+		return deskmail.Sanitize(a.Addr())
+	}
+	return "\"" + deskmail.Sanitize(a.Name) + "\" <" + deskmail.Sanitize(a.Addr()) + ">"
 }
