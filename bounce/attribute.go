@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/deskmail/deskmail"
 )
@@ -127,30 +128,32 @@ func (t *Tracker) attributeVERP(ctx context.Context, rep *Report, tok Token) (at
 		}
 	}
 	// The report names the recipient otherwise (an alias, a forward): look
-	// for it in the original To and in the recipients recorded at send time.
+	// for it in the original To and in the recipients recorded at send
+	// time. A lone listed address is taken for the forward of the token's
+	// recipient, unless it is itself one of the message's recipients: a
+	// token made for one recipient never changes another.
+	var known []string
 	if rep.Original.To != "" {
 		if list, err := deskmail.ParseAddressList(rep.Original.To); err == nil {
 			for _, ad := range list {
-				if tok.RecipientIs(ad.Addr()) {
-					a.Recipient = normAddr(ad.Addr())
-					break
-				}
+				known = append(known, normAddr(ad.Addr()))
 			}
 		}
 	}
-	if a.Recipient == "" && a.MessageID != "" {
+	if a.MessageID != "" {
 		sm, err := t.store.Sent(ctx, a.Account, a.MessageID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return attributed{idx: -1}, err
 		}
-		for _, r := range sm.Recipients {
-			if tok.RecipientIs(r) {
-				a.Recipient = r
-				break
-			}
+		known = append(known, sm.Recipients...)
+	}
+	for _, r := range known {
+		if tok.RecipientIs(r) {
+			a.Recipient = r
+			break
 		}
 	}
-	if a.Recipient != "" && len(rep.Recipients) == 1 {
+	if a.Recipient != "" && len(rep.Recipients) == 1 && !slices.Contains(known, normAddr(rep.Recipients[0].Address)) {
 		a.idx = 0
 	}
 	return a, nil
