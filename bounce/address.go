@@ -32,7 +32,8 @@ func recipientInLine(line string) string {
 			}
 		}
 	}
-	for _, pre := range []string{"original-recipient:", "final-recipient:", "recipient address:", "recipient:", "address:", "failed recipient:"} {
+	for _, pre := range []string{"original-recipient:", "final-recipient:", "recipient address:", "recipient:", "address:", "failed recipient:",
+		"empfänger:", "empfaenger:", "destinataire :", "destinataire:", "destinatario:", "destinatário:", "受信者:", "宛先:", "получатель:", "адресат:", "收件人:"} {
 		if strings.HasPrefix(lt, pre) {
 			return addrAt(strings.TrimSpace(stripType(strings.TrimSpace(lt[len(pre):]))))
 		}

@@ -94,6 +94,10 @@ func classify(diag, status string, code int, action, command, context string) Re
 	if action == "delayed" {
 		return ReasonExpired
 	}
+	if command == "MAIL" {
+		// Nothing names the cause, but the server refused the sender.
+		return ReasonRejected
+	}
 	if r := defaultMatcher.match(context); r != "" {
 		return r
 	}
@@ -185,7 +189,10 @@ func (p *parser) finish(h textproto.Header) {
 			switch {
 			case rc.Reason == ReasonDelivered:
 				rc.Action = "delivered"
-			case temp:
+			case temp && (len(p.dsn) > 0 || p.delayNotice()):
+				// A prose report of a temporary failure is a delay only
+				// when it says delivery is still being tried; otherwise
+				// the MTA gave up (Exchange reports 4.4.7 as a failure).
 				rc.Action = "delayed"
 			default:
 				rc.Action = "failed"

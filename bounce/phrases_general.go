@@ -299,8 +299,7 @@ var generalPhrases = []reasonPhrases{
 		{"network is unreachable", famAny}, {"connection reset", famAny}, {"lost connection", famAny},
 		{"connection closed", famAny}, {"could not be resolved", famAny}, {"temporary dns", famAny},
 		{"dns failure", famAny}, {"routing loop", famAny}, {"mail loop", famAny}, {"connection timed out", famAny},
-		{"timed out", famAny}, {"timeout", famAny},
-	}},
+		{"timed out", famAny}}},
 	{ReasonSystemError, []tagged{
 		{"aliasing/forwarding loop broken", famAny}, {"can't create user output file", famAny},
 		{"could not load drd", famAny}, {"internal error", famAny}, {"internal server error", famAny},
@@ -325,5 +324,7 @@ var generalPhrases = []reasonPhrases{
 		{"délai expiré", famAny}, {"配信期限", famAny}, {"有効期限が切れ", famAny},
 		{"couldn't be delivered in the time", famExchange}, {"message has been in the queue", famAny},
 		{"was not delivered within", famAny}, {"no successful delivery", famAny}, {"retry period", famAny},
+		{"retry time not reached for any host after a long failure period", famExim},
+		{"didn't respond in time", famExchange},
 	}},
 }

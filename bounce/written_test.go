@@ -47,6 +47,20 @@ func TestWrittenCorpus(t *testing.T) {
 		{"mailru-full-ru.eml", KindFailure, "ivan.petrov@mail.ru", ReasonMailboxFull},
 		{"domino-notlisted.eml", KindFailure, "grace.h@notes.example", ReasonUserUnknown},
 		{"vacation-autoreply.eml", KindVacation, "helen@customer.example", ReasonVacation},
+		{"sendmail-expired-5days.eml", KindFailure, "dave@gone.example", ReasonExpired},
+		{"exchange2010-expired.eml", KindFailure, "finance@remote.example", ReasonExpired},
+		{"courier-unknown.eml", KindFailure, "zoe@courier.example", ReasonUserUnknown},
+		// No SMTP stage is named: sisimai's taxonomy reads an unknown user
+		// outside RCPT TO as a filter's refusal (hard either way).
+		{"groupwise-notfound.eml", KindFailure, "carl@gw.example", ReasonFiltered},
+		{"yandex-disabled.eml", KindFailure, "olga.s@yandex.ru", ReasonSuspend},
+		{"icloud-unknown.eml", KindFailure, "sky.w@icloud.com", ReasonUserUnknown},
+		{"german-plain-full.eml", KindFailure, "hans.mueller@beispiel.example", ReasonMailboxFull},
+		{"exim-retry-timeout.eml", KindFailure, "ella@sleepy.example", ReasonExpired},
+		{"postfix-relay-denied.eml", KindFailure, "ruth@other.example", ReasonNoRelaying},
+		{"list-owner-quoted-body.eml", KindFailure, "victor.n@corp.example", ReasonUserUnknown},
+		{"auto-reply-ticket.eml", KindVacation, "help@acme.example", ReasonVacation},
+		{"sendmail-rejected-mailfrom.eml", KindFailure, "nina@strict.example", ReasonRejected},
 	}
 	files, _ := filepath.Glob("testdata/written/*.eml")
 	if len(files) != len(tests) {
