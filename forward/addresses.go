@@ -60,10 +60,13 @@ func parseList(s string) []deskmail.Address {
 	return out
 }
 
-// cleanMailto rewrites the mailto forms Outlook and Exchange print.
+// cleanMailto rewrites the mailto forms Outlook and Exchange print:
+// "j@x<mailto:j@x>" (the address twice) becomes "j@x", "Name
+// <mailto:j@x>" becomes "Name <j@x>", and "Name [mailto:j@x]" becomes
+// "Name <j@x>".
 func cleanMailto(s string) string {
 	for n := 0; n < maxListEntries; n++ {
-		i := strings.Index(s, "<mailto:")
+		i := indexFold(s, "<mailto:")
 		if i < 0 {
 			break
 		}
@@ -71,12 +74,15 @@ func cleanMailto(s string) string {
 		if j < 0 {
 			break
 		}
-		s = s[:i] + s[i+j+1:]
+		addr := s[i+len("<mailto:") : i+j]
+		if len(addr) > 0 && len(s[:i]) >= len(addr) && strings.EqualFold(s[i-len(addr):i], addr) {
+			s = s[:i] + s[i+j+1:] // the address is written right before
+		} else {
+			s = s[:i] + "<" + addr + ">" + s[i+j+1:]
+		}
 	}
-	// "a@x>" left from "<a@x<mailto:a@x>>" is balanced again by the outer
-	// '<'; a bare "a@x<mailto:a@x>" is now "a@x".
 	for n := 0; n < maxListEntries; n++ {
-		i := strings.Index(s, "[mailto:")
+		i := indexFold(s, "[mailto:")
 		if i < 0 {
 			break
 		}
@@ -87,6 +93,22 @@ func cleanMailto(s string) string {
 		s = s[:i] + "<" + s[i+len("[mailto:"):i+j] + ">" + s[i+j+1:]
 	}
 	return s
+}
+
+// indexFold is strings.Index for a needle that starts with a non-letter
+// ASCII byte, ignoring the case of the rest.
+func indexFold(s, needle string) int {
+	for i := 0; i+len(needle) <= len(s); i++ {
+		j := strings.IndexByte(s[i:], needle[0])
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if i+len(needle) <= len(s) && strings.EqualFold(s[i:i+len(needle)], needle) {
+			return i
+		}
+	}
+	return -1
 }
 
 // parseEntry parses one "Name <addr>" or "addr" entry.

@@ -146,10 +146,19 @@ func parseBlock(lines []line, start int) (fields, int, bool) {
 	last := fieldNone
 	depth := -1
 	raw := false
+	gaps := 0
 	k := start
 	for ; k < len(lines) && k < start+maxBlockLines; k++ {
 		ln := lines[k]
 		if ln.text == "" {
+			// One blank line inside the block, as renderings that put each
+			// field in a paragraph leave, when a field not seen yet follows.
+			if gaps == 0 && k > start && !raw && !f.shape() && k+1 < len(lines) {
+				if l, _, ok := splitLabel(lines[k+1].text, false); ok && l.f != fieldNone && seen&(1<<l.f) == 0 {
+					gaps++
+					continue
+				}
+			}
 			break
 		}
 		if depth < 0 {

@@ -84,7 +84,7 @@ type Options struct {
 	// (Parse); a longer line is an error wrapping ErrTooLarge. Zero means
 	// 1 MiB. ParseText has no such error: a line longer than 8 KiB is
 	// simply never a header line.
-	MaxLineBytes   int
+	MaxLineBytes int
 }
 
 const (

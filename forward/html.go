@@ -76,6 +76,10 @@ func htmlToText(src string, max int) string {
 				} else if tt == html.EndTagToken && quote > 0 {
 					quote--
 				}
+			case "td", "th":
+				if !atLineStart {
+					b.WriteByte(' ')
+				}
 			case "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "ul", "ol", "pre", "dd", "dt":
 				newline()
 			}

@@ -65,22 +65,24 @@ func buildVocabulary() *vocabulary {
 			}
 		}
 		for _, s := range l.forwardSeps {
+			s = fold(s)
 			if !seen[s] {
 				seen[s] = true
 				v.stems = append(v.stems, stem{s: s, strong: true})
 			}
 		}
 		for _, p := range l.forwardPrefixes {
-			v.fwdPrefix[strings.ToLower(p)] |= bit
+			v.fwdPrefix[fold(p)] |= bit
 		}
 		for _, p := range l.replyPrefixes {
-			v.replyPrefix[strings.ToLower(p)] |= bit
+			v.replyPrefix[fold(p)] |= bit
 		}
 	}
 	// Weak stems after the strong ones: "original message" must not hide
 	// a "forwarded original message".
 	for _, l := range languages {
 		for _, s := range l.originalSeps {
+			s = fold(s)
 			if !seen[s] {
 				seen[s] = true
 				v.stems = append(v.stems, stem{s: s})
@@ -90,10 +92,30 @@ func buildVocabulary() *vocabulary {
 	return v
 }
 
-// foldLabel is the form labels are compared in: lower case, inner runs of
-// white space (including no-break spaces) as one space.
+// foldLabel is the form labels are compared in: lower case (see fold),
+// inner runs of white space (including no-break spaces) as one space.
 func foldLabel(s string) string {
-	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+	return strings.Join(strings.Fields(fold(s)), " ")
+}
+
+// folder removes what changes no letter: Turkish "İ" lower-cases to "i"
+// plus a combining dot, Persian writes a zero-width non-joiner inside
+// words some clients drop, and Arabic vowel marks (harakat) are optional.
+var folder = strings.NewReplacer(
+	"\u0307", "", "\u200c", "",
+	"\u064b", "", "\u064c", "", "\u064d", "", "\u064e", "", "\u064f", "",
+	"\u0650", "", "\u0651", "", "\u0652", "", "\u0640", "",
+)
+
+// fold lower-cases s and removes the marks folder lists.
+func fold(s string) string {
+	s = strings.ToLower(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0xc2 {
+			return folder.Replace(s)
+		}
+	}
+	return s
 }
 
 // lookupLabel returns the meaning of a label as written (any case, spaces
@@ -113,7 +135,7 @@ func classifyLabel(text string) sepKind {
 	if len(text) > 200 {
 		return sepNone
 	}
-	l := strings.ToLower(text)
+	l := fold(text)
 	for _, s := range vocab.stems {
 		if strings.Contains(l, s.s) {
 			if s.strong {

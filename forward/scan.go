@@ -168,6 +168,15 @@ func parseText(subject, body string, opts *Options) Forward {
 		kind, label, rest := separator(ln.text)
 		if kind != sepNone {
 			f, _, end, depth, ok := blockAfter(lines, i, rest)
+			if !ok && kind == sepStrong {
+				// Mail.ru and Yandex: "28.10.2021, 12:46, "Name" <addr>:"
+				// below the separator instead of a header block.
+				if j := nextText(lines, i); j > 0 {
+					if w, wok := parseWrote(lines[j].text); wok {
+						f, end, depth, ok = w, j+1, lines[j].depth, true
+					}
+				}
+			}
 			if !ok {
 				continue
 			}
@@ -228,6 +237,17 @@ func blockAfter(lines []line, i int, rest string) (f fields, start, end, depth i
 		}
 	}
 	return fields{}, 0, 0, 0, false
+}
+
+// nextText returns the index of the first non-blank line within
+// maxGapLines after lines[i], or -1.
+func nextText(lines []line, i int) int {
+	for j := i + 1; j < len(lines) && j <= i+1+maxGapLines; j++ {
+		if lines[j].text != "" {
+			return j
+		}
+	}
+	return -1
 }
 
 // quotedAfter reports quoted lines right after lines[i] (a reply's

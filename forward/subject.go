@@ -19,8 +19,8 @@ const (
 // Norwegian and Danish and a reply in Finnish and Estonian: such a prefix
 // is resolved by the language of the header block (resolve).
 type subjectInfo struct {
-	prefix      string
-	rest        string // the subject after the prefix
+	prefix     string
+	rest       string // the subject after the prefix
 	fwd, reply langSet
 }
 
@@ -79,7 +79,7 @@ func classifySubject(subject string) subjectInfo {
 	if i := strings.IndexAny(p, "[^("); i > 0 {
 		p = strings.TrimSpace(p[:i])
 	}
-	lp := strings.ToLower(p)
+	lp := fold(p)
 	info := subjectInfo{prefix: p, rest: rest, fwd: vocab.fwdPrefix[lp], reply: vocab.replyPrefix[lp]}
 	if info.fwd == 0 && info.reply == 0 {
 		return subjectInfo{}
