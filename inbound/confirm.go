@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/emersion/go-message/textproto"
-
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/dkim"
 )
 
-func (p *Pipeline) confirmation(ctx context.Context, d *Decision, env *deskmail.Envelope, h *textproto.Header, body []byte) (bool, error) {
+func (p *Pipeline) confirmation(ctx context.Context, d *Decision, env *deskmail.Envelope, h deskmail.Header, body []byte) (bool, error) {
 	if fc := p.o.ForwardingCheck; fc != nil && mayBeCheck(h) {
 		account, addr, err := fc.Recognize(h)
 		switch {
@@ -57,8 +55,8 @@ func (p *Pipeline) confirmation(ctx context.Context, d *Decision, env *deskmail.
 
 // mayBeCheck is a cheap test for a forwarding-check mail, so that the
 // token search runs only on candidates.
-func mayBeCheck(h *textproto.Header) bool {
-	if h.Has(alias.ForwardingCheckHeader) {
+func mayBeCheck(h deskmail.Header) bool {
+	if len(h.Values(alias.ForwardingCheckHeader)) > 0 {
 		return true
 	}
 	s := h.Get("Subject")

@@ -20,7 +20,7 @@ const (
 	// ActionAppend: add the mail to Decision.Ticket (privately when
 	// Decision.Private is set).
 	ActionAppend Action = "append"
-	// ActionSuspend: hold the mail for review (D4: sender authentication
+	// ActionSuspend: hold the mail for review (sender authentication
 	// failed, or the mail could not be read). Decision.Held says what the
 	// mail would have become; an agent who recovers it applies that.
 	ActionSuspend Action = "suspend"
@@ -29,14 +29,14 @@ const (
 	// not about our mail, no support address).
 	ActionDrop Action = "drop"
 	// ActionBounce: a delivery report about a message we sent was applied to
-	// the bounce state; show it on Decision.Ticket (B6).
+	// the bounce state; show it on Decision.Ticket.
 	ActionBounce Action = "bounce_processed"
-	// ActionConfirmation: a forwarding confirmation (A3), never a ticket:
+	// ActionConfirmation: a forwarding confirmation, never a ticket:
 	// show Decision.Confirmation to the account's administrator, or record
 	// Decision.Address as verified for a platform check mail.
 	ActionConfirmation Action = "confirmation"
 	// ActionOutgoingCopy: a copy of mail one of the account's own
-	// addresses sent from another client (A14): file it against
+	// addresses sent from another client: file it against
 	// Decision.Contact (and Decision.Ticket when it threads), not as a new
 	// ticket.
 	ActionOutgoingCopy Action = "outgoing_copy"
@@ -48,35 +48,35 @@ const (
 	CodeTooLarge             = "too_large"             // the mail exceeds Options.MaxBytes
 	CodeAuthPass             = "auth_pass"             // DMARC passed through an aligned SPF or DKIM pass
 	CodeARCTrusted           = "arc_trusted"           // DMARC passed on a trusted ARC sealer's recorded pass
-	CodeAuthFail             = "auth_fail"             // DMARC failed under quarantine or reject: suspended (D4)
+	CodeAuthFail             = "auth_fail"             // DMARC failed under quarantine or reject: suspended
 	CodeAuthFailPolicyNone   = "auth_fail_policy_none" // DMARC failed, the policy applied is none: accepted, unauthenticated
 	CodeAuthNone             = "auth_none"             // no DMARC policy for the From domain: accepted, unauthenticated
-	CodeAuthTempError        = "auth_temperror"        // DNS failed; the mail is held for review (D4)
+	CodeAuthTempError        = "auth_temperror"        // DNS failed; the mail is held for review
 	CodeAuthPermError        = "auth_permerror"        // authentication failed permanently (unreadable mail, broken records)
 	CodeAuthSkipped          = "auth_skipped"          // Options.SkipAuth, or no client IP (fetched mail): unauthenticated
 	CodeAuthTrusted          = "auth_trusted"          // Options.Trusted: the host authenticated the path
 	CodeAuthAllowed          = "auth_allowed"          // an allow entry lifted the suspension (package allow)
 	CodeRecovered            = "recovered"             // Recover lifted the suspension
 	CodeAgentUnauthenticated = "agent_unauthenticated" // an agent's or the account's own address, unauthenticated: no privileges
-	CodeForwardingCheck      = "forwarding_check"      // our own forwarding-check mail came back (A3)
-	CodeConfirmation         = "forwarding_confirm"    // a provider's forwarding confirmation (A3)
-	CodeBounce               = "bounce"                // a report about our mail was applied (B6)
-	CodeBounceNotOurs        = "bounce_not_ours"       // a report about no mail of ours: forged or stray (B10)
+	CodeForwardingCheck      = "forwarding_check"      // our own forwarding-check mail came back
+	CodeConfirmation         = "forwarding_confirm"    // a provider's forwarding confirmation
+	CodeBounce               = "bounce"                // a report about our mail was applied
+	CodeBounceNotOurs        = "bounce_not_ours"       // a report about no mail of ours: forged or stray
 	CodeBounceNoTracker      = "bounce_no_tracker"     // a report, and no Options.Bounces to apply it
-	CodeLoop                 = "loop"                  // our own mail came back (L2)
-	CodeAutoReply            = "auto_reply"            // automatic mail: no auto-response (L1)
+	CodeLoop                 = "loop"                  // our own mail came back
+	CodeAutoReply            = "auto_reply"            // automatic mail: no auto-response
 	CodeNoRoute              = "no_route"              // no support address matches
-	CodeAddressDisabled      = "address_disabled"      // fetching is off for the address (A6)
-	CodeRouted               = "routed"                // the support address and department (A2, A4)
-	CodeViaForward           = "via_customer_fwd"      // arrived through a customer-owned address (A2)
-	CodeOutgoingCopy         = "outgoing_copy"         // From is one of the account's addresses (A14)
-	CodeAgentForward         = "agent_forward"         // an agent forwarded a customer's mail (A11)
+	CodeAddressDisabled      = "address_disabled"      // fetching is off for the address
+	CodeRouted               = "routed"                // the support address and department
+	CodeViaForward           = "via_customer_fwd"      // arrived through a customer-owned address
+	CodeOutgoingCopy         = "outgoing_copy"         // From is one of the account's addresses
+	CodeAgentForward         = "agent_forward"         // an agent forwarded a customer's mail
 	CodeDuplicate            = "duplicate"             // the Message-ID is already on a ticket
-	CodeThreaded             = "threaded"              // joined an existing ticket (T1-T5)
+	CodeThreaded             = "threaded"              // joined an existing ticket
 	CodeNewTicket            = "new_ticket"            // no ticket matched
 	CodeStranger             = "stranger"              // joined through headers, sender not a participant
-	CodePrivateReply         = "private_reply"         // an agent's reply that leaves out the customer (A12)
-	CodePrivateForwarded     = "private_forwarded"     // a forwarded thread is private (A12)
+	CodePrivateReply         = "private_reply"         // an agent's reply that leaves out the customer
+	CodePrivateForwarded     = "private_forwarded"     // a forwarded thread is private
 	CodeNoSender             = "no_sender"             // neither From nor Sender holds an address
 )
 
@@ -86,7 +86,7 @@ type Decision struct {
 	// Action is what to do.
 	Action Action `json:"action"`
 	// Held is the action the mail would have had, when Action is
-	// ActionSuspend (D4: a suspended mail can be recovered).
+	// ActionSuspend (a suspended mail can be recovered).
 	Held Action `json:"held,omitempty"`
 	// Account is the tenant, "" when unknown (no route).
 	Account string `json:"account,omitempty"`
@@ -94,11 +94,11 @@ type Decision struct {
 	// customer-visible Address), and Department its effective department.
 	Address    string `json:"address,omitempty"`
 	Department string `json:"department,omitempty"`
-	// Route is the full routing answer (A2, A4, A6), nil before routing.
+	// Route is the full routing answer, nil before routing.
 	Route *alias.Route `json:"route,omitempty"`
 	// Contact is who the mail is for on the helpdesk side: the sender,
-	// the original sender of an agent's forward (A11), the first outside
-	// recipient of an outgoing copy (A14), or the bounced recipient.
+	// the original sender of an agent's forward, the first outside
+	// recipient of an outgoing copy, or the bounced recipient.
 	Contact deskmail.Address `json:"-"`
 	// ContactAddr is Contact's addr-spec, for JSON.
 	ContactAddr string `json:"contact,omitempty"`
@@ -110,7 +110,7 @@ type Decision struct {
 	// go there rather than to From.
 	ReplyTo []deskmail.Address `json:"-"`
 	// Participants are the mail's addresses other than the account's own,
-	// with the host's records for each (A15). Nil without a Directory.
+	// with the host's records for each. Nil without a Directory.
 	Participants []alias.ParticipantMatch `json:"participants,omitempty"`
 	// Agent is set when the sender is one of the account's active agents
 	// and its From is authenticated (see Authenticated); an agent's address
@@ -125,31 +125,31 @@ type Decision struct {
 	// Ticket is the host's ticket id for ActionAppend, ActionBounce and a
 	// threaded outgoing copy.
 	Ticket string `json:"ticket,omitempty"`
-	// Thread is how the ticket was found (T1-T5): the threading method and
+	// Thread is how the ticket was found: the threading method and
 	// its reason.
 	Thread *ThreadInfo `json:"thread,omitempty"`
-	// Private makes the mail a private note (A12, strangers).
+	// Private makes the mail a private note (private replies, forwarded threads, strangers).
 	Private bool `json:"private"`
-	// AutoReply is the auto-reply and loop detection (L1, L2).
+	// AutoReply is the auto-reply and loop detection.
 	AutoReply autoreply.Result `json:"auto_reply"`
 	// NoAutoResponse is set when the host must not answer the mail
 	// automatically (automatic mail, suspended mail, bounces).
 	NoAutoResponse bool `json:"no_auto_response"`
 	// Auth is the sender-authentication verdict with its
-	// Authentication-Results value (D4); nil with Options.SkipAuth.
+	// Authentication-Results value; nil with Options.SkipAuth.
 	Auth *senderauth.Verdict `json:"auth,omitempty"`
 	// AuthenticationResults repeats Auth.AuthenticationResults, ready to be
 	// prepended as a header field of the stored mail.
 	AuthenticationResults string `json:"authentication_results,omitempty"`
-	// Forward is the forwarded original of an agent's forward (A11).
+	// Forward is the forwarded original of an agent's forward.
 	Forward *forward.Forward `json:"-"`
-	// Confirmation is a provider's forwarding confirmation (A3).
+	// Confirmation is a provider's forwarding confirmation.
 	Confirmation *alias.Confirmation `json:"confirmation,omitempty"`
 	// ConfirmationTrusted is set when the confirmation carries a valid
 	// DKIM signature aligned with the provider's domain, so its link may
 	// be followed automatically.
 	ConfirmationTrusted bool `json:"confirmation_trusted,omitempty"`
-	// Bounce is what was applied for a delivery report (B2-B7).
+	// Bounce is what was applied for a delivery report.
 	Bounce *bounce.Applied `json:"bounce,omitempty"`
 	// Report is the parsed delivery report, when the mail was one.
 	Report *bounce.Report `json:"-"`
@@ -167,7 +167,7 @@ type Decision struct {
 	// text quoting the mail is sanitised (deskmail.Sanitize).
 	Reasons []deskmail.Reason `json:"reasons"`
 
-	auth   authFacts // what the verdict says, for privileges and D4
+	auth   authFacts // what the verdict says, for privileges and suspension
 	noAuto bool      // never answer automatically (the account's own From)
 }
 

@@ -41,29 +41,30 @@ type Options struct {
 	// Router tunes routing (sub-address separator, candidate cap). Nil:
 	// alias defaults.
 	Router *alias.RouterOptions
-	// Threader matches mail to tickets (T1-T5) and recognises our own
-	// Message-IDs (L2). Nil: no threading; every routed mail is a new
+	// Threader matches mail to tickets and recognises our own
+	// Message-IDs. Nil: no threading; every routed mail is a new
 	// ticket, and loops are found by Options.XLoop only.
 	Threader *threading.Threader
 	// Tickets is the host's ticket lookup, used to tell whether an agent's
-	// reply leaves out the ticket's contact (A12). Nil: A12 is not applied.
-	// Give the Threader the same value for T4 and strangers.
+	// reply leaves out the ticket's contact. Nil: such replies are not
+	// made private. Give the Threader the same value, for its participant
+	// checks.
 	Tickets threading.Tickets
-	// Agents is the host's agent directory (A11, A12). Nil: no sender is an
+	// Agents is the host's agent directory. Nil: no sender is an
 	// agent.
 	Agents threading.Agents
-	// Directory finds the host's contacts and leads by address (A15). Nil:
+	// Directory finds the host's contacts and leads by address. Nil:
 	// Decision.Participants stays nil.
 	Directory alias.Directory
-	// Bounces applies delivery reports to the bounce state (B2-B7) after
-	// attributing them (B6, B10): build it with a VERP and with
+	// Bounces applies delivery reports to the bounce state after
+	// attributing them: build it with a VERP and with
 	// OwnMessage(threader). Nil: reports are dropped with the reason
 	// bounce_no_tracker.
 	Bounces *bounce.Tracker
 	// BounceParse tunes report parsing. Nil: bounce defaults (256 KiB read).
 	BounceParse *bounce.ParseOptions
 	// ForwardingCheck recognises the platform's own forwarding-check mails
-	// (A3). Nil: not recognised.
+	//. Nil: not recognised.
 	ForwardingCheck *alias.ForwardingCheck
 	// Auth configures SPF, DKIM and DMARC (resolver, authserv-id, and
 	// SkipDKIM to turn DKIM verification off when an upstream MTA verified
@@ -71,7 +72,7 @@ type Options struct {
 	// and every DKIM signature verified.
 	Auth *senderauth.Options
 	// SkipAuth turns sender authentication off, for mail an upstream MTA
-	// already authenticated. False: every mail is authenticated (D4).
+	// already authenticated. False: every mail is authenticated.
 	// Without authentication no From is authenticated, so no sender gets
 	// an agent's privileges unless Trusted is set.
 	SkipAuth bool
@@ -80,8 +81,8 @@ type Options struct {
 	// submission server (SMTP AUTH, with the server checking that From
 	// belongs to the login) or by an authenticated fetch of an agent's own
 	// mailbox (its Sent folder). The From is then authenticated without
-	// SPF, DKIM or DMARC (reason auth_trusted): an agent keeps the
-	// privileges (T3, A11, A12, A14) and nothing is suspended for sender
+	// SPF, DKIM or DMARC (reason auth_trusted): an agent keeps its
+	// privileges and nothing is suspended for sender
 	// authentication. Never set it for an MX or for a shared support
 	// mailbox: anyone can write any From there. False: the From is
 	// authenticated by DMARC (see Auth).
@@ -158,7 +159,7 @@ func New(opts *Options) (*Pipeline, error) {
 
 // OwnMessage adapts a Threader to bounce.Options.OwnMessage: a Message-ID
 // is ours when its signed token verifies, and its reference is the ticket
-// it was sent on, so a bounce lands on that ticket (B6).
+// it was sent on, so a bounce lands on that ticket.
 func OwnMessage(th *threading.Threader) bounce.MessageOwner {
 	return func(_ context.Context, id string) (bounce.OwnedMessage, error) {
 		tok, err := th.ParseMessageID(id)

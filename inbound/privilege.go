@@ -15,8 +15,8 @@ import (
 	"github.com/deskmail/deskmail/threading"
 )
 
-// outgoingCopy files a copy of mail the account sent from another client
-// (A14): against its first outside recipient, on the ticket it threads to.
+// outgoingCopy files a copy of mail the account sent from another client:
+// against its first outside recipient, on the ticket it threads to.
 func (p *Pipeline) outgoingCopy(ctx context.Context, d *Decision, acct *alias.Account, env *deskmail.Envelope, h deskmail.Header, body []byte, toCc []deskmail.Address, rec *Recovery) error {
 	d.Action = ActionOutgoingCopy
 	for _, a := range toCc {
@@ -82,7 +82,7 @@ func (p *Pipeline) agentForward(d *Decision, acct *alias.Account, h *textproto.H
 }
 
 // privateReply makes an agent's reply whose recipients leave out the
-// ticket's contact private (A12).
+// ticket's contact private.
 func (p *Pipeline) privateReply(ctx context.Context, d *Decision, acct *alias.Account, toCc []deskmail.Address) error {
 	if !d.Agent || d.Action != ActionAppend || d.Private || p.o.Tickets == nil || !acct.Settings.AutoPrivate {
 		return nil

@@ -21,12 +21,12 @@ import (
 // mail without an SMTP envelope.
 //
 // The steps, each adding a Reason: read the header once; authenticate (SPF,
-// DKIM, DMARC); recognise a forwarding check or confirmation (A3);
-// apply a delivery report (B6); detect automatic mail and loops (L1, L2);
-// route (A2, A4, A6); recognise an outgoing copy (A14); thread (T1-T5);
-// find the contact, the original sender of an agent's forward (A11) and the
-// participants' records (A15); decide privacy (A12); suspend mail that
-// fails authentication (D4).
+// DKIM, DMARC); recognise a forwarding check or confirmation;
+// apply a delivery report; detect automatic mail and loops;
+// route; recognise an outgoing copy; thread;
+// find the contact, the original sender of an agent's forward and the
+// participants' records; decide privacy; suspend mail that
+// fails authentication.
 //
 // The error is only for a store or directory failure or a cancelled
 // context: the host should retry later (an SMTP server answers 451). Every
@@ -89,17 +89,17 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 		d.ReplyTo, _ = deskmail.ParseAddressList(v)
 	}
 
-	// Authenticate (D4). The verdict is applied at the end, once the mail
+	// Authenticate. The verdict is applied at the end, once the mail
 	// is known to be a ticket, so a suspended mail carries everything an
 	// agent needs to recover it.
 	p.authenticate(ctx, d, env, &senderauth.Message{IP: env.ClientIP, HELO: env.HELO, MailFrom: env.From, Raw: raw, Header: &h, FromDomain: fromDomain})
 
-	// Forwarding checks and confirmations (A3) never become tickets.
+	// Forwarding checks and confirmations never become tickets.
 	if done, err := p.confirmation(ctx, d, env, &h, body); done || err != nil {
 		return d, err
 	}
 
-	// Delivery reports (B6, B10).
+	// Delivery reports.
 	if p.maybeReport(env, &h, d.From) {
 		rep, perr := bounce.ParseWithOptions(bytes.NewReader(raw), p.o.BounceParse)
 		if perr == nil && isReport(rep.Kind) {
@@ -107,7 +107,7 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 		}
 	}
 
-	// Automatic mail and loops (L1, L2).
+	// Automatic mail and loops.
 	ar, err := autoreply.Detect(ctx, &h, &p.ar)
 	if err != nil {
 		return d, temporary("auto_reply", err)
@@ -122,7 +122,7 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 		d.add(CodeAutoReply, d.AutoReply.Reason+"; no automatic response will be sent")
 	}
 
-	// Route (A2, A4, A6).
+	// Route.
 	acct, ok, err := p.route(ctx, d, env, &h)
 	if err != nil || !ok {
 		return d, err
@@ -137,7 +137,7 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 
 	d.Authenticated = d.auth.authenticated()
 
-	// Outgoing copy (A14): From is one of the account's own addresses.
+	// Outgoing copy: From is one of the account's own addresses.
 	if owned, ok := acct.Owns(d.From, p.sep); ok {
 		kind := strings.ReplaceAll(string(owned.Kind), "_", " ")
 		if d.Authenticated {
@@ -150,13 +150,13 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 	}
 
 	// Is the sender an agent? Only an authenticated one gets an agent's
-	// privileges (T3, A11, A12).
+	// privileges.
 	claimed, err := p.agent(ctx, d, acct)
 	if err != nil {
 		return d, err
 	}
 
-	// Thread (T1-T5).
+	// Thread.
 	if err := p.thread(ctx, d, acct, env, &h, body, toCc); err != nil {
 		return d, err
 	}
@@ -168,12 +168,12 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 		d.add(CodeAgentUnauthenticated, "joins ticket "+d.Ticket+" as a private note: the sender has an agent's address but is not authenticated")
 	}
 
-	// An agent's forward opens the ticket for the original sender (A11).
+	// An agent's forward opens the ticket for the original sender.
 	if d.Agent && d.Action == ActionNewTicket && acct.ForwardedSenderFor(d.Department) {
 		p.agentForward(d, acct, &h, body)
 	}
 
-	// An agent's reply that leaves out the customer is private (A12).
+	// An agent's reply that leaves out the customer is private.
 	if err := p.privateReply(ctx, d, acct, toCc); err != nil {
 		return d, err
 	}

@@ -92,7 +92,7 @@ func (d *Decision) allowKeys(env *deskmail.Envelope, failure string) (address, d
 }
 
 // applyAuth suspends a mail that would become or join a ticket when sender
-// authentication failed (D4), unless an allow entry lifts the failure or
+// authentication failed, unless an allow entry lifts the failure or
 // the mail is being recovered. The decision keeps everything else, and
 // Held says what recovering it does.
 func (p *Pipeline) applyAuth(ctx context.Context, d *Decision, env *deskmail.Envelope, rec *Recovery) error {
