@@ -98,6 +98,12 @@
 //   - A text/plain attachment must be UTF-8 or US-ASCII if it names a
 //     charset: go-message refuses to write other charsets.
 //
+// # Explaining the return path
+//
+// Sender.ExplainReturnPath runs the sender-authentication package's
+// Explain on the return path the Sender would use, so an admin screen shows
+// what SPF, DKIM and DMARC a receiver will see (R12).
+//
 // # Cost
 //
 // Composing a reply with text, HTML and a small attachment takes tens of

@@ -19,7 +19,9 @@ func formatAddr(a deskmail.Address, u8 bool) (string, error) {
 	switch {
 	case a.Name == "":
 		return a.Addr(), nil
-	case hasControl(a.Name) || (!u8 && !isASCII(a.Name)):
+	case hasControl(a.Name) || (!u8 && !isASCII(a.Name)) || strings.Contains(a.Name, "=?"):
+		// A name that reads as an encoded word is encoded too, or a
+		// reader would decode it into something else.
 		return encodeWords(a.Name, true) + " <" + a.Addr() + ">", nil
 	case u8:
 		return quoteName(a.Name) + " <" + a.Addr() + ">", nil
@@ -42,8 +44,7 @@ func formatList(as []deskmail.Address, u8 bool) (string, error) {
 // quoteName returns a UTF-8 display name as an RFC 6532 phrase: as is when
 // it is atoms (UTF-8 counts as atext), else a quoted string.
 func quoteName(name string) string {
-	plain := !strings.HasPrefix(name, " ") && !strings.HasSuffix(name, " ") && !strings.Contains(name, "  ") &&
-		!strings.Contains(name, "=?")
+	plain := !strings.HasPrefix(name, " ") && !strings.HasSuffix(name, " ") && !strings.Contains(name, "  ")
 	for _, r := range name {
 		if r >= utf8.RuneSelf || r == ' ' || isAtext(r) {
 			continue

@@ -1,7 +1,6 @@
 package compose_test
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
@@ -31,7 +30,7 @@ func testThreader(t testing.TB) *threading.Threader {
 	t.Helper()
 	th, err := threading.New(&threading.Options{
 		Install: "test", Keyring: deskmail.MustKeyring([]byte("compose test secret, 32 bytes!!!")),
-		Domain: "acme.desk.example", Rand: bytes.NewReader(bytes.Repeat([]byte{7}, 1<<16)),
+		Domain: "acme.desk.example", Rand: fill(7),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +42,7 @@ func testComposer(t testing.TB, mod func(*compose.Options)) *compose.Composer {
 	t.Helper()
 	o := &compose.Options{
 		Threader: testThreader(t), Now: func() time.Time { return testNow },
-		Rand: bytes.NewReader(bytes.Repeat([]byte{9}, 1<<16)),
+		Rand: fill(9),
 	}
 	if mod != nil {
 		mod(o)
@@ -62,4 +61,15 @@ func addr(t testing.TB, name, a string) deskmail.Address {
 		t.Fatal(err)
 	}
 	return x
+}
+
+// fill is an endless reader of one byte value: deterministic "random"
+// ids for golden files.
+type fill byte
+
+func (f fill) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(f)
+	}
+	return len(p), nil
 }

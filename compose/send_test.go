@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +15,11 @@ import (
 	"github.com/deskmail/deskmail/bounce"
 	"github.com/deskmail/deskmail/compose"
 	"github.com/deskmail/deskmail/dkim"
+	"github.com/deskmail/deskmail/dmarc"
+	"github.com/deskmail/deskmail/dnstest"
 	"github.com/deskmail/deskmail/relay"
+	"github.com/deskmail/deskmail/senderauth"
+	"github.com/deskmail/deskmail/spf"
 )
 
 // recorder is a transport that accepts every recipient and keeps what it
@@ -195,5 +200,48 @@ func TestNewSenderErrors(t *testing.T) {
 	s, _ := compose.NewSender(&compose.SenderOptions{Transport: p})
 	if _, err := s.Send(context.Background(), &compose.Draft{}); !errors.Is(err, compose.ErrNoComposer) {
 		t.Errorf("Send without composer: %v", err)
+	}
+}
+
+// TestR12ExplainReturnPath: the Sender explains its return-path choice
+// with senderauth.Explain: the platform VERP through a customer's relay
+// fails SPF, and the aligned DKIM signature carries DMARC.
+func TestR12ExplainReturnPath(t *testing.T) {
+	zone := dnstest.New()
+	zone.AddTXT("bounce.desk.example", "v=spf1 ip4:198.51.100.0/24 -all")
+	zone.AddTXT("acme.example", "v=spf1 ip4:203.0.113.5 -all")
+	zone.AddTXT("_dmarc.acme.example", "v=DMARC1; p=reject")
+	relayIP := netip.MustParseAddr("203.0.113.5")
+	tests := []struct {
+		name     string
+		opts     compose.SenderOptions
+		spf      spf.Result
+		dmarcOK  bool
+		adviceIn string
+	}{
+		{"platform VERP through the relay, signed", compose.SenderOptions{ReturnPath: relay.ReturnPathPlatform, VERP: verp(t), Signer: signer(t, "acme.example")}, spf.Fail, true, ""},
+		{"From return path through the relay, unsigned", compose.SenderOptions{ReturnPath: relay.ReturnPathFrom}, spf.Pass, true, ""},
+		{"platform VERP, unsigned", compose.SenderOptions{ReturnPath: relay.ReturnPathPlatform, VERP: verp(t)}, spf.Fail, false, "DKIM"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := tt.opts
+			o.Transport = &recorder{}
+			s, err := compose.NewSender(&o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ex, err := s.ExplainReturnPath(context.Background(), "support@acme.example", relayIP, "", &senderauth.Options{Resolver: zone})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pass := ex.DMARC != nil && ex.DMARC.Outcome == dmarc.Pass
+			if ex.SPF.Result != tt.spf || pass != tt.dmarcOK {
+				t.Errorf("SPF %s, DMARC %+v; summary %q", ex.SPF.Result, ex.DMARC, ex.Summary)
+			}
+			if tt.adviceIn != "" && !strings.Contains(strings.Join(ex.Advice, " "), tt.adviceIn) {
+				t.Errorf("advice %q lacks %q", ex.Advice, tt.adviceIn)
+			}
+		})
 	}
 }
