@@ -6,45 +6,98 @@ import (
 	"github.com/emersion/go-message/textproto"
 )
 
-// bounceSenders are local parts that send delivery reports.
+// bounceSenders are sender fragments of the programs that write delivery
+// reports; a report from one of them needs no other evidence.
 var bounceSenders = []string{
 	"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "mail.delivery.system", "post_master",
-	"mmdf", "nobody", "no-reply", "noreply", "sysadmin", "mail-delivery", "bounce", "mailer",
+	"mmdf", "mail-delivery", "mail delivery", "microsoftexchange", "mail administrator", "system administrator",
 }
 
-// bounceSubjects are lower-case subject fragments of delivery reports.
+// weakSenders are senders that also write ordinary notifications; a mail
+// from one needs failure evidence in its text.
+var weakSenders = []string{"nobody", "no-reply", "noreply", "sysadmin", "bounce", "mailer", "daemon"}
+
+// bounceSubjects are lower-case subject fragments that only delivery reports
+// use, in the languages MTAs write them in.
 var bounceSubjects = []string{
-	"undeliver", "undelivered", "delivery status", "returned mail", "failure notice", "delivery fail",
-	"mail delivery", "failed delivery", "failure delivery", "delivery notification", "could not be delivered",
-	"mail system error", "non remis", "non-remis", "delivery has failed", "error sending", "notification",
-	"returning", "unzustellbar", "nicht zustellbar", "message delivery", "not delivered", "rejected",
-	"loop alert", "delivery problem", "bounce", "warning: message", "delayed", "failed", "error",
-	"エラー", "mail\n",
+	"undeliver", "delivery status notification", "returned mail", "failure notice", "delivery fail",
+	"mail delivery", "failed delivery", "failure delivery", "could not be delivered", "mail system error",
+	"delivery has failed", "error sending", "message not delivered", "not delivered:", "loop alert",
+	"delivery problem", "warning: message", "delayed mail", "delivery delayed", "delivery report",
+	"returned to sender", "nondeliverable", "non-deliverable", "non delivery", "non-delivery",
+	"non remis", "non-remis", "échec de la remise", "unzustellbar", "nicht zustellbar", "nicht zugestellt",
+	"non recapitabile", "non consegnato", "no entregado", "no se pudo entregar", "devuelto", "não entregue",
+	"não foi possível entregar", "onbestelbaar", "niedostarczon", "nedoručitel", "olevererbar", "kézbesíthetetlen",
+	"недоставлен", "не доставлен", "配信不能", "配送エラー", "送信エラー", "配信エラー", "退信", "无法投递", "系统退信",
+	"전송 실패", "반송",
+}
+
+// weakSubjects are subject words that reports use but other mail uses too;
+// they need failure evidence in the text.
+var weakSubjects = []string{
+	"notification", "returning", "rejected", "bounce", "delayed", "failed", "error", "not delivered",
+	"delivery notification", "message delivery", "エラー", "mail\n",
+}
+
+func containsAny(s string, list []string) bool {
+	for _, x := range list {
+		if strings.Contains(s, x) {
+			return true
+		}
+	}
+	return false
 }
 
 // looksLikeBounce tells a non-standard delivery report from ordinary mail by
-// its sender and subject.
+// its structure: a null reverse-path or a report-writing sender, a report
+// subject, an X-Failed-Recipients field, or weaker signs of these backed by
+// failure evidence (a returned message, or an SMTP reply or enhanced status
+// code in the text).
 func (p *parser) looksLikeBounce(h textproto.Header) bool {
 	if h.Get("X-Failed-Recipients") != "" {
 		return true
 	}
 	from := strings.ToLower(p.rep.From)
-	for _, s := range bounceSenders {
-		if strings.Contains(from, s) {
-			return true
-		}
-	}
-	if strings.Contains(from, "<>") {
-		return true
-	}
 	subj := strings.ToLower(p.rep.Subject)
-	for _, s := range bounceSubjects {
-		if strings.Contains(subj, s) {
+	if containsAny(from, bounceSenders) || strings.Contains(from, "<>") || containsAny(subj, bounceSubjects) {
+		return true
+	}
+	nullPath := strings.TrimSpace(h.Get("Return-Path")) == "<>"
+	if nullPath && (p.original != nil || originalStart(p.allText()) >= 0) {
+		return true
+	}
+	if nullPath || containsAny(from, weakSenders) {
+		return p.original != nil || p.failureEvidence()
+	}
+	if containsAny(subj, weakSubjects) {
+		// A person writing "error" in a subject and pasting an SMTP reply
+		// is not a report: the mail must also be automatic or carry the
+		// returned message.
+		auto := h.Get("Auto-Submitted") != "" && !strings.EqualFold(strings.TrimSpace(h.Get("Auto-Submitted")), "no")
+		return (auto || p.original != nil) && (p.original != nil || p.failureEvidence())
+	}
+	return false
+}
+
+// failureEvidence reports whether the report's prose carries an SMTP
+// failure: a 4xx/5xx reply or enhanced status code next to an address, or
+// a transcript line.
+func (p *parser) failureEvidence() bool {
+	text := p.reportText()
+	if len(text) > 8192 {
+		text = text[:8192]
+	}
+	for _, line := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(line)
+		if leadingCode(t) != 0 {
 			return true
 		}
-	}
-	if strings.TrimSpace(h.Get("Return-Path")) == "<>" && (p.original != nil || originalStart(p.allText()) >= 0) {
-		return true
+		if st := firstStatus(t); st != "" && st[0] != '2' && strings.IndexByte(t, '@') >= 0 {
+			return true
+		}
+		if c := replyCode(t); c >= 400 && strings.IndexByte(t, '@') >= 0 {
+			return true
+		}
 	}
 	return false
 }

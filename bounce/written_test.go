@@ -61,6 +61,11 @@ func TestWrittenCorpus(t *testing.T) {
 		{"list-owner-quoted-body.eml", KindFailure, "victor.n@corp.example", ReasonUserUnknown},
 		{"auto-reply-ticket.eml", KindVacation, "help@acme.example", ReasonVacation},
 		{"sendmail-rejected-mailfrom.eml", KindFailure, "nina@strict.example", ReasonRejected},
+		{"not-noreply-notification.eml", KindNone, "", ""},
+		{"not-parcel-delivery.eml", KindNone, "", ""},
+		{"not-customer-pastes-error.eml", KindNone, "", ""},
+		{"not-ci-failed.eml", KindNone, "", ""},
+		{"not-newsletter-bounce-word.eml", KindNone, "", ""},
 	}
 	files, _ := filepath.Glob("testdata/written/*.eml")
 	if len(files) != len(tests) {
