@@ -223,6 +223,9 @@ func ParseKeyRecord(s string) (*KeyRecord, error) {
 // parse them). It allocates only the t=, h= and s= lists and the decoded
 // p=, which goes into pbuf instead when it fits.
 func parseKeyRecord(r *KeyRecord, s string, validate bool, pbuf []byte) error {
+	if len(s) > MaxTagList {
+		return &RecordError{Reason: fmt.Sprintf("key record of %d bytes is over the %d-byte limit", len(s), MaxTagList)}
+	}
 	var buf [8]tag
 	tags, err := parseTags(s, buf[:0])
 	if err != nil {

@@ -220,12 +220,12 @@ func parseSignature(s *Signature, value string, decode bool) error {
 	} else if ok {
 		s.BodyLength = n
 	}
-	s.B = stripFWS(b)
 	s.keyName = s.Selector + "._domainkey." + s.Domain
 	if !decode {
-		s.B = s.BPrefix(bPrefixLen)
+		s.B = fwsPrefix(b, bPrefixLen)
 		return nil
 	}
+	s.B = stripFWS(b)
 	if s.BodyHash, err = base64.StdEncoding.DecodeString(stripFWS(bh)); err != nil {
 		return &RecordError{Tag: "bh", Reason: "invalid base64"}
 	}
@@ -238,6 +238,25 @@ func parseSignature(s *Signature, value string, decode bool) error {
 	return nil
 }
 
+
+// fwsPrefix returns the first n bytes of stripFWS(v) for ASCII v,
+// reading no further into v than it needs to.
+func fwsPrefix(v string, n int) string {
+	var pre [bPrefixLen]byte
+	k := 0
+	for i := 0; i < len(v) && k < n && k < len(pre); i++ {
+		c := v[i]
+		if c >= utf8.RuneSelf {
+			s := stripFWS(v)
+			return s[:min(n, len(s))]
+		}
+		if !isFWS(c) {
+			pre[k] = c
+			k++
+		}
+	}
+	return string(pre[:k])
+}
 
 // bPrefixLen is how much of b= Verify keeps: the RFC 6008 header.b prefix.
 const bPrefixLen = 8

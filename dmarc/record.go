@@ -37,6 +37,10 @@ const (
 	AlignStrict  Alignment = "s" // exactly the same domain
 )
 
+// MaxRecordLen is the longest DMARC record Parse reads, in bytes; a longer
+// one is a *SyntaxError.
+const MaxRecordLen = 4096
+
 // ErrSyntax is wrapped by every record parse error (a *SyntaxError).
 var ErrSyntax = errors.New("dmarc: record syntax error")
 
@@ -126,6 +130,9 @@ func IsDMARC(txt string) bool {
 // report URIs are errors wrapping ErrSyntax with a message naming the tag.
 // Unknown tags are ignored, as both RFCs require.
 func Parse(s string) (*Record, error) {
+	if len(s) > MaxRecordLen {
+		return nil, &SyntaxError{Reason: fmt.Sprintf("record of %d bytes is over the %d-byte limit", len(s), MaxRecordLen)}
+	}
 	r := &Record{DKIMAlignment: AlignRelaxed, SPFAlignment: AlignRelaxed, Percent: 100, FailureOptions: []string{"0"}}
 	seen := map[string]bool{}
 	first := true

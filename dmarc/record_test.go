@@ -109,3 +109,10 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseBound(t *testing.T) {
+	long := "v=DMARC1; p=none; rua=mailto:" + strings.Repeat("a", dmarc.MaxRecordLen) + "@example.com"
+	if _, err := dmarc.Parse(long); !errors.Is(err, dmarc.ErrSyntax) || !strings.Contains(err.Error(), "over the 4096-byte limit") {
+		t.Errorf("record of %d bytes: %v", len(long), err)
+	}
+}

@@ -46,7 +46,7 @@ func Authenticate(ctx context.Context, m *Message, opts *Options) (*Verdict, err
 	}
 
 	v := &Verdict{}
-	v.SPF = spf.CheckMailFrom(ctx, m.IP, m.MailFrom, m.HELO, &spf.Options{Resolver: r, HELO: m.HELO, NoTrace: true})
+	v.SPF = spf.CheckMailFrom(ctx, m.IP, m.MailFrom, m.HELO, &spf.Options{Resolver: r, HELO: m.HELO})
 	v.SPFResult, v.SPFDomain = v.SPF.Result, v.SPF.Domain
 
 	// A header without a DKIM-Signature field needs no verification run:

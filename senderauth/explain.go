@@ -104,7 +104,7 @@ func Explain(ctx context.Context, sc *Scenario, opts *Options) (*Explanation, er
 		ex.SPF.Result = spf.None
 		ex.SPF.Text = "SPF: none — there is neither a return path nor a HELO name to check"
 	} else {
-		c := spf.CheckHost(ctx, sc.IP, spfDomain, sender, &spf.Options{Resolver: r, HELO: sc.HELO, NoTrace: true})
+		c := spf.CheckHost(ctx, sc.IP, spfDomain, sender, &spf.Options{Resolver: r, HELO: sc.HELO})
 		ex.SPF.Result = c.Result
 		ex.SPF.Text = fmt.Sprintf("SPF: %s — the %s %s %s %s", c.Result, what, spfDomain, spfVerb(c.Result), sc.IP)
 		if c.Err != nil && (c.Result == spf.PermError || c.Result == spf.TempError) {

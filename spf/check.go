@@ -3,9 +3,9 @@ package spf
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -38,13 +38,9 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 	if c.maxVoid == 0 {
 		c.maxVoid = 2
 	}
-	var h *checkAlloc
-	if opts.NoTrace {
-		h = new(checkAlloc)
-	} else {
-		th := new(tracedAlloc)
-		h = &th.checkAlloc
-		c.trace = th.events[:0]
+	h := new(checkAlloc)
+	if opts.Trace {
+		c.trace = new(strings.Builder)
 	}
 	c.cache = h.cache[:0]
 	ip = ip.Unmap()
@@ -67,7 +63,9 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 	if !validDomain(domain) {
 		out.Result = None
 		out.Err = &CheckError{Err: ErrInvalidDomain, Domain: domain}
-		c.ev(evInvalidDomain, domain, nil)
+		if c.tracing() {
+			c.step(domain, ": not a valid multi-label domain name: none")
+		}
 	} else {
 		r, err := c.eval(domain, 0)
 		out.Result, out.Err = r, err
@@ -80,9 +78,9 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 	if out.Result != Pass && out.Result != Fail && out.Result != SoftFail && out.Result != Neutral {
 		out.Mechanism, out.MechanismDomain = "", ""
 	}
-	if c.trace != nil {
-		out.trace = c.trace
-		out.maxLookups, out.maxVoid = int32(c.maxLookups), int32(c.maxVoid)
+	if c.tracing() {
+		c.step("result: ", string(out.Result))
+		out.trace = c.trace.String()
 	}
 	h.cache = [len(h.cache)]cachedRecord{} // do not keep records alive
 	return out
@@ -93,13 +91,6 @@ func checkHost(ctx context.Context, ip netip.Addr, domain, sender, helo string, 
 type checkAlloc struct {
 	Check
 	cache [2]cachedRecord // most checks read one or two records
-}
-
-// tracedAlloc adds room for the trace events of most checks (the RFC 7208
-// suite's checks record 1 to 4).
-type tracedAlloc struct {
-	checkAlloc
-	events [4]traceEvent
 }
 
 // CheckMailFrom checks the MAIL FROM identity as RFC 7208 section 2.4 asks:
@@ -173,7 +164,7 @@ type checker struct {
 	maxVoid    int
 	lookups    int
 	voids      int
-	trace      []traceEvent // nil without trace
+	trace      *strings.Builder // the trace lines; nil without Options.Trace
 	cache      []cachedRecord
 
 	mech, mechDomain string
@@ -200,7 +191,9 @@ func notFound(err error) bool {
 func (c *checker) countLookup(t *Term, domain string) error {
 	c.lookups++
 	if c.lookups > c.maxLookups {
-		c.evArg(evLookupLimit, domain, t, c.lookups, "", nil)
+		if c.tracing() {
+			c.step(domain, ": ", t.Text, ": lookup ", strconv.Itoa(c.lookups), " exceeds the limit of ", strconv.Itoa(c.maxLookups), ": permerror")
+		}
 		return &CheckError{Err: ErrTooManyLookups, Domain: domain, Term: t.Text}
 	}
 	return nil
@@ -209,7 +202,9 @@ func (c *checker) countLookup(t *Term, domain string) error {
 func (c *checker) void(what, domain string) error {
 	c.voids++
 	if c.maxVoid > 0 && c.voids > c.maxVoid {
-		c.evArg(evVoidLimit, domain, nil, c.voids, what, nil)
+		if c.tracing() {
+			c.step(domain, ": void lookup ", strconv.Itoa(c.voids), " (", what, ") exceeds the limit of ", strconv.Itoa(c.maxVoid), ": permerror")
+		}
 		return &CheckError{Err: ErrTooManyVoidLookups, Domain: domain, Term: what}
 	}
 	return nil
@@ -225,10 +220,14 @@ func (c *checker) fetch(domain string) (*Record, Result, error) {
 	txts, err := c.res.LookupTXT(c.ctx, domain)
 	if err != nil {
 		if notFound(err) {
-			c.ev(evNoTXT, domain, nil)
+			if c.tracing() {
+				c.step(domain, ": no TXT records: none")
+			}
 			return nil, None, ErrNoRecord
 		}
-		c.evArg(evTXTFailed, domain, nil, 0, "", err)
+		if c.tracing() {
+			c.step(domain, ": TXT lookup failed: ", err.Error(), ": temperror")
+		}
 		return nil, TempError, dnsErr("TXT", domain, err)
 	}
 	var found string
@@ -241,17 +240,25 @@ func (c *checker) fetch(domain string) (*Record, Result, error) {
 	}
 	switch n {
 	case 0:
-		c.evArg(evNoSPF, domain, nil, len(txts), "", nil)
+		if c.tracing() {
+			c.step(domain, ": no SPF record among ", strconv.Itoa(len(txts)), " TXT records: none")
+		}
 		return nil, None, ErrNoRecord
 	case 1:
 	default:
-		c.evArg(evMultipleSPF, domain, nil, n, "", nil)
+		if c.tracing() {
+			c.step(domain, ": ", strconv.Itoa(n), " SPF records: permerror")
+		}
 		return nil, PermError, &CheckError{Err: ErrMultipleRecords, Domain: domain}
 	}
-	c.evArg(evRecord, domain, nil, 0, found, nil)
+	if c.tracing() {
+		c.step(domain, ": ", found)
+	}
 	rec := &Record{Raw: found}
 	if err := parseInto(rec, found); err != nil {
-		c.evArg(evParseError, domain, nil, 0, "", err)
+		if c.tracing() {
+			c.step(domain, ": ", err.Error(), ": permerror")
+		}
 		return nil, PermError, &CheckError{Err: err, Domain: domain}
 	}
 	c.cache = append(c.cache, cachedRecord{domain: domain, rec: rec})
@@ -263,7 +270,9 @@ func (c *checker) eval(domain string, depth int) (Result, error) {
 	// its record is being evaluated, so meeting it again is a loop.
 	for i := range c.cache {
 		if e := &c.cache[i]; e.active && strings.EqualFold(e.domain, domain) {
-			c.ev(evLoop, domain, nil)
+			if c.tracing() {
+				c.step(domain, ": already being evaluated: loop: permerror")
+			}
 			var chain []string
 			for _, e := range c.cache {
 				if e.active {
@@ -302,14 +311,18 @@ func (c *checker) eval(domain string, depth int) (Result, error) {
 		}
 		if m {
 			res := t.Qualifier.Result()
-			c.ev(evMatch, domain, t)
+			if c.tracing() {
+				c.step(domain, ": ", t.Text, " matches: ", string(res))
+			}
 			c.mech, c.mechDomain, c.expTerm, c.expDomain = t.Text, domain, nil, ""
 			if res == Fail {
 				c.expTerm, c.expDomain = rec.Exp, domain
 			}
 			return res, nil
 		}
-		c.ev(evNoMatch, domain, t)
+		if c.tracing() {
+			c.step(domain, ": ", t.Text, " does not match")
+		}
 	}
 	if t := rec.Redirect; t != nil {
 		if err := c.countLookup(t, domain); err != nil {
@@ -317,247 +330,24 @@ func (c *checker) eval(domain string, depth int) (Result, error) {
 		}
 		target, err := c.target(t, domain)
 		if err != nil {
-			c.evArg(evTermError, domain, t, 0, "", err)
+			c.termError(domain, t, err)
 			return PermError, err
 		}
-		c.evArg(evTarget, domain, t, 0, target, nil)
+		if c.tracing() {
+			c.step(domain, ": ", t.Text, " -> ", target)
+		}
 		r, err := c.eval(target, depth+1)
 		if r == None {
-			c.evArg(evRedirectNone, domain, nil, 0, target, nil)
+			if c.tracing() {
+				c.step(domain, ": redirect to ", target, " found no SPF record: permerror")
+			}
 			return PermError, &CheckError{Err: ErrNoRedirectRecord, Domain: domain, Term: rec.Redirect.Text, Detail: target}
 		}
 		return r, err
 	}
-	c.ev(evDefault, domain, nil)
+	if c.tracing() {
+		c.step(domain, ": no mechanism matched: neutral")
+	}
 	c.mech, c.mechDomain, c.expTerm = "default", domain, nil
 	return Neutral, nil
-}
-
-// target expands the domain-spec of t, or returns the current domain.
-func (c *checker) target(t *Term, domain string) (string, error) {
-	if t.Domain == "" {
-		return domain, nil
-	}
-	if strings.IndexByte(t.Domain, '%') < 0 {
-		return strings.TrimSuffix(t.Domain, "."), nil
-	}
-	s, err := expand(t.Domain, &c.env, false, c)
-	if err != nil {
-		return "", &CheckError{Err: err, Domain: domain, Term: t.Text}
-	}
-	return truncateDomain(s), nil
-}
-
-func (c *checker) network() string {
-	if c.ip.Is4() {
-		return "ip4"
-	}
-	return "ip6"
-}
-
-func (c *checker) contains(addrs []netip.Addr, t *Term) bool {
-	bits := int(t.CIDR4)
-	if !c.ip.Is4() {
-		bits = int(t.CIDR6)
-	}
-	for _, a := range addrs {
-		a = a.Unmap()
-		if a.Is4() != c.ip.Is4() {
-			continue
-		}
-		if p, err := a.Prefix(bits); err == nil && p.Contains(c.ip) {
-			return true
-		}
-	}
-	return false
-}
-
-// match evaluates one mechanism. An error comes with TempError or
-// PermError.
-func (c *checker) match(t *Term, domain string, depth int) (bool, Result, error) {
-	switch t.Kind {
-	case KindAll:
-		return true, "", nil
-	case KindIP4, KindIP6:
-		if t.Prefix.Addr().Is4() != c.ip.Is4() {
-			return false, "", nil
-		}
-		return t.Prefix.Contains(c.ip), "", nil
-	}
-	if err := c.countLookup(t, domain); err != nil {
-		return false, PermError, err
-	}
-	target, err := c.target(t, domain)
-	if err != nil {
-		c.evArg(evTermError, domain, t, 0, "", err)
-		return false, PermError, err
-	}
-	switch t.Kind {
-	case KindInclude:
-		c.evArg(evTarget, domain, t, 0, target, nil)
-		r, err := c.eval(target, depth+1)
-		switch r {
-		case Pass:
-			return true, "", nil
-		case Fail, SoftFail, Neutral:
-			return false, "", nil
-		case None:
-			c.ev(evIncludeNone, domain, t)
-			return false, PermError, &CheckError{Err: ErrNoIncludeRecord, Domain: domain, Term: t.Text, Detail: target}
-		}
-		return false, r, err
-	case KindA:
-		addrs, err := c.res.LookupNetIP(c.ctx, c.network(), target)
-		if err != nil {
-			return c.lookupFailed(t, domain, qAddr, target, err)
-		}
-		return c.contains(addrs, t), "", nil
-	case KindMX:
-		mxs, err := c.res.LookupMX(c.ctx, target)
-		if err != nil {
-			return c.lookupFailed(t, domain, qMX, target, err)
-		}
-		if len(mxs) > 10 {
-			c.evArg(evTooManyMX, domain, t, len(mxs), "", nil)
-			return false, PermError, &CheckError{Err: ErrTooManyMX, Domain: domain, Term: t.Text, Detail: fmt.Sprintf("%s has %d", target, len(mxs))}
-		}
-		for _, mx := range mxs {
-			h := strings.TrimSuffix(mx.Host, ".")
-			if h == "" {
-				continue // null MX
-			}
-			addrs, err := c.res.LookupNetIP(c.ctx, c.network(), h)
-			if err != nil {
-				if notFound(err) {
-					continue
-				}
-				c.evArg(evMXAddrFailed, domain, t, 0, h, err)
-				return false, TempError, dnsErr("A/AAAA", h, err)
-			}
-			if c.contains(addrs, t) {
-				return true, "", nil
-			}
-		}
-		return false, "", nil
-	case KindPTR:
-		names, err := c.res.LookupAddr(c.ctx, c.ip.String())
-		if err != nil {
-			if notFound(err) {
-				if err := c.void(t.Text, domain); err != nil {
-					return false, PermError, err
-				}
-			}
-			return false, "", nil // RFC 7208 5.5: a failed PTR lookup does not match
-		}
-		if len(names) > 10 {
-			names = names[:10]
-		}
-		for _, n := range names {
-			n = strings.TrimSuffix(n, ".")
-			if !(strings.EqualFold(n, target) || (len(n) > len(target) && n[len(n)-len(target)-1] == '.' && strings.EqualFold(n[len(n)-len(target):], target))) {
-				continue
-			}
-			if c.validate(n) {
-				return true, "", nil
-			}
-		}
-		return false, "", nil
-	case KindExists:
-		addrs, err := c.res.LookupNetIP(c.ctx, "ip4", target)
-		if err != nil {
-			return c.lookupFailed(t, domain, qA, target, err)
-		}
-		return len(addrs) > 0, "", nil
-	}
-	return false, PermError, fmt.Errorf("spf: unexpected term %q", t.Text)
-}
-
-func (c *checker) lookupFailed(t *Term, domain string, kind int, target string, err error) (bool, Result, error) {
-	if notFound(err) {
-		c.evArg(evVoid, domain, t, kind, target, nil)
-		if err := c.void(t.Text, domain); err != nil {
-			return false, PermError, err
-		}
-		return false, "", nil
-	}
-	c.evArg(evLookupFailed, domain, t, kind, target, err)
-	return false, TempError, dnsErr(queryNames[kind], target, err)
-}
-
-// validate reports whether name resolves back to the client address.
-func (c *checker) validate(name string) bool {
-	addrs, err := c.res.LookupNetIP(c.ctx, c.network(), name)
-	if err != nil {
-		return false
-	}
-	for _, a := range addrs {
-		if a.Unmap() == c.ip {
-			return true
-		}
-	}
-	return false
-}
-
-// macroPTR returns %{p}: a validated name of the client, preferring the
-// current domain and its subdomains, or "unknown".
-func (c *checker) macroPTR() string {
-	if !c.ptrDone {
-		c.ptrDone = true
-		names, err := c.res.LookupAddr(c.ctx, c.ip.String())
-		if err == nil {
-			if len(names) > 10 {
-				names = names[:10]
-			}
-			for _, n := range names {
-				n = strings.TrimSuffix(n, ".")
-				if c.validate(n) {
-					c.ptrNames = append(c.ptrNames, n)
-				}
-			}
-		}
-	}
-	if len(c.ptrNames) == 0 {
-		return "unknown"
-	}
-	d := c.env.Current
-	for _, n := range c.ptrNames {
-		if strings.EqualFold(n, d) {
-			return n
-		}
-	}
-	for _, n := range c.ptrNames {
-		if len(n) > len(d) && n[len(n)-len(d)-1] == '.' && strings.EqualFold(n[len(n)-len(d):], d) {
-			return n
-		}
-	}
-	return c.ptrNames[0]
-}
-
-// explain fetches and expands the exp= explanation; "" when it cannot.
-func (c *checker) explain(t *Term, domain string) string {
-	saved := c.env.Current
-	c.env.Current = domain
-	defer func() { c.env.Current = saved }()
-	target, err := c.target(t, domain)
-	if err != nil {
-		c.evArg(evExpTermError, domain, t, 0, "", err)
-		return ""
-	}
-	txts, err := c.res.LookupTXT(c.ctx, target)
-	if err != nil || len(txts) != 1 {
-		c.evArg(evExpNoTXT, domain, t, 0, target, nil)
-		return ""
-	}
-	now := time.Now
-	if c.now != nil {
-		now = c.now
-	}
-	c.env.Time = now().Unix()
-	s, err := expand(txts[0], &c.env, true, c)
-	if err != nil {
-		c.evArg(evExpTermError, domain, t, 0, "", err)
-		return ""
-	}
-	c.evArg(evExplanation, domain, nil, 0, s, nil)
-	return s
 }

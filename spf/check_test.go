@@ -50,7 +50,7 @@ func TestCheckHost(t *testing.T) {
 		{"D5/invalid domain", "nodots", "192.0.2.1", None, ErrInvalidDomain, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := CheckHost(ctx, netip.MustParseAddr(tc.ip), tc.domain, "", &Options{Resolver: z})
+			c := CheckHost(ctx, netip.MustParseAddr(tc.ip), tc.domain, "", &Options{Trace: true, Resolver: z})
 			if c.Result != tc.want || c.Lookups != tc.lookups {
 				t.Errorf("got %s with %d lookups (%v), want %s with %d\n%v", c.Result, c.Lookups, c.Err, tc.want, tc.lookups, c.Trace())
 			}
@@ -64,23 +64,23 @@ func TestCheckHost(t *testing.T) {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if c := CheckHost(cctx, netip.MustParseAddr("192.0.2.1"), "v6.example", "a@v6.example", &Options{Resolver: z}); c.Result != TempError || !errors.Is(c.Err, context.Canceled) {
+	if c := CheckHost(cctx, netip.MustParseAddr("192.0.2.1"), "v6.example", "a@v6.example", &Options{Trace: true, Resolver: z}); c.Result != TempError || !errors.Is(c.Err, context.Canceled) {
 		t.Errorf("cancelled: %s %v", c.Result, c.Err)
 	}
-	c := CheckHELO(ctx, netip.MustParseAddr("2001:db8:1::1"), "v6.example", &Options{Resolver: z})
+	c := CheckHELO(ctx, netip.MustParseAddr("2001:db8:1::1"), "v6.example", &Options{Trace: true, Resolver: z})
 	if c.Result != Pass || c.Identity != "helo" || c.HELO != "v6.example" {
 		t.Errorf("CheckHELO: %+v", c)
 	}
-	c = CheckHost(ctx, netip.MustParseAddr("::ffff:192.0.2.1"), "many.example", "x@many.example", &Options{Resolver: z, MaxLookups: 20, NoTrace: true})
+	c = CheckHost(ctx, netip.MustParseAddr("::ffff:192.0.2.1"), "many.example", "x@many.example", &Options{Resolver: z, MaxLookups: 20})
 	if c.Result != Fail || c.Lookups != 11 || c.Trace() != nil || !c.IP.Is4() {
-		t.Errorf("MaxLookups 20 / NoTrace / mapped IP: %s %d %v %v", c.Result, c.Lookups, c.Trace(), c.IP)
+		t.Errorf("MaxLookups 20 / no trace / mapped IP: %s %d %v %v", c.Result, c.Lookups, c.Trace(), c.IP)
 	}
 }
 
 func TestTraceOneLinePerStep(t *testing.T) {
 	z := dnstest.New()
 	z.AddTXT("x.example", "v=spf1 ip4:192.0.2.5\n include:y.example -all")
-	c := CheckHost(context.Background(), netip.MustParseAddr("192.0.2.5"), "x.example", "", &Options{Resolver: z})
+	c := CheckHost(context.Background(), netip.MustParseAddr("192.0.2.5"), "x.example", "", &Options{Trace: true, Resolver: z})
 	if len(c.Trace()) != 3 || c.Trace()[0] != `x.example: v=spf1 ip4:192.0.2.5\x0a include:y.example -all` || c.Trace()[2] != "result: permerror" {
 		t.Errorf("trace = %q", c.Trace())
 	}
@@ -97,7 +97,7 @@ func TestTraceLines(t *testing.T) {
 	ctx := context.Background()
 	ip := netip.MustParseAddr("192.0.2.1")
 
-	c := CheckHost(ctx, ip, "mx.example", "", &Options{Resolver: z})
+	c := CheckHost(ctx, ip, "mx.example", "", &Options{Trace: true, Resolver: z})
 	tr := c.Trace()
 	if c.Result != TempError || len(tr) != 3 || !strings.HasPrefix(tr[1], "mx.example: mx: address lookup of bad.mx.example failed: ") ||
 		!strings.HasSuffix(tr[1], ": temperror") || tr[2] != "result: temperror" {
@@ -107,12 +107,12 @@ func TestTraceLines(t *testing.T) {
 		t.Errorf("second Trace() differs: %q", again)
 	}
 
-	c = CheckHost(ctx, ip, "limit.example", "", &Options{Resolver: z, MaxLookups: 2, MaxVoidLookups: 5})
+	c = CheckHost(ctx, ip, "limit.example", "", &Options{Trace: true, Resolver: z, MaxLookups: 2, MaxVoidLookups: 5})
 	want := "limit.example: a:a3.example: lookup 3 exceeds the limit of 2: permerror"
 	if tr := c.Trace(); c.Result != PermError || len(tr) < 2 || tr[len(tr)-2] != want {
 		t.Errorf("lookup limit: %s %q", c.Result, tr)
 	}
-	c = CheckHost(ctx, ip, "limit.example", "", &Options{Resolver: z, MaxVoidLookups: 1})
+	c = CheckHost(ctx, ip, "limit.example", "", &Options{Trace: true, Resolver: z, MaxVoidLookups: 1})
 	want = "limit.example: void lookup 2 (a:a2.example) exceeds the limit of 1: permerror"
 	if tr := c.Trace(); c.Result != PermError || len(tr) < 2 || tr[len(tr)-2] != want {
 		t.Errorf("void limit: %s %q", c.Result, tr)

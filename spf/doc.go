@@ -16,9 +16,10 @@
 // client addresses.
 //
 // The result is a *Check: the Result, the expanded exp= Explanation on
-// fail, the deciding Mechanism, the lookup counts, a readable trace
-// (Check.Trace, one line per step; Options.NoTrace skips it) and, for
-// temperror and permerror (and none), an Err. Err is a *CheckError naming the domain and term; branch
+// fail, the deciding Mechanism, the lookup counts, with Options.Trace a
+// readable trace (Check.Trace, one line per step) and, for temperror and
+// permerror (and none), an Err. Err is a *CheckError naming the domain and
+// term; branch
 // on it with errors.Is: ErrTooManyLookups, ErrTooManyVoidLookups,
 // ErrMultipleRecords, ErrLoop, ErrNoIncludeRecord, ErrDNS (which also
 // unwraps to the resolver's *net.DNSError), ErrSyntax (errors.As gives the
@@ -58,19 +59,26 @@
 //   - A record is parsed completely before evaluation: a syntax error
 //     anywhere gives permerror even if an earlier mechanism would match.
 //
-// # Performance
+// # Bounds
+//
+// A check makes at most MaxLookups (10) DNS-querying terms and
+// MaxVoidLookups (2) lookups that find nothing, reads at most 10 MX names
+// per mx and 10 PTR names per ptr or %{p}, and expands a domain-spec to at
+// most 253 bytes (longer ones are cut from the left, RFC 7208 section
+// 7.3); an include or redirect loop stops at once. Parse reads a record
+// of any length but each TXT record is at most what DNS carries.
+//
+// # Cost
 //
 // Records are parsed by hand into one slice of terms whose strings point
 // into the record text; there are no regular expressions, macros are
 // expanded only where a '%' appears, and errors are formatted only when
-// read. The trace is recorded as a slice of fixed-size events (step kind,
-// count, and the domain, term, string or error the step concerns — values
-// the check holds anyway), stored for most checks in the same allocation
-// as the Check; Check.Trace renders the text only when called. A check
-// allocates the Check, the parsed records and little else; the Options
-// are not retained. Over the whole RFC 7208 suite check_host() with its
-// default trace uses less CPU time than blitiri.com.ar/go/spf without one
-// (bench/spf/results.txt).
+// read. Without Options.Trace a check records no trace at all; with it,
+// each step writes its line as it happens. A check allocates the Check,
+// the parsed records and little else; the Options are not retained. Over
+// the RFC 7208 suite a check uses less CPU time than
+// blitiri.com.ar/go/spf, with and without a trace (figures in the bench
+// module).
 //
 // # Records
 //

@@ -23,7 +23,7 @@ func zone() *dnstest.Zone {
 
 func ExampleCheckMailFrom() {
 	ctx := context.Background()
-	opts := &spf.Options{Resolver: zone(), Receiver: "mx.helpdesk.example"}
+	opts := &spf.Options{Resolver: zone(), Receiver: "mx.helpdesk.example", Trace: true}
 
 	c := spf.CheckMailFrom(ctx, netip.MustParseAddr("2001:db8:5::25"), "bounce@example.com", "out.provider.net", opts)
 	fmt.Println(c.Result, c.Mechanism, c.Lookups)
@@ -127,7 +127,7 @@ func ExampleCheckHost() {
 	z.AddTXT("b.example.org", "v=spf1 include:a.example.org ~all")
 
 	c := spf.CheckHost(context.Background(), netip.MustParseAddr("192.0.2.1"), "example.org", "bob@example.org",
-		&spf.Options{Resolver: z, NoTrace: true})
+		&spf.Options{Resolver: z})
 	fmt.Println(c.Result, errors.Is(c.Err, spf.ErrLoop))
 	fmt.Println(c.Err)
 	// Output:

@@ -90,7 +90,7 @@ func FuzzCheckHost(f *testing.F) {
 		z := dnstestZone()
 		z.AddTXT("example.com", rec)
 		z.AddTXT("inc.example.com", rec)
-		c := CheckHost(t.Context(), ip, "example.com", "user@example.com", &Options{Resolver: z})
+		c := CheckHost(t.Context(), ip, "example.com", "user@example.com", &Options{Trace: true, Resolver: z})
 		switch c.Result {
 		case None, Neutral, Pass, Fail, SoftFail, TempError, PermError:
 		default:

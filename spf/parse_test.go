@@ -102,3 +102,12 @@ func TestMacros(t *testing.T) {
 		t.Errorf("truncateDomain = %q (%d)", d, len(d))
 	}
 }
+
+func TestParseBound(t *testing.T) {
+	long := "v=spf1 " + strings.Repeat("ip4:192.0.2.1 ", MaxRecordLen/14) + "-all"
+	_, err := Parse(long)
+	var se *SyntaxError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "over the 4096-byte limit") {
+		t.Errorf("record of %d bytes: %v", len(long), err)
+	}
+}

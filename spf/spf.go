@@ -133,12 +133,10 @@ type Options struct {
 	// means 2 (RFC 7208 section 4.6.4); negative means no limit.
 	MaxVoidLookups int
 
-	// NoTrace skips recording the steps of the check, and Check.Trace
-	// returns nil. False means the steps are recorded (a small slice of
-	// fixed-size events that refer to the parsed records, which stay
-	// reachable while the Check is; the text is rendered only by
-	// Check.Trace).
-	NoTrace bool
+	// Trace records a readable account of the check, one line per step,
+	// for Check.Trace (a diagnostic tool or a support screen). False (the
+	// default) records nothing and builds no text.
+	Trace bool
 }
 
 // Check is the outcome of one check_host() call.
@@ -180,9 +178,9 @@ type Check struct {
 	// record was used); nil otherwise.
 	Err error
 
-	// The recorded steps for Trace; nil with Options.NoTrace.
-	trace               []traceEvent
-	maxLookups, maxVoid int32
+	// trace holds the lines of Trace, newline-separated; empty without
+	// Options.Trace.
+	trace string
 }
 
 // String returns a one-line summary ("pass (ip4:192.0.2.0/24 in

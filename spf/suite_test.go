@@ -90,7 +90,7 @@ func str(v any) string {
 func (st *suiteTest) run() *Check {
 	ip := netip.MustParseAddr(st.Host)
 	return CheckMailFrom(context.Background(), ip, st.MailFrom, st.Helo,
-		&Options{Resolver: st.Zone, Receiver: "localhost"})
+		&Options{Trace: true, Resolver: st.Zone, Receiver: "localhost"})
 }
 
 // rfc4408Changed lists the RFC 4408 suite tests whose answer RFC 7208

@@ -1,12 +1,10 @@
 // Package spf_test benchmarks deskmail's spf.CheckMailFrom against
 // blitiri.com.ar/go/spf over every test of the RFC 7208 suite, both
 // answering from the same dnstest zones. One op is the whole suite (203
-// checks). Each library's default: deskmail (records the trace as compact
-// events; the lines are rendered only if Check.Trace is called) against
-// blitiri (no trace). With readable trace lines produced for every check:
-// deskmail-readtrace (calls Check.Trace) against blitiri-trace
-// (WithTraceFunc collecting lines). Without any trace: deskmail-notrace
-// (Options.NoTrace) against blitiri.
+// checks). Each library's default, without a trace: deskmail against
+// blitiri. With readable trace lines produced for every check:
+// deskmail-trace (Options.Trace, Check.Trace read) against blitiri-trace
+// (WithTraceFunc collecting lines).
 package spf_test
 
 import (
@@ -120,20 +118,9 @@ func BenchmarkRFC7208Suite(b *testing.B) {
 			}
 		}
 	})
-	b.Run("lib=deskmail-notrace", func(b *testing.B) {
-		b.ReportAllocs()
-		start := cputime.Now()
-		defer func() { cputime.Report(b, start) }()
-		for i := 0; i < b.N; i++ {
-			for k := range cases {
-				c := &cases[k]
-				spf.CheckMailFrom(ctx, c.ip, c.mailFrom, c.helo, &spf.Options{Resolver: c.zone, NoTrace: true})
-			}
-		}
-	})
 	var sink int
-	b.Run("lib=deskmail-readtrace", func(b *testing.B) {
-		// deskmail's default plus the readable lines of every check, like
+	b.Run("lib=deskmail-trace", func(b *testing.B) {
+		// The readable lines of every check (Options.Trace), like
 		// blitiri-trace.
 		b.ReportAllocs()
 		start := cputime.Now()
@@ -141,13 +128,13 @@ func BenchmarkRFC7208Suite(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			for k := range cases {
 				c := &cases[k]
-				sink += len(spf.CheckMailFrom(ctx, c.ip, c.mailFrom, c.helo, &spf.Options{Resolver: c.zone}).Trace())
+				sink += len(spf.CheckMailFrom(ctx, c.ip, c.mailFrom, c.helo, &spf.Options{Resolver: c.zone, Trace: true}).Trace())
 			}
 		}
 	})
 	b.Run("lib=blitiri-trace", func(b *testing.B) {
 		// blitiri with a trace collected as readable lines, like
-		// deskmail-readtrace.
+		// deskmail-trace.
 		b.ReportAllocs()
 		start := cputime.Now()
 		defer func() { cputime.Report(b, start) }()

@@ -110,7 +110,7 @@ func runSPFCheck(io *cliIO, args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c := spf.CheckMailFrom(ctx, ip, *sender, *helo, &spf.Options{Resolver: res, Receiver: *receiver})
+	c := spf.CheckMailFrom(ctx, ip, *sender, *helo, &spf.Options{Resolver: res, Receiver: *receiver, Trace: true})
 	out := spfCheckJSON{Result: c.Result, Explanation: c.Explanation, Lookups: c.Lookups, VoidLookups: c.VoidLookups,
 		Mechanism: c.Mechanism, Domain: c.Domain, ReceivedSPF: c.ReceivedSPF(), Trace: c.Trace()}
 	if c.Err != nil {
