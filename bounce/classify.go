@@ -94,6 +94,11 @@ func classify(diag, status string, code int, action, command, context string) Re
 	if action == "delayed" {
 		return ReasonExpired
 	}
+	if len(status) > 4 && status[1:] == ".1.0" && command != "MAIL" {
+		// "Other address status": generic, so only when nothing else
+		// decides does it say the address is bad.
+		return ReasonUserUnknown
+	}
 	if command == "MAIL" {
 		// Nothing names the cause, but the server refused the sender.
 		return ReasonRejected

@@ -181,7 +181,7 @@ func statusReason(st string) Reason {
 	}
 	sub := st[2:]
 	switch sub {
-	case "1.1", "1.0.1", "1.6", "1.10":
+	case "1.1", "1.6", "1.10":
 		if sub == "1.6" {
 			return ReasonHasMoved
 		}
