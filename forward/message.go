@@ -6,18 +6,21 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net/mail"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/deskmail/deskmail"
+	"github.com/deskmail/deskmail/internal/htmltext"
+	"github.com/deskmail/deskmail/internal/mailparse"
 	"github.com/emersion/go-message"
-	_ "github.com/emersion/go-message/charset" // decode every common charset
-	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 )
 
-// ErrMalformed is returned by Parse when the message header cannot be read
-// at all. A body that cannot be decoded is not an error: the mail is then
-// simply not found to be a forward.
+// ErrMalformed is returned by Parse when the message has no header at all.
+// A body that cannot be decoded is not an error: the mail is then simply
+// not found to be a forward.
 var ErrMalformed = errors.New("forward: malformed message")
 
 // Parse reads a raw message (RFC 5322, MIME) and finds what it forwards:
@@ -33,33 +36,253 @@ var ErrMalformed = errors.New("forward: malformed message")
 //
 // Forwarder is the outer From in every case.
 //
-// Parse reads the whole message, through a fixed buffer, and at most
-// Options.MaxBytes of it; it visits at most Options.MaxParts parts and
-// reads at most Options.MaxHeaderBytes of header and Options.MaxLineBytes
-// per line. Past any of these it stops with a *LimitError wrapping
-// ErrTooLarge. The error wraps ErrMalformed when the header cannot be
-// parsed.
+// Parse reads at most Options.MaxBytes, no line longer than
+// Options.MaxLineBytes, at most Options.MaxHeaderBytes of header, and
+// visits at most Options.MaxParts parts; past any of these it stops with a
+// *LimitError wrapping ErrTooLarge. It holds the message in memory while it
+// works (the MIME walk is the library's one, over bytes).
 func Parse(r io.Reader, opts *Options) (Forward, error) {
 	g := &guard{r: r, max: opts.maxBytes(), maxLine: int64(opts.maxLineBytes())}
-	e, err := message.ReadWithOptions(g, &message.ReadOptions{MaxHeaderBytes: int64(opts.maxHeaderBytes())})
+	size := int64(4096)
+	if l, ok := r.(interface{ Len() int }); ok {
+		if int64(l.Len()) > opts.maxBytes() {
+			return Forward{}, &LimitError{Limit: "bytes", Max: opts.maxBytes()}
+		}
+		size = int64(l.Len()) + 1
+	}
+	raw, err := readAll(g, min(size, opts.maxBytes()+1), opts.maxBytes()+1)
 	if g.err != nil {
 		return Forward{}, g.err
 	}
-	if err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
-		if strings.Contains(err.Error(), "exceeds maximum size") {
-			return Forward{}, &LimitError{Limit: "header bytes", Max: int64(opts.maxHeaderBytes())}
+	if err != nil {
+		return Forward{}, fmt.Errorf("forward: reading the message: %w", err)
+	}
+	return parseRaw(raw, opts)
+}
+
+// readAll reads r to its end into a buffer of size bytes that grows by
+// doubling up to limit bytes, so a message costs at most twice the bound
+// in allocations and a reader that knows its length (bytes.Reader,
+// strings.Reader) one allocation.
+func readAll(r io.Reader, size, limit int64) ([]byte, error) {
+	b := make([]byte, 0, max(size, 512))
+	for {
+		if len(b) == cap(b) {
+			if int64(cap(b)) >= limit {
+				// full at the bound: one more read tells the guard
+				var one [1]byte
+				n, err := r.Read(one[:])
+				if n == 0 && err == io.EOF {
+					return b, nil
+				}
+				if err != nil && err != io.EOF {
+					return b, err
+				}
+				continue
+			}
+			nb := make([]byte, len(b), min(2*int64(cap(b)), limit))
+			copy(nb, b)
+			b = nb
 		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// ParseBytes is Parse over a message the caller holds in memory. It reads
+// raw in place (a copy only to turn CRLF into LF) and has the same bounds.
+func ParseBytes(raw []byte, opts *Options) (Forward, error) {
+	if int64(len(raw)) > opts.maxBytes() {
+		return Forward{}, &LimitError{Limit: "bytes", Max: opts.maxBytes()}
+	}
+	if longLine(raw, opts.maxLineBytes()) {
+		return Forward{}, &LimitError{Limit: "line bytes", Max: int64(opts.maxLineBytes())}
+	}
+	return parseRaw(raw, opts)
+}
+
+// ParseEntity is Parse over a message already read with go-message, for a
+// pipeline that parses each mail once. It reads e's body (at most
+// Options.MaxBytes of it) and has the bounds of Parse, except the header
+// bound, which was the caller's when it read e.
+func ParseEntity(e *message.Entity, opts *Options) (Forward, error) {
+	if e == nil {
+		return Forward{}, fmt.Errorf("%w: no message", ErrMalformed)
+	}
+	g := &guard{r: e.Body, max: opts.maxBytes(), maxLine: int64(opts.maxLineBytes())}
+	body, err := io.ReadAll(g)
+	if g.err != nil {
+		return Forward{}, g.err
+	}
+	if err != nil && len(body) == 0 {
+		return Forward{}, fmt.Errorf("forward: reading the message: %w", err)
+	}
+	return parseParts(e.Header.Header, mailparse.NormalizeNewlines(body), opts)
+}
+
+// longLine reports a line of b longer than max bytes.
+func longLine(b []byte, max int) bool {
+	for len(b) > max {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 || i > max {
+			return true
+		}
+		b = b[i+1:]
+	}
+	return false
+}
+
+func parseRaw(raw []byte, opts *Options) (Forward, error) {
+	raw = mailparse.NormalizeNewlines(raw)
+	end := bytes.Index(raw, []byte("\n\n"))
+	if end < 0 {
+		end = len(raw)
+	}
+	if end > opts.maxHeaderBytes() {
+		return Forward{}, &LimitError{Limit: "header bytes", Max: int64(opts.maxHeaderBytes())}
+	}
+	h, body, err := mailparse.ReadHeader(raw)
+	if err != nil {
 		return Forward{}, fmt.Errorf("%w: %s", ErrMalformed, deskmail.Sanitize(err.Error()))
 	}
-	f, err := ParseEntity(e, opts)
-	if err == nil {
-		// the rest of the message, for the size and line bounds
-		_, _ = io.Copy(io.Discard, g)
+	return parseParts(h, body, opts)
+}
+
+// parseParts is the shared work of Parse, ParseBytes and ParseEntity.
+func parseParts(h textproto.Header, body []byte, opts *Options) (Forward, error) {
+	subject := decodeHeader(h.Get("Subject"))
+	forwarder := firstAddress(h.Get("From"))
+
+	w := walk(h, body, opts)
+	if w.truncated {
+		return Forward{}, &LimitError{Limit: "parts", Max: int64(opts.maxParts())}
 	}
-	if g.err != nil {
-		return Forward{}, g.err
+	if rf := h.Get("Resent-From"); rf != "" {
+		if orig := firstAddress(h.Get("From")); orig.Domain != "" {
+			return Forward{
+				Forwarded: true,
+				Method:    MethodResent,
+				Evidence:  "Resent-From header",
+				From:      orig,
+				To:        addressList(h.Get("To")),
+				Cc:        addressList(h.Get("Cc")),
+				Subject:   subject,
+				Date:      h.Get("Date"),
+				Time:      headerDate(h),
+				Body:      strings.TrimSpace(normalize(w.text(), opts.maxScan())),
+				Forwarder: firstAddress(rf),
+			}, nil
+		}
 	}
-	return f, err
+
+	text := w.text()
+	out := parseText(subject, text, opts)
+	out.Forwarder = forwarder
+	if out.Forwarded {
+		return out, nil
+	}
+	if w.html != "" && strings.TrimSpace(w.plain) != "" {
+		// Some clients put a stub or a lossy rendering in text/plain.
+		if hf := parseText(subject, htmltext.FromHTML(w.html), opts); hf.Forwarded {
+			hf.Forwarder = forwarder
+			return hf, nil
+		}
+	}
+	if w.attached != nil {
+		ih, ibody, err := mailparse.ReadHeader(mailparse.NormalizeNewlines(w.attached))
+		if from := firstAddress(ih.Get("From")); err == nil && from.Domain != "" {
+			iw := walk(ih, ibody, opts)
+			return Forward{
+				Forwarded: true,
+				Method:    MethodAttached,
+				Evidence:  w.attachedBy,
+				From:      from,
+				To:        addressList(ih.Get("To")),
+				Cc:        addressList(ih.Get("Cc")),
+				Subject:   decodeHeader(ih.Get("Subject")),
+				Date:      ih.Get("Date"),
+				Time:      headerDate(ih),
+				Body:      strings.TrimSpace(normalize(iw.text(), opts.maxScan())),
+				Note:      strings.TrimSpace(normalize(text, opts.maxScan())),
+				Forwarder: forwarder,
+			}, nil
+		}
+	}
+	if out.Subject == "" {
+		out.Subject = subject
+	}
+	return out, nil
+}
+
+// parts is what a walk keeps: the first plain and HTML text and the first
+// attached message.
+type parts struct {
+	plain, html string
+	attached    []byte
+	attachedBy  string
+	truncated   bool
+}
+
+func walk(h textproto.Header, body []byte, opts *Options) *parts {
+	w := &parts{}
+	scan := opts.maxScan()
+	havePlain, haveHTML := false, false
+	w.truncated = mailparse.Walk(h, body, mailparse.Limits{MaxParts: opts.maxParts()}, func(p *mailparse.Part) bool {
+		disp, dparams, _ := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+		switch {
+		case p.Type == "message/rfc822" || p.Type == "message/global":
+			w.attach(p, p.Type+" part")
+		case isEMLName(dparams["filename"]) || isEMLName(p.Params["name"]):
+			w.attach(p, "attached .eml file")
+		case disp == "attachment":
+		case p.Type == "text/plain":
+			if !havePlain {
+				w.plain, havePlain = decodeText(p, scan), true
+			}
+		case p.Type == "text/html":
+			if !haveHTML {
+				w.html, haveHTML = decodeText(p, 4*scan), true
+			}
+		}
+		return true
+	})
+	return w
+}
+
+// decodeText decodes the start of a text part: enough raw bytes for max
+// bytes of text.
+func decodeText(p *mailparse.Part, max int) string {
+	if len(p.Raw) > 2*max {
+		p.Raw = p.Raw[:2*max]
+	}
+	return string(p.Decoded())
+}
+
+// attach keeps the first attached message.
+func (w *parts) attach(p *mailparse.Part, by string) {
+	if w.attached == nil {
+		w.attached, w.attachedBy = mailparse.DecodeTransfer(p.Header.Get("Content-Transfer-Encoding"), p.Raw), by
+	}
+}
+
+func isEMLName(name string) bool {
+	return strings.EqualFold(path.Ext(name), ".eml")
+}
+
+func (w *parts) text() string {
+	if strings.TrimSpace(w.plain) != "" {
+		return w.plain
+	}
+	if w.html != "" {
+		return htmltext.FromHTML(w.html)
+	}
+	return w.plain
 }
 
 // guard reads at most max bytes from r, no line longer than maxLine, and
@@ -106,195 +329,18 @@ func (g *guard) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// ParseEntity is Parse over a message already read with go-message, for a
-// pipeline that parses each mail once. It consumes e's body. It visits at
-// most Options.MaxParts parts (more: a *LimitError wrapping ErrTooLarge)
-// and reads at most Options.MaxScan bytes of each text part; the bound on
-// the header is the caller's, set when it read e.
-func ParseEntity(e *message.Entity, opts *Options) (Forward, error) {
-	if e == nil {
-		return Forward{}, fmt.Errorf("%w: no message", ErrMalformed)
-	}
-	h := mail.Header{Header: e.Header}
-	subject := decodeHeader(h.Get("Subject"))
-	forwarder := firstAddress(h.Get("From"))
-
-	w := &walker{max: opts.maxParts(), scan: opts.maxScan()}
-	if rf := h.Get("Resent-From"); rf != "" {
-		if orig := firstAddress(h.Get("From")); orig.Domain != "" {
-			w.walk(e, 0)
-			if w.err != nil {
-				return Forward{}, w.err
-			}
-			out := Forward{
-				Forwarded: true,
-				Method:    MethodResent,
-				Evidence:  "Resent-From header",
-				From:      orig,
-				To:        addressList(h.Get("To")),
-				Cc:        addressList(h.Get("Cc")),
-				Subject:   subject,
-				Date:      h.Get("Date"),
-				Body:      normalize(w.text(), opts.maxScan()),
-				Forwarder: firstAddress(rf),
-			}
-			out.Time, _ = h.Date()
-			return out, nil
-		}
-	}
-
-	w.walk(e, 0)
-	if w.err != nil {
-		return Forward{}, w.err
-	}
-	text := w.text()
-	out := parseText(subject, text, opts)
-	out.Forwarder = forwarder
-	if out.Forwarded {
-		return out, nil
-	}
-	if w.haveHTML && w.havePlain && strings.TrimSpace(w.plain) != "" {
-		// Some clients put a stub or a lossy rendering in text/plain.
-		if h := parseText(subject, htmlToText(w.html, w.scan), opts); h.Forwarded {
-			h.Forwarder = forwarder
-			return h, nil
-		}
-	}
-	if w.attached != nil {
-		ih := mail.Header{Header: w.attached.Header}
-		if from := firstAddress(ih.Get("From")); from.Domain != "" {
-			iw := &walker{max: opts.maxParts(), scan: opts.maxScan()}
-			iw.walk(w.attached, 0)
-			att := Forward{
-				Forwarded: true,
-				Method:    MethodAttached,
-				Evidence:  w.attachedBy,
-				From:      from,
-				To:        addressList(ih.Get("To")),
-				Cc:        addressList(ih.Get("Cc")),
-				Subject:   decodeHeader(ih.Get("Subject")),
-				Date:      ih.Get("Date"),
-				Body:      strings.TrimSpace(normalize(iw.text(), opts.maxScan())),
-				Note:      strings.TrimSpace(normalize(text, opts.maxScan())),
-				Forwarder: forwarder,
-			}
-			att.Time, _ = ih.Date()
-			return att, nil
-		}
-	}
-	if out.Subject == "" {
-		out.Subject = subject
-	}
-	return out, nil
-}
-
-// walker collects the first plain and HTML text parts and the first
-// attached message of a MIME tree, within bounds.
-type walker struct {
-	max, scan   int
-	parts       int
-	plain, html string
-	havePlain   bool
-	haveHTML    bool
-	attached    *message.Entity
-	attachedBy  string
-	err         error
-}
-
-const maxDepth = 8
-
-func (w *walker) walk(e *message.Entity, depth int) {
-	if w.err != nil || depth > maxDepth {
-		return
-	}
-	if w.parts >= w.max {
-		w.err = &LimitError{Limit: "parts", Max: int64(w.max)}
-		return
-	}
-	w.parts++
-	if mr := e.MultipartReader(); mr != nil {
-		for w.err == nil {
-			p, err := mr.NextPart()
-			if err != nil {
-				if message.IsUnknownCharset(err) || message.IsUnknownEncoding(err) {
-					continue
-				}
-				return
-			}
-			w.walk(p, depth+1)
-		}
-		return
-	}
-	ct, _, _ := e.Header.ContentType()
-	disp, dparams, _ := e.Header.ContentDisposition()
-	switch {
-	case ct == "message/rfc822" || ct == "message/global":
-		w.attach(e, ct+" part")
-	case isEMLName(dparams["filename"]) || isEMLName(contentTypeName(e)):
-		w.attach(e, "attached .eml file")
-	case disp == "attachment":
-	case ct == "text/plain" || ct == "":
-		if !w.havePlain {
-			w.plain, w.havePlain = readText(e.Body, w.scan), true
-		}
-	case ct == "text/html":
-		if !w.haveHTML {
-			w.html, w.haveHTML = readText(e.Body, w.scan*4), true
-		}
-	}
-}
-
-// attach reads an attached message now (the outer reader moves on) and
-// keeps the first one.
-func (w *walker) attach(e *message.Entity, by string) {
-	if w.attached != nil {
-		return
-	}
-	limit := int64(w.scan) * 16
-	inner, err := message.ReadWithOptions(io.LimitReader(e.Body, limit), &message.ReadOptions{MaxHeaderBytes: limit})
-	if inner == nil || (err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err)) {
-		return
-	}
-	var buf bytes.Buffer
-	if _, err := io.Copy(&buf, io.LimitReader(inner.Body, limit)); err != nil && buf.Len() == 0 {
-		return
-	}
-	if ne, err := message.New(inner.Header, &buf); ne != nil && (err == nil || message.IsUnknownCharset(err)) {
-		w.attached, w.attachedBy = ne, by
-	}
-}
-
-func contentTypeName(e *message.Entity) string {
-	_, p, _ := e.Header.ContentType()
-	return p["name"]
-}
-
-func isEMLName(name string) bool {
-	return strings.EqualFold(path.Ext(name), ".eml")
-}
-
-func (w *walker) text() string {
-	if w.havePlain && strings.TrimSpace(w.plain) != "" {
-		return w.plain
-	}
-	if w.haveHTML {
-		return htmlToText(w.html, w.scan)
-	}
-	return w.plain
-}
-
-func readText(r io.Reader, max int) string {
-	b, _ := io.ReadAll(io.LimitReader(r, int64(max)))
-	return string(b)
-}
-
-var wordDecoder = &mime.WordDecoder{CharsetReader: message.CharsetReader}
+var wordDecoder = &mime.WordDecoder{CharsetReader: mailparse.CharsetReader}
 
 func decodeHeader(s string) string {
 	if d, err := wordDecoder.DecodeHeader(s); err == nil {
 		return d
 	}
 	return s
+}
+
+func headerDate(h textproto.Header) time.Time {
+	t, _ := mail.ParseDate(h.Get("Date"))
+	return t
 }
 
 func firstAddress(s string) deskmail.Address {
