@@ -17,6 +17,7 @@ import (
 // reads the verdict's fields.
 type authFacts struct {
 	ran     bool // authentication ran (not skipped, not a trusted path)
+	fetched bool // no client IP: DKIM and DMARC only, never suspended
 	trusted bool // Options.Trusted
 	action  senderauth.Action
 	// dmarc is the DMARC result: pass, fail, none, temperror, permerror.
@@ -49,6 +50,9 @@ func (a *authFacts) missing() string {
 	dom := a.fromDomain
 	if dom == "" {
 		dom = "the From domain"
+	}
+	if a.fetched {
+		return "no DKIM signature passed aligned with " + dom + " (fetched mail: SPF cannot be checked without the client IP)"
 	}
 	s := "neither SPF nor DKIM passed aligned with " + dom + " (DMARC " + a.dmarc
 	if a.policy != "" && a.dmarc == string(dmarc.Fail) {
@@ -91,10 +95,8 @@ func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *deskmail.
 	case p.o.SkipAuth:
 		d.add(CodeAuthSkipped, "sender authentication is turned off for this pipeline")
 		return
-	case !env.ClientIP.IsValid():
-		d.add(CodeAuthSkipped, "no client IP: fetched mail is not authenticated again")
-		return
 	}
+	fetched := !env.ClientIP.IsValid()
 	v, err := senderauth.Authenticate(ctx, m, p.o.Auth)
 	if err != nil {
 		d.Auth = &senderauth.Verdict{Action: senderauth.Suspend, Result: dmarc.PermError, Code: senderauth.CodePermError, Reasons: []deskmail.Reason{deskmail.NewReason(senderauth.CodePermError, "%s", err.Error())}}
@@ -107,6 +109,18 @@ func (p *Pipeline) authenticate(ctx context.Context, d *Decision, env *deskmail.
 	d.auth = facts(v)
 	a := &d.auth
 	sum := "SPF " + orNone(a.spf) + " for " + orNone(a.spfDomain) + ", DKIM " + a.dkim + ", DMARC " + a.dmarc
+	if fetched {
+		// Fetched mail: the mailbox accepted it and checked SPF, which
+		// cannot be checked again without the client IP; DKIM can. It is
+		// never suspended, and authenticated only through DKIM (or ARC).
+		a.fetched, a.action, a.spfAligned = true, senderauth.Accept, false
+		if a.authenticated() {
+			d.add(CodeAuthPass, "DMARC passes through DKIM; fetched mail, so SPF is not checked again ("+sum+")")
+			return
+		}
+		d.add(CodeAuthSkipped, "fetched mail (no client IP): not suspended, since its mailbox accepted it, but "+a.missing())
+		return
+	}
 	switch {
 	case a.action == senderauth.Retry:
 		d.add(CodeAuthTempError, "DNS failed during sender authentication ("+sum+"): "+a.reasons)

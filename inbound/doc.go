@@ -43,9 +43,10 @@
 //     giving one verdict and an Authentication-Results value. Its outcome
 //     decides two things, later: whether a failing mail is suspended (the
 //     last step) and whether the sender may have an agent's privileges
-//     (steps 7 to 10).
-//     Mail without a client IP (fetched over POP or IMAP) is not
-//     authenticated again (auth_skipped).
+//     (steps 7 to 10). Mail without a client IP (fetched over POP or IMAP)
+//     was accepted by its mailbox, which checked SPF: it is never
+//     suspended, and its From is authenticated through an aligned DKIM
+//     signature alone (auth_pass), else not (auth_skipped).
 //  3. Forwarding confirmations: the platform's own signed check mail
 //     (alias.ForwardingCheck) and Gmail's confirmation are
 //     ActionConfirmation, never tickets. ConfirmationTrusted is set only
@@ -103,15 +104,17 @@
 //   - DMARC passed through an SPF or a DKIM pass aligned with the From
 //     domain (auth_pass), or a trusted ARC sealer recorded such a pass
 //     before a forwarder broke it (arc_trusted); or
-//   - the pipeline's path is marked Options.Trusted (auth_trusted): the
-//     host's own submission server, where SMTP AUTH proved the sender, or
-//     an authenticated fetch of the agent's own mailbox.
+//   - the path is marked trusted (auth_trusted): Options.Trusted for a
+//     whole pipeline, or Pipeline.Trusted for one call — the host's own
+//     submission server, where SMTP AUTH proved the sender and the server
+//     checked that the From belongs to the login, or an authenticated
+//     fetch of the agent's own mailbox.
 //
 // Any other outcome leaves the From unauthenticated, also when the mail is
 // accepted: a DMARC failure under p=none (auth_fail_policy_none), a domain
 // without a DMARC record (auth_none, no alignment is evaluated then), a
-// permanent error (auth_permerror), fetched mail (auth_skipped) and
-// Options.SkipAuth. An agent's address, or one of the account's own
+// permanent error (auth_permerror), fetched mail without an aligned DKIM
+// pass (auth_skipped) and Options.SkipAuth. An agent's address, or one of the account's own
 // addresses, in an unauthenticated From gets the reason
 // agent_unauthenticated, which says which check was missing — "From
 // brad@acme.example is an agent, but neither SPF nor DKIM passed aligned
@@ -131,7 +134,7 @@
 //	auth_none              no DMARC record: accepted, unauthenticated
 //	auth_temperror         DNS failed: suspended, and never recorded in the allow list
 //	auth_permerror         the mail or the records could not be evaluated
-//	auth_skipped           no client IP, or Options.SkipAuth: unauthenticated
+//	auth_skipped           Options.SkipAuth, or fetched mail without an aligned DKIM pass: unauthenticated
 //	auth_trusted           Options.Trusted: authenticated by the host
 //	auth_allowed           failed, but an allow entry lifted the suspension
 //	recovered              Recover lifted the suspension

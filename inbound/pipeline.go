@@ -85,7 +85,8 @@ type Options struct {
 	// privileges and nothing is suspended for sender
 	// authentication. Never set it for an MX or for a shared support
 	// mailbox: anyone can write any From there. False: the From is
-	// authenticated by DMARC (see Auth).
+	// authenticated by DMARC (see Auth). Pipeline.Trusted sets it for
+	// one call.
 	Trusted bool
 	// Allow is the allow list: Recover records an entry there, and a mail
 	// whose authentication failure an entry covers is not suspended
@@ -116,10 +117,11 @@ type Options struct {
 
 // Pipeline is the inbound flow as one call. It is safe for concurrent use.
 type Pipeline struct {
-	o      Options
-	router *alias.Router
-	sep    string
-	ar     autoreply.Options
+	o       Options
+	trusted *Pipeline // the same pipeline with Options.Trusted set
+	router  *alias.Router
+	sep     string
+	ar      autoreply.Options
 }
 
 // New returns a Pipeline for opts. It returns ErrNoAliases when opts or
@@ -154,8 +156,23 @@ func New(opts *Options) (*Pipeline, error) {
 			return err == nil, nil
 		}
 	}
+	if p.o.Trusted {
+		p.trusted = p
+	} else {
+		t := *p
+		t.o.Trusted = true
+		t.trusted = &t
+		p.trusted = &t
+	}
 	return p, nil
 }
+
+// Trusted returns the pipeline for a path the host authenticated itself,
+// the same as p but with Options.Trusted set, for a door that serves both
+// kinds of path: an SMTP server calls p.Trusted().ProcessAll for a session
+// that passed SMTP AUTH (having checked that the From belongs to the
+// login), and p.ProcessAll for every other session. It costs nothing.
+func (p *Pipeline) Trusted() *Pipeline { return p.trusted }
 
 // OwnMessage adapts a Threader to bounce.Options.OwnMessage: a Message-ID
 // is ours when its signed token verifies, and its reference is the ticket
