@@ -1,6 +1,7 @@
 package bounce
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/emersion/go-message/textproto"
@@ -100,7 +101,12 @@ func (p *parser) scanText(h textproto.Header) {
 			diag = strings.TrimSpace(diag + " " + summary)
 		}
 		addr := c.addr
-		if c.line >= 0 {
+		if a, at := refusedAddr(diag); a != "" && a != c.addr && !exclude[a] && !seen[a] {
+			// The server's reply names another address (the one an alias
+			// or forward led to): that is the address that failed.
+			seen[a] = true
+			addr = diag[at : at+len(a)]
+		} else if c.line >= 0 {
 			addr = restoreCase(lines[c.line], addr)
 		} else {
 			addr = restoreCase(strings.Join(h.Values("X-Failed-Recipients"), " ")+" "+p.rep.Original.To, addr)
@@ -248,4 +254,44 @@ func (r *recipientLines) diagnosticFor(addr string) string {
 		return d
 	}
 	return ""
+}
+
+// refusedAddr returns the address an SMTP reply in d refuses — the one in
+// angle brackets right after the reply and enhanced codes ("550 5.1.1
+// <a@b>"), or the one of "RCPT TO:<a@b>" — and where it is in d, or "".
+func refusedAddr(d string) (string, int) {
+	l := strings.ToLower(d)
+	if i := strings.Index(l, "rcpt to:<"); i >= 0 {
+		if j := strings.IndexByte(l[i+9:], '>'); j > 0 {
+			if a := cleanAddr(l[i+9 : i+9+j]); a != "" && strings.HasPrefix(l[i+9:], a) {
+				return a, i + 9
+			}
+		}
+	}
+	code := replyCode(l)
+	if code < 400 {
+		return "", 0
+	}
+	i := strings.Index(l, strconv.Itoa(code))
+	rest := l[i+3:]
+	off := i + 3
+	t := strings.TrimLeft(rest, " -")
+	off += len(rest) - len(t)
+	if st, n := statusAt(t+" ", 0); st != "" {
+		t2 := strings.TrimLeft(t[n:], " ")
+		off += n + len(t[n:]) - len(t2)
+		t = t2
+	}
+	if !strings.HasPrefix(t, "<") {
+		return "", 0
+	}
+	j := strings.IndexByte(t, '>')
+	if j <= 1 {
+		return "", 0
+	}
+	a := cleanAddr(t[1:j])
+	if a == "" || !strings.HasPrefix(t[1:], a) {
+		return "", 0
+	}
+	return a, off + 1
 }

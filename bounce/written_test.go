@@ -61,6 +61,7 @@ func TestWrittenCorpus(t *testing.T) {
 		{"list-owner-quoted-body.eml", KindFailure, "victor.n@corp.example", ReasonUserUnknown},
 		{"auto-reply-ticket.eml", KindVacation, "help@acme.example", ReasonVacation},
 		{"sendmail-rejected-mailfrom.eml", KindFailure, "nina@strict.example", ReasonRejected},
+		{"qmail-forward-failed.eml", KindFailure, "real.owner@far.example", ReasonUserUnknown},
 		{"not-noreply-notification.eml", KindNone, "", ""},
 		{"not-parcel-delivery.eml", KindNone, "", ""},
 		{"not-customer-pastes-error.eml", KindNone, "", ""},
