@@ -1,7 +1,6 @@
 package bounce
 
 import (
-	"bytes"
 	"mime"
 	"strings"
 
@@ -128,7 +127,7 @@ func (p *parser) walk(h textproto.Header, body []byte) {
 				return true
 			}
 			if pt.Type == "text/html" {
-				p.texts = append(p.texts, stripTags(pt.Decoded()))
+				p.texts = append(p.texts, []byte(pt.Text()))
 			} else {
 				p.texts = append(p.texts, pt.Decoded())
 			}
@@ -180,28 +179,4 @@ func indexFoldASCII(s, sub string) int {
 		}
 	}
 	return -1
-}
-
-// stripTags removes HTML tags and turns block ends into newlines.
-func stripTags(b []byte) []byte {
-	out := make([]byte, 0, len(b))
-	in := false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c == '<':
-			in = true
-			if i+3 < len(b) && (b[i+1] == 'b' || b[i+1] == 'B' || b[i+1] == 'p' || b[i+1] == 'P' || b[i+1] == '/') {
-				out = append(out, '\n')
-			}
-		case c == '>' && in:
-			in = false
-		case !in:
-			out = append(out, c)
-		}
-	}
-	out = bytes.ReplaceAll(out, []byte("&lt;"), []byte("<"))
-	out = bytes.ReplaceAll(out, []byte("&gt;"), []byte(">"))
-	out = bytes.ReplaceAll(out, []byte("&nbsp;"), []byte(" "))
-	return bytes.ReplaceAll(out, []byte("&amp;"), []byte("&"))
 }

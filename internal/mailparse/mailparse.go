@@ -16,9 +16,15 @@
 //	Walk(h, body, lim, fn)   calls fn for each leaf Part of the tree
 //	Part.Decoded()           the leaf's bytes with the transfer encoding
 //	                         undone, LF line ends, text/* in UTF-8
+//	Part.Text()              Decoded as text, text/html turned into plain
+//	                         text by HTMLText
 //	DecodeTransfer(enc, b)   base64 / quoted-printable decoding, lenient
 //	DecodeCharset(cs, b)     a charset to UTF-8 (x/text), bytes kept when
 //	                         the charset is unknown
+//	CharsetReader            the same charsets for mime.WordDecoder
+//	HTMLText(s)              HTML to plain text on x/net/html's tokenizer
+//	                         (internal/htmltext: entities decoded, blocks
+//	                         end lines, script and style dropped)
 //
 // # Walking
 //
@@ -27,7 +33,7 @@
 // message/delivery-status, text/rfc822-headers and the like are leaves whose
 // Raw body is the embedded message or block (call ReadHeader and Walk again
 // to go inside). A leaf's Raw is the part's body as the mail has it; decoding
-// happens only when the caller asks (Decoded), so attachments cost
+// happens only when the caller asks (Decoded, Text), so attachments cost
 // nothing. Leniency:
 //
 //   - a multipart without a boundary parameter, or whose boundary never
@@ -58,6 +64,7 @@ import (
 	"mime/quotedprintable"
 	"strings"
 
+	"github.com/deskmail/deskmail/internal/htmltext"
 	"github.com/emersion/go-message/textproto"
 	"golang.org/x/text/encoding/htmlindex"
 )
@@ -111,6 +118,19 @@ func (p *Part) Decoded() []byte {
 	}
 	return b
 }
+
+// Text returns Decoded as text, with text/html converted to plain text.
+func (p *Part) Text() string {
+	b := p.Decoded()
+	if p.Type == "text/html" {
+		return HTMLText(string(b))
+	}
+	return string(b)
+}
+
+// HTMLText returns the plain text of an HTML document: entities decoded,
+// block elements ending lines, script and style dropped.
+func HTMLText(s string) string { return htmltext.FromHTML(s) }
 
 // Walk calls fn for each leaf of the MIME tree whose top entity has header h
 // and raw body. fn returns false to stop the walk. Walk reports whether it

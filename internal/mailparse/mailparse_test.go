@@ -15,7 +15,7 @@ func walkAll(t *testing.T, mail string, lim Limits) ([]leaf, bool) {
 	}
 	var out []leaf
 	trunc := Walk(h, body, lim, func(p *Part) bool {
-		out = append(out, leaf{p.Type, strings.TrimSpace(string(p.Decoded()))})
+		out = append(out, leaf{p.Type, strings.TrimSpace(p.Text())})
 		return true
 	})
 	return out, trunc
@@ -37,8 +37,8 @@ func TestWalk(t *testing.T) {
 		{"boundary never used", "Content-Type: multipart/mixed; boundary=Z\n\n--B\n\nbody\n", []leaf{{"text/plain", "--B\n\nbody"}}},
 		{"indented delimiter", "Content-Type: multipart/mixed; boundary=B\n\n  --B\n\none\n --B--\n", []leaf{{"text/plain", "one"}}},
 		{"folded parameter at line start", "Content-Type: multipart/alternative;\nboundary=\"B\"\n\n--B\nContent-Type: text/plain\n\none\n--B--\n", []leaf{{"text/plain", "one"}}},
-		{"nested", "Content-Type: multipart/report; boundary=A\n\n--A\nContent-Type: multipart/alternative; boundary=B\n\n--B\n\nplain\n--B\nContent-Type: text/html\n\n<p>a</p>\n--B--\n--A\nContent-Type: message/rfc822\n\nSubject: orig\n\nbody\n--A--\n",
-			[]leaf{{"text/plain", "plain"}, {"text/html", "<p>a</p>"}, {"message/rfc822", "Subject: orig\n\nbody"}}},
+		{"nested", "Content-Type: multipart/report; boundary=A\n\n--A\nContent-Type: multipart/alternative; boundary=B\n\n--B\n\nplain\n--B\nContent-Type: text/html\n\n<p>a&amp;b&eacute;</p><script>x()</script><div>c</div>\n--B--\n--A\nContent-Type: message/rfc822\n\nSubject: orig\n\nbody\n--A--\n",
+			[]leaf{{"text/plain", "plain"}, {"text/html", "a&bé\n\nc"}, {"message/rfc822", "Subject: orig\n\nbody"}}},
 		{"base64", "Content-Transfer-Encoding: base64\n\naGVsbG8g\nd29ybGQ=\n", []leaf{{"text/plain", "hello world"}}},
 		{"unpadded base64", "Content-Transfer-Encoding: base64\n\naGVsbG8\n", []leaf{{"text/plain", "hello"}}},
 		{"broken base64 keeps nothing it cannot read", "Content-Transfer-Encoding: base64\n\n!!\n", []leaf{{"text/plain", ""}}},
@@ -117,7 +117,7 @@ func FuzzWalk(f *testing.F) {
 		n := 0
 		Walk(h, body, Limits{}, func(p *Part) bool {
 			n++
-			_ = p.Decoded()
+			_ = p.Text()
 			return true
 		})
 		if n > DefaultMaxParts {
