@@ -277,7 +277,8 @@ func (m *mailbox) folderState(t testing.TB, folder string) (n, seen int) {
 // With oauthToken set, XOAUTH2 logs in with that token.
 func fakeIMAP(t testing.TB, oauthToken string, noIdle bool) *mailbox {
 	t.Helper()
-	be := memory.New()
+	mem := memory.New()
+	be := lockedBackend{mu: new(sync.Mutex), be: mem}
 	s := imapserver.New(be)
 	s.AllowInsecureAuth = true
 	s.ErrorLog = nopLogger{}

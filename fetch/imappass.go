@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -165,7 +166,11 @@ func (s *imapSession) batch(ctx context.Context, res *Result, msgs []listed) err
 		if over {
 			err = fmt.Errorf("%w: the messages are larger than their announced sizes", ErrTooLong)
 		}
-		return s.err("fetch", err)
+		fe := s.err("fetch", err)
+		if errors.Is(fe, ErrTooLong) {
+			return s.oversized(ctx, res, msgs, bodies, fe)
+		}
+		return fe
 	}
 	var done []uint32
 	var hostErr error
@@ -182,6 +187,11 @@ func (s *imapSession) batch(ctx context.Context, res *Result, msgs []listed) err
 		}
 		done = append(done, m.uid)
 	}
+	if err := ctx.Err(); err != nil {
+		// Stopped by the host: what was delivered is found again by the
+		// next fetch, as a duplicate, and acted on then.
+		return err
+	}
 	if len(done) > 0 {
 		if err := s.act(done); err != nil {
 			return err
@@ -192,6 +202,28 @@ func (s *imapSession) batch(ctx context.Context, res *Result, msgs []listed) err
 		}
 	}
 	return hostErr
+}
+
+// oversized handles a batch whose reading stopped at a message larger
+// than its bound: the messages read before it are delivered (the
+// connection is gone, so they are not acted on), the culprit is left on
+// the server and reported, and both are done, so that the next fetch moves
+// on.
+func (s *imapSession) oversized(ctx context.Context, res *Result, msgs []listed, bodies map[uint32][]byte, fe *Error) error {
+	for _, m := range msgs {
+		raw, ok := bodies[m.uid]
+		if !ok {
+			res.Skipped = append(res.Skipped, Skipped{UID: strconv.FormatUint(uint64(m.uid), 10), Size: m.size, Reason: "too_large"})
+			if err := s.f.saveState(ctx, s.src, func(x *State) { x.LastUID = max(x.LastUID, m.uid) }); err != nil {
+				return err
+			}
+			return fe
+		}
+		if _, err := s.f.deliver(ctx, res, raw); err != nil {
+			return err
+		}
+	}
+	return fe
 }
 
 // act applies the source's after-action to uids.

@@ -148,7 +148,9 @@ func (f *Fetcher) watchIMAP(ctx context.Context, src *Source, o *WatchOptions, r
 // the server lacks IDLE, until an update, IdleRestart or ctx.
 func (s *imapSession) idle(ctx context.Context, o *WatchOptions, notify <-chan struct{}) error {
 	select {
-	case <-notify: // news that came during the read
+	case <-notify:
+		// News that came during the read: read again first.
+		return nil
 	default:
 	}
 	stop := make(chan struct{})

@@ -70,6 +70,8 @@ ssl_cert = <$dir/cert.pem
 ssl_key = <$dir/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# The tests log in with wrong passwords on purpose: no delay for them.
+auth_failure_delay = 0
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u $dir/passwd
