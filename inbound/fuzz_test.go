@@ -10,7 +10,8 @@ import (
 
 // FuzzProcess runs the whole pipeline on arbitrary raw mail: it must not
 // panic, must return a decision with an action and at least one reason, and
-// must never drop a mail without saying why.
+// must never drop a mail without saying why, and no reason may carry a
+// control character from the mail.
 func FuzzProcess(f *testing.F) {
 	w := newWorld(f, func(o *inbound.Options) { o.MaxBytes = 1 << 20 })
 	rp, _ := w.verp.ReturnPath("acme", "gone@customer.example", w.ourID)
@@ -22,6 +23,8 @@ func FuzzProcess(f *testing.F) {
 		mail("x", "From: Gmail Team <forwarding-noreply@google.com>", "Subject: (#1234567) Gmail Forwarding Confirmation"),
 		mail("x", "From: =?utf-8?b?5bGx55Sw?= <a@b.example>", "To: support@acme.example", "Subject: =?iso-2022-jp?b?GyRCJUYlOSVIGyhC?=", "Content-Type: multipart/mixed; boundary=z", "Auto-Submitted: auto-replied"),
 		"From: a@b\n\n",
+		"From: mary@customer.example\r\nEvil\x1b[2J\x00 no colon\r\n\r\n",
+		mail("x", "From: "+hostileName+" <brad@acme.example>", "To: support@acme.example", "Subject: [#1001] "+hostileName),
 		"\r\n\r\n",
 		" folded: first\r\n\r\n",
 	}
@@ -41,5 +44,6 @@ func FuzzProcess(f *testing.F) {
 		if d.Action == "" || len(d.Reasons) == 0 {
 			t.Fatalf("decision without action or reason: %+v", d)
 		}
+		checkSanitised(t, d)
 	})
 }
