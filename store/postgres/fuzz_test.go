@@ -21,8 +21,8 @@ var (
 )
 
 // FuzzRelayMatchesMemory is a differential test: a sequence of
-// reservations spanning two accounts,
-// refunds and breaker outcomes, decoded from the input, must give the same
+// reservations (alone, of two accounts, or decided together as a batch
+// of one account and day), refunds and breaker outcomes, decoded from the input, must give the same
 // outcome per call and the same usage on PostgreSQL as on
 // relay.MemoryStore, the reference of the contract.
 func FuzzRelayMatchesMemory(f *testing.F) {
@@ -64,11 +64,28 @@ func FuzzRelayMatchesMemory(f *testing.F) {
 				PlanCap:  int64(op>>5) * 3,
 			}
 			switch op % 8 {
-			case 0, 1, 2, 3, 4: // a reservation, of this account or another
+			case 0, 1, 2: // a reservation, of this account or another
 				if arg&0x80 != 0 {
 					res.Account = acct + "b"
 				}
 				checkSame(t, "Reserve", pg.Reserve(ctx, res), mem.Reserve(ctx, res))
+			case 3, 4: // a batch of up to 4 reservations of one account and day
+				n := 1 + int(op>>6)
+				rs := []relay.Reservation{res}
+				for k := 1; k < n && i < len(in); k++ {
+					r := res
+					r.Relay = relays[int(in[i])%3]
+					r.N = int64(in[i]>>2) % 6
+					i++
+					rs = append(rs, r)
+				}
+				codes, err := pg.decide(ctx, fuzzDB.pool, rs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for k, r := range rs {
+					checkSame(t, "batched Reserve", reserveCode(codes[k]), mem.Reserve(ctx, r))
+				}
 			case 5: // refund
 				keep := arg&0x80 != 0
 				checkSame(t, "Refund", pg.Refund(ctx, res, keep), mem.Refund(ctx, res, keep))

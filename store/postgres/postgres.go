@@ -19,6 +19,9 @@ import (
 type DB struct {
 	pool   *pgxpool.Pool
 	closer bool // Close closes the pool: Open made it
+
+	// Reservations of one account and day in flight (relaybatch.go).
+	reservations reserveQueues
 }
 
 // Open connects to the database at dsn (a PostgreSQL URL or key=value

@@ -70,38 +70,67 @@ select case when exists (select from brk where open) then 1
 	coalesce((select total from deskmail_relay_usage where account = $1::text and day = $2::date), 0)
 where not exists (select from up)`
 
-// Reserve implements relay.Store with one statement (reserveSQL) that
-// checks the relay's breaker and both caps and moves both counters of the
-// account's day row, so none overshoots a cap whatever the number of
-// processes. It runs on the caller's context: a cancelled context stops
-// the statement. A Reserve that returns an error may still have counted
-// its units when the context ended or the connection failed after the
-// commit; that errs toward fewer sends, never more.
+// Reserve implements relay.Store. A lone reservation is one statement
+// (reserveSQL); a batch is the function deskmail_relay_reserve, which
+// locks the account's row for the day and decides each reservation in
+// order as if alone. Both check the relay's breaker and both caps and move
+// both counters together, so none overshoots a cap whatever the number of
+// processes.
+//
+// Reservations of the same account and day that arrive while one of them
+// is in flight in this process wait and then go together, in arrival
+// order, in one transaction that shares one commit (see the package
+// documentation, "Throughput"); reservations of other accounts or days
+// never wait for them. Every call honours its own context: one that ends
+// while waiting is withdrawn, and one that ends while its batch is being
+// decided rolls the batch back and returns ctx.Err() with nothing counted,
+// the others of the batch then being decided again without it. A Reserve
+// that returns an error may still have counted its units only when the
+// connection failed, or a context of its batch ended, during the commit;
+// that errs toward fewer sends, never more.
 func (s *RelayStore) Reserve(ctx context.Context, r relay.Reservation) error {
 	if err := checkReservation(r); err != nil {
 		return err
 	}
-	var why int
-	var total int64
-	err := s.db.pool.QueryRow(ctx, reserveSQL, r.Account, civilDay(r.Day), r.Relay, r.N, r.PlanCap, r.RelayCap).Scan(&why, &total)
-	if err != nil {
-		return fmt.Errorf("postgres: relay reserve: %w", err)
-	}
-	switch {
-	case why == 0:
+	return s.db.reservations.do(ctx, s.db.pool, r, s.decide)
+}
+
+// reserveCodes maps deskmail_relay_reserve's outcome codes to errors.
+func reserveCode(code int32) error {
+	switch code {
+	case 0:
 		return nil
-	case why == 1:
+	case 1:
 		return relay.ErrRelayBroken
-	case why == 2:
+	case 2:
 		return relay.ErrRelayExhausted
-	case r.PlanCap > 0 && total+r.N > r.PlanCap:
+	case 3:
 		return relay.ErrPlanCapReached
-	case r.Relay != "" && r.RelayCap > 0:
-		return relay.ErrRelayCapReached
 	default:
-		// The snapshot predates a reservation that filled the plan.
-		return relay.ErrPlanCapReached
+		return relay.ErrRelayCapReached
 	}
+}
+
+// decide decides reservations of one account and day on q, in order, and
+// returns one outcome code per reservation: a lone one with reserveSQL, more
+// with deskmail_relay_reserve.
+func (s *RelayStore) decide(ctx context.Context, q querier, rs []relay.Reservation) ([]int32, error) {
+	n := len(rs)
+	if n == 1 {
+		code, err := reserveOne(ctx, q, rs[0])
+		return []int32{code}, err
+	}
+	relays, ns, relayCaps, planCaps := make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	for i, r := range rs {
+		relays[i], ns[i], relayCaps[i], planCaps[i] = r.Relay, r.N, r.RelayCap, r.PlanCap
+	}
+	var codes []int32
+	err := q.QueryRow(ctx, `select deskmail_relay_reserve($1, $2, $3, $4, $5, $6)`,
+		rs[0].Account, civilDay(rs[0].Day), relays, ns, relayCaps, planCaps).Scan(&codes)
+	if err == nil && len(codes) != n {
+		err = fmt.Errorf("%d outcomes for %d reservations", len(codes), n)
+	}
+	return codes, err
 }
 
 // Refund implements relay.Store in one statement; counts stop at zero.
@@ -187,4 +216,24 @@ func (s *RelayStore) Breaker(ctx context.Context, account, relayID string, day t
 		return relay.BreakerState{}, fmt.Errorf("postgres: relay breaker: %w", err)
 	}
 	return b, nil
+}
+
+// reserveOne decides one reservation with reserveSQL and returns its code.
+func reserveOne(ctx context.Context, q querier, r relay.Reservation) (int32, error) {
+	var why int32
+	var total int64
+	if err := q.QueryRow(ctx, reserveSQL, r.Account, civilDay(r.Day), r.Relay, r.N, r.PlanCap, r.RelayCap).Scan(&why, &total); err != nil {
+		return 0, err
+	}
+	switch {
+	case why != 3:
+		return why, nil
+	case r.PlanCap > 0 && total+r.N > r.PlanCap:
+		return 3, nil
+	case r.Relay != "" && r.RelayCap > 0:
+		return 4, nil
+	default:
+		// The snapshot predates a reservation that filled the plan.
+		return 3, nil
+	}
 }

@@ -16,7 +16,6 @@ create table deskmail_bounce_sent (
 );
 create index deskmail_bounce_sent_at on deskmail_bounce_sent (at);
 
--- relay: reservations are one statement each; the batch functions of 0002
--- and 0003 are no longer called.
-drop function if exists deskmail_relay_reserve(text, date, text[], bigint[], bigint[], bigint[]);
+-- relay: reservations batch only per account and day
+-- (deskmail_relay_reserve); the cross-account function of 0003 is gone.
 drop function if exists deskmail_relay_reserve_many(text[], date[], text[], bigint[], bigint[], bigint[]);
