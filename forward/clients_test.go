@@ -1,7 +1,6 @@
 package forward
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -81,45 +80,6 @@ func TestRepliesAreNotForwards(t *testing.T) {
 	} {
 		if got := text(tc[0], tc[1], nil); got.Forwarded {
 			t.Errorf("%s: forwarded from %s (%s)", name, got.From.Addr(), got.Evidence)
-		}
-	}
-}
-
-func BenchmarkParseTextCrisp(b *testing.B) {
-	cases := loadCrisp(b)
-	type in struct{ subject, body string }
-	var ins []in
-	size := 0
-	for _, c := range cases {
-		body := readCrisp(b, c.fixture)
-		ins = append(ins, in{readCrisp(b, c.subjectFile), body})
-		size += len(body)
-	}
-	b.SetBytes(int64(size / len(ins)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		x := ins[i%len(ins)]
-		text(x.subject, x.body, nil)
-	}
-}
-
-func BenchmarkParseTextPlain64K(b *testing.B) {
-	body := strings.Repeat("Hello, my printer is broken: it says From: nowhere.\n", 64<<10/52)
-	b.SetBytes(int64(len(body)))
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		text("FW: printer", body, nil)
-	}
-}
-
-func BenchmarkParseMessage(b *testing.B) {
-	raw := crlf("From: agent@desk.example\nSubject: Fwd: Broken\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain; charset=utf-8\n\nFYI\n\n---------- Forwarded message ---------\nFrom: Cust <cust@example.com>\nDate: Wed, 27 Oct 2021 at 9:31 AM\nSubject: Broken\nTo: <agent@desk.example>\n\nIt is broken.\n--b\nContent-Type: text/html\n\n<p>FYI</p>\n--b--\n")
-	b.SetBytes(int64(len(raw)))
-	b.ReportAllocs()
-	for i := 0; i < b.N; i++ {
-		if _, err := Parse(strings.NewReader(raw), nil); err != nil {
-			b.Fatal(err)
 		}
 	}
 }
