@@ -1,7 +1,7 @@
 // Package bounce classifies every delivery failure a helpdesk sees and keeps
 // what the failures mean for each address and account.
 //
-// It covers FEATURES.md B1–B10: delivery reports (RFC 3464, RFC 6533),
+// It covers delivery reports (RFC 3464, RFC 6533),
 // complaints (ARF, RFC 5965), the non-standard bounces of real MTAs and
 // providers, SMTP replies at send time, VERP return paths, per-address
 // block state, delivery status per message and recipient, and the account
@@ -94,14 +94,18 @@
 //
 // # Attribution (B6, B10)
 //
-// A bounce is acted on only when it is tied to a message we sent, so a
-// forged bounce cannot block an address. Tracker.Attribute accepts a report
-// when an address it was delivered to (Delivered-To, X-Original-To,
-// Envelope-To, To) carries a verified VERP token, or when the returned
-// message's Message-ID is one of ours according to Options.OwnMessage — a
-// func the host wires to the threading package, which this package does not
-// import. The Attribution names the account and the original message (and
-// the host's reference for it), so the host shows the bounce on its ticket.
+// A bounce is acted on only when it is tied to a message we sent, and then
+// only for the addresses that message went to, so a forged bounce cannot
+// block an address. Tracker.Attribute accepts a report when an address it
+// was delivered to (Delivered-To, X-Original-To, Envelope-To, To) carries
+// a verified VERP token, or when the returned message's Message-ID is one
+// of ours according to Options.OwnMessage, a MessageOwner the host wires to
+// the threading package (inbound.OwnMessage does), which this package does
+// not import. OwnMessage takes the call's context; its error makes Apply
+// fail with that error (not ErrNotOurs), so the caller can ask for the
+// report to be delivered again. The Attribution names the account and the
+// original message (and the host's reference for it), so the host shows
+// the bounce on its ticket.
 //
 // VERP makes reverse-paths PREFIX-TOKEN@BOUNCE-DOMAIN; its method
 // ReturnPath(account, recipient, messageID) is what the relay package plugs
@@ -118,8 +122,7 @@
 //	6 bytes   SHA-256("m" 0x00 Message-ID)[:6], the message reference
 //	4 bytes   SHA-256("r" 0x00 lower-cased recipient)[:4]
 //	10 bytes  HMAC-SHA-256 over a domain string and the above, from the
-//	          internal/token keyring (rotation: new secret first, old ones
-//	          after)
+//	          deskmail.Keyring (rotation: new secret first, old ones after)
 //
 // The local part is 2+ceil(8(21+n)/5) octets: 62 for a UUID account, 55 for
 // a 24-hex ObjectID, 42 for "acme", at most 64 for any other account of up
@@ -128,8 +131,7 @@
 // the providers) accept; VERPOptions.MaxLocal set to MaxLocalPart refuses
 // them with ErrTooLong instead, and ErrTooLong always guards the 254-octet
 // path limit. The account stays in clear because a report that lost the
-// returned message must still reach the right account's address state;
-// hashing it would need a lookup the Store does not have.
+// returned message must still reach the right account's address state.
 //
 // Only the MAC protects the token: without the secret nobody can make one
 // (B10), and a changed character fails verification (non-canonical base32
@@ -144,31 +146,65 @@
 //     Attribution.MessageID empty: the message is unknown.
 //   - the recipient: the report's recipient whose address matches the
 //     reference; else, for a forwarded or aliased recipient, an address of
-//     the original To field or of the message's delivery records (written
-//     by the Gate middleware at send time) that matches. A 32-bit reference
-//     is ample: it is compared with the handful of addresses one report
-//     names, and an attacker cannot choose the token's value.
+//     the original To field or of the message's recorded recipients that
+//     matches, provided the report lists a single address that is not
+//     itself one of those recipients. A 32-bit reference is ample: it is
+//     compared with the handful of addresses one report names, and an
+//     attacker cannot choose the token's value.
 //
-// Apply then changes only the token's recipient, with the outcome the
-// report gives for it: a token made for one address never blocks another
-// that a crafted report lists (B10). When the report lacks the original
-// message the verified token still updates the address state, and no
-// delivery record is written since the message is unknown. When no address
-// matches the recipient reference, Apply changes nothing and says so by an
-// empty Attribution.Recipient. Tokens of the earlier long format (account,
-// recipient and Message-ID in clear) no longer verify.
+// # What a report may change (B10)
+//
+// Apply changes the state of an address only when the report proves we
+// sent the cited message to it:
+//
+//   - attributed by Message-ID, the address must be among the recipients
+//     the Middleware recorded for that message after sending it
+//     (Store.AddSent). Every other address the report lists is left alone
+//     and reported in Applied.Ignored with the code bounce_not_recipient;
+//     when no record exists (the message is older than Options.Retention,
+//     30 days, or was not sent through the Middleware) every address is
+//     ignored with bounce_no_send_record.
+//   - attributed by VERP, only the recipient the token was made for
+//     changes (the signed token is the proof); the other listed addresses
+//     are ignored with bounce_verp_recipient_mismatch.
+//
+// The same report delivered again is counted once: each outcome applied to
+// an address leaves an idempotency key in its state (a hash of the message,
+// or of the VERP token's message reference, with the status and the
+// reason), kept for Options.Retention, and an outcome whose key is there is
+// ignored with bounce_duplicate. Reason texts quote addresses and message
+// ids through deskmail.Sanitize, and diagnostics are sanitised and cut to
+// 300 bytes before they are stored. Tracker.Prune deletes the expired
+// recipient records; call it daily.
 //
 // # State (B2–B5, B7)
 //
 // A Tracker keeps, per account and address, a State (ok, soft_blocked,
 // hard_blocked), the consecutive soft count, the last reason and an event
 // trail (Options.MaxEvents, 50). A hard bounce blocks for good (B2). A soft
-// bounce allows Options.SoftSends (5) more sends and the
-// Options.SoftToHard-th (5th) consecutive soft bounce blocks hard; a delivery
-// resets the count (B3). Unblock lifts a soft block and refuses a hard one
-// with ErrHardBlocked; AdminUnblock, for administrators only, lifts both
-// (B4). Record and Apply store the delivery status of each message and
-// recipient, which Deliveries returns (B7).
+// bounce allows Options.SoftSends (5) more sends, and the
+// Options.SoftToHard-th (5th) CONSECUTIVE soft bounce blocks hard (B3).
+// Evidence of delivery between two soft bounces resets the count and lifts
+// the soft block:
+//
+//   - a delivery report (RFC 3464 action delivered);
+//   - mail received from the address (Tracker.Received, which the inbound
+//     pipeline calls);
+//   - a send to the address that raised no bounce within
+//     Options.DeliveryWindow (72 hours). Each send to a soft-bounced
+//     address is kept as pending in its state; a bounce resolves the send
+//     it cites (the oldest pending one when the message is unknown), and a
+//     pending send older than the window is judged delivered at the next
+//     Reserve or report of the address. Nothing runs in the background. A
+//     bounce arriving later than the window after its send, once the
+//     address has been judged delivered meanwhile, counts as a first soft
+//     bounce again.
+//
+// Acceptance by the next hop is not evidence: a relay accepts everything.
+// Unblock lifts a soft block and refuses a hard one with ErrHardBlocked;
+// AdminUnblock, for administrators only, lifts both (B4). Record and Apply
+// store the delivery status of each message and recipient, which
+// Deliveries returns (B7).
 //
 // The account bounce-rate gate (B5) is hard bounces over sends in a rolling
 // window of Options.Window (7 days, counted in whole UTC days), judged only
@@ -180,17 +216,31 @@
 // Tracker.Middleware is the outbound gate, a deskmail.Middleware: it drops
 // blocked recipients with deskmail.StatusDropped and a Reason (hard_blocked,
 // soft_blocked, account_bounce_rate), sends the rest through the wrapped
-// Transport, and records sends, deliveries and send-time rejections
-// (classified with ClassifyReply) from its Result.
+// Transport, records the message's recipients, and records sends,
+// deliveries and send-time rejections (classified with ClassifyReply) from
+// its Result.
+//
+// NewTracker returns ErrNoStore for a nil Store and NewVERP ErrNoKeyring
+// for a nil keyring; the zero Tracker and VERP return those errors from
+// every method instead of panicking. Applied, AddressState, Decision,
+// Outcome, SentMessage, Delivery and AccountGate marshal to JSON with
+// snake_case keys.
 //
 // # Stores
 //
 // Store is the persistence contract: Update(ctx, account, address, fn) for
-// the address state (one transaction), PutDelivery/Deliveries for delivery
-// status, AddCounts/Counts for per-day counters (single UPSERT statements),
-// and UpdateAccount/GetAccount for gate settings. NewMemoryStore is the
-// embedded default; bouncetest.TestStore is the conformance suite every
-// implementation runs.
+// the address state with its pending sends and idempotency keys (one
+// transaction), PutDelivery/Deliveries for delivery status, AddCounts/Counts
+// for per-day counters (single UPSERT statements), UpdateAccount/GetAccount
+// for gate settings, and AddSent/Sent/PruneSent for the recipients of sent
+// messages (one UPSERT that merges recipient lists, so concurrent sends of
+// parts of a message lose none). NewMemoryStore is the embedded default;
+// bouncetest.TestStore is the conformance suite every implementation runs.
+//
+// Costs: the gate makes one Store.Update per recipient (which stores
+// nothing for an address in good standing) and one AddSent per message;
+// Apply makes one Sent read per report attributed by Message-ID and one
+// Update per changed address.
 //
 // # Dependencies
 //
