@@ -1,0 +1,16 @@
+module example.com/host
+
+go 1.25.0
+
+require github.com/deskmail/deskmail v0.0.0
+
+require (
+	github.com/emersion/go-message v0.18.2 // indirect
+	github.com/emersion/go-msgauth v0.7.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.6 // indirect
+	golang.org/x/crypto v0.51.0 // indirect
+	golang.org/x/net v0.55.0 // indirect
+	golang.org/x/text v0.41.0 // indirect
+)
+
+replace github.com/deskmail/deskmail => ../..
