@@ -134,7 +134,8 @@ func Reenable(h *FetchHealth) {
 // HealthMonitor records fetch outcomes in a Store. Safe for
 // concurrent use.
 type HealthMonitor struct {
-	// Store keeps the health records. Required.
+	// Store keeps the health records. Required: without it every method
+	// returns ErrNoStore.
 	Store Store
 	// Policy holds the thresholds; nil means the defaults.
 	Policy *HealthPolicy
@@ -148,6 +149,9 @@ type HealthMonitor struct {
 // health. The source id is the host's (a support address, a mailbox id).
 // detail is kept as LastError; it must not hold a secret.
 func (m *HealthMonitor) Record(ctx context.Context, account, source string, o FetchOutcome, detail string) (FetchHealth, error) {
+	if m == nil || m.Store == nil {
+		return FetchHealth{}, ErrNoStore
+	}
 	now := time.Now
 	if m.Now != nil {
 		now = m.Now
@@ -168,6 +172,9 @@ func (m *HealthMonitor) Record(ctx context.Context, account, source string, o Fe
 // CredentialsChanged re-enables a source after its credentials or server
 // settings were edited, resetting its counters.
 func (m *HealthMonitor) CredentialsChanged(ctx context.Context, account, source string) (FetchHealth, error) {
+	if m == nil || m.Store == nil {
+		return FetchHealth{}, ErrNoStore
+	}
 	return m.Store.UpdateFetchHealth(ctx, account, source, func(h *FetchHealth) error {
 		Reenable(h)
 		return nil
