@@ -1,0 +1,186 @@
+package smtpd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/deskmail/deskmail"
+	"github.com/deskmail/deskmail/inbound"
+)
+
+var (
+	replyTooLarge = func(max int) *smtp.SMTPError {
+		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: fmt.Sprintf("message exceeds %d bytes", max)}
+	}
+	replyLongLine = &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 5, 2}, Message: "line too long"}
+	replyTimeout  = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 4, 2}, Message: "timeout while receiving the message"}
+	replyNUL      = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "message contains NUL bytes"}
+)
+
+// receive reads one mail, runs the pipeline once per account and hands
+// each decision to the Handler. With status (LMTP) it answers per
+// recipient; else its error is the one reply.
+func (ss *session) receive(r io.Reader, status smtp.StatusCollector) error {
+	s := ss.s
+	deadline := time.Now().Add(s.o.DataTimeout)
+	if ss.own != nil {
+		ss.own.beginData(deadline)
+		defer ss.own.endData()
+	}
+	rctx, cancel := context.WithDeadline(s.ctx, deadline)
+	msg, err := s.mem.read(rctx, r, ss.hint, s.o.MaxMessageBytes)
+	cancel()
+	if err != nil {
+		return ss.readError(err)
+	}
+	defer msg.release()
+	if bytes.IndexByte(msg.text(), 0) >= 0 {
+		return replyNUL
+	}
+
+	id := s.ids.next()
+	now := s.o.Now()
+	ctx, cancel := context.WithTimeout(s.ctx, s.o.ProcessTimeout)
+	defer cancel()
+	env := ss.envelope()
+	decisions, err := s.o.Pipeline.ProcessAll(ctx, env, msg.text())
+	if err != nil {
+		s.log(slog.LevelWarn, "pipeline failed", slog.String("id", id), slog.String("error", sanitize(err.Error())))
+		return replyTemporary
+	}
+
+	// A forged verdict of ours goes before ours is added.
+	var ids []string
+	for _, d := range decisions {
+		if v := authServID(d.AuthenticationResults); v != "" {
+			ids = append(ids, v)
+		}
+	}
+	msg.start += stripAuthResults(msg.text(), ids)
+
+	groups := ss.groups(env, len(decisions))
+	var first error
+	for i, g := range groups {
+		var derr error
+		if i < len(decisions) {
+			derr = ss.deliver(ctx, id, now, msg, decisions[i], env, g)
+		}
+		// Groups past the decisions were covered by an earlier one (a
+		// delivery report is applied once).
+		if derr != nil && first == nil {
+			first = derr
+		}
+		if status != nil {
+			for _, r := range ss.rcpts {
+				if inGroup(r.addr, g) {
+					status.SetStatus(r.addr, derr)
+				}
+			}
+		}
+	}
+	if status != nil {
+		return nil
+	}
+	return first
+}
+
+// groups splits the envelope's recipients the way ProcessAll does: by the
+// account each routes to, in the order the accounts first appear. When the
+// pipeline returned more decisions than that (it should not), every
+// decision is handed over with the whole envelope.
+func (ss *session) groups(env *deskmail.Envelope, decisions int) [][]string {
+	if len(env.To) <= 1 {
+		return [][]string{env.To}
+	}
+	var order []string
+	by := map[string][]string{}
+	acct := map[string]string{}
+	for _, r := range ss.rcpts {
+		acct[r.addr] = r.account
+	}
+	for _, to := range env.To {
+		a := acct[to]
+		if _, ok := by[a]; !ok {
+			order = append(order, a)
+		}
+		by[a] = append(by[a], to)
+	}
+	if decisions > len(order) {
+		out := make([][]string, decisions)
+		for i := range out {
+			out[i] = env.To
+		}
+		return out
+	}
+	out := make([][]string, len(order))
+	for i, a := range order {
+		out[i] = by[a]
+	}
+	return out
+}
+
+func inGroup(addr string, g []string) bool {
+	for _, a := range g {
+		if a == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// deliver hands one decision to the Handler with the mail prefixed by the
+// Received and Authentication-Results fields.
+func (ss *session) deliver(ctx context.Context, id string, now time.Time, msg *message, d *inbound.Decision, env *deskmail.Envelope, rcpts []string) error {
+	s := ss.s
+	e := *env
+	e.To = rcpts
+	head := append(ss.received(id, rcpts, now), authResults(d.AuthenticationResults)...)
+	var raw []byte
+	if len(head) <= msg.start {
+		// The room before the text takes the fields: nothing is copied.
+		// Each delivery rewrites it, after the previous Deliver returned.
+		raw = msg.buf[msg.start-len(head):]
+		copy(raw, head)
+	} else {
+		raw = append(head, msg.text()...)
+	}
+	dl := &Delivery{ID: id, Decision: d, Envelope: &e, Raw: raw, Authenticated: ss.user, TLS: ss.tls, Protocol: protocol(s.o.LMTP, ss.tls, ss.user)}
+	err := s.o.Handler.Deliver(ctx, dl)
+	if err != nil {
+		s.log(slog.LevelWarn, "handler failed", slog.String("id", id), slog.String("account", d.Account), slog.String("error", sanitize(err.Error())))
+		return replyTemporary
+	}
+	s.log(slog.LevelInfo, "delivered", slog.String("id", id), slog.String("client_ip", ss.ip.String()),
+		slog.String("from", sanitize(env.From)), slog.Int("rcpts", len(rcpts)), slog.String("account", d.Account),
+		slog.String("action", string(d.Action)), slog.Int("bytes", len(msg.text())), slog.Bool("authenticated", ss.user != ""))
+	return nil
+}
+
+// readError turns a failure while reading DATA into its reply.
+func (ss *session) readError(err error) error {
+	var ne net.Error
+	switch {
+	case errors.Is(err, errTooLarge):
+		return replyTooLarge(ss.s.o.MaxMessageBytes)
+	case errors.Is(err, smtp.ErrTooLongLine):
+		return replyLongLine
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		ss.s.log(slog.LevelInfo, "data timeout", slog.String("client_ip", ss.ip.String()))
+		return replyTimeout
+	case errors.Is(err, context.Canceled):
+		return replyClosing
+	}
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return se
+	}
+	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "error while receiving the message"}
+}
