@@ -24,14 +24,14 @@ var challengePhrases = []tagged{
 // and carries no SMTP reply or enhanced status code, which a delivery
 // failure that mentions a whitelist ("sender not in whitelist") does.
 func (p *parser) isChallenge() bool {
-	text := p.reportText()
-	if len(text) > 4096 {
-		text = text[:4096]
+	l := p.lowerReport()
+	if len(l) > 4096 {
+		l = l[:4096]
 	}
-	l := strings.ToLower(p.rep.From + "\n" + p.rep.Subject + "\n" + text)
+	head := strings.ToLower(p.rep.From + "\n" + p.rep.Subject)
 	found := false
 	for _, c := range challengePhrases {
-		if strings.Contains(l, c.text) {
+		if strings.Contains(l, c.text) || strings.Contains(head, c.text) {
 			found = true
 			break
 		}
@@ -39,7 +39,7 @@ func (p *parser) isChallenge() bool {
 	if !found {
 		return false
 	}
-	for _, line := range strings.Split(text, "\n") {
+	for _, line := range strings.Split(l, "\n") {
 		if leadingCode(strings.TrimSpace(line)) != 0 || firstStatus(line) != "" && replyCode(line) != 0 {
 			return false
 		}

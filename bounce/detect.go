@@ -54,14 +54,11 @@ func containsAny(s string, list []string) bool {
 // failure evidence (a returned message, or an SMTP reply or enhanced status
 // code in the text).
 func (p *parser) looksLikeBounce(h textproto.Header) bool {
-	if h.Get("X-Failed-Recipients") != "" {
+	if p.reportSender(h) {
 		return true
 	}
 	from := strings.ToLower(p.rep.From)
 	subj := strings.ToLower(p.rep.Subject)
-	if containsAny(from, bounceSenders) || strings.Contains(from, "<>") || containsAny(subj, bounceSubjects) {
-		return true
-	}
 	nullPath := strings.TrimSpace(h.Get("Return-Path")) == "<>"
 	if nullPath && (p.original != nil || originalStart(p.allText()) >= 0) {
 		return true
@@ -77,6 +74,16 @@ func (p *parser) looksLikeBounce(h textproto.Header) bool {
 		return (auto || p.original != nil) && (p.original != nil || p.failureEvidence())
 	}
 	return false
+}
+
+// reportSender reports the signs that need no other evidence: an
+// X-Failed-Recipients field, a report-writing sender, a report subject.
+func (p *parser) reportSender(h textproto.Header) bool {
+	if h.Get("X-Failed-Recipients") != "" {
+		return true
+	}
+	from := strings.ToLower(p.rep.From)
+	return containsAny(from, bounceSenders) || strings.Contains(from, "<>") || containsAny(strings.ToLower(p.rep.Subject), bounceSubjects)
 }
 
 // failureEvidence reports whether the report's prose carries an SMTP

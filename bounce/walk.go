@@ -60,6 +60,8 @@ func (p *parser) parse(h textproto.Header, body []byte) {
 	case p.parseSES():
 	default:
 		switch {
+		case p.reportSender(h):
+			p.scanText(h)
 		case p.isChallenge():
 			// A challenge-response or whitelist request: not a report.
 			return
@@ -108,6 +110,7 @@ func (p *parser) parse(h textproto.Header, body []byte) {
 // the returned message or its header.
 func (p *parser) walk(h textproto.Header, body []byte) {
 	lim := mailparse.Limits{MaxDepth: maxDepth, MaxParts: maxParts}
+	plainAt := -1 // depth of the last text/plain leaf of a multipart/alternative
 	mailparse.Walk(h, body, lim, func(pt *mailparse.Part) bool {
 		switch pt.Type {
 		case "message/delivery-status", "message/global-delivery-status":
@@ -126,9 +129,15 @@ func (p *parser) walk(h textproto.Header, body []byte) {
 			if p.original != nil && pt.Depth > 0 && len(p.texts) > 0 {
 				return true
 			}
-			if pt.Type == "text/html" {
+			switch {
+			case pt.Type == "text/html" && pt.Parent == "multipart/alternative" && plainAt == pt.Depth:
+				// The plain alternative says the same.
+			case pt.Type == "text/html":
 				p.texts = append(p.texts, []byte(pt.Text()))
-			} else {
+			default:
+				if pt.Parent == "multipart/alternative" && pt.Type == "text/plain" {
+					plainAt = pt.Depth
+				}
 				p.texts = append(p.texts, pt.Decoded())
 			}
 		}

@@ -1,10 +1,13 @@
 // Package mailparse is the library's one way to read the MIME structure of a
 // received mail: bounces, forwards, auto-replies and inbound mail all walk
-// their parts through it. Headers are read with go-message's textproto; parts
-// are found by a line scan for the boundary rather than go-message's
-// multipart reader, which gives up on the first malformed part header or
-// indented delimiter that broken real-world mail (bounces above all) carries,
-// and which copies every part. The walk is bounded against hostile mail.
+// their parts through it. A message header is read with go-message's
+// textproto reader (falling back to a line scan when it refuses a broken
+// block); headers are go-message textproto.Header values. Parts are found by
+// a line scan for the boundary rather than go-message's multipart reader,
+// which gives up on the first malformed part header or indented delimiter
+// that broken real-world mail (bounces above all) carries, and which copies
+// every part; part headers are read by the line scan. The walk is bounded
+// against hostile mail.
 //
 // # API
 //
@@ -103,6 +106,9 @@ type Part struct {
 	Params map[string]string
 	// Depth is the multipart nesting: 0 for the top entity.
 	Depth int
+	// Parent is the media type of the multipart the part is in
+	// ("multipart/alternative", ...), "" for the top entity.
+	Parent string
 	// Index is the leaf's position in walk order, from 0.
 	Index int
 	// Raw is the body as the mail carries it (transfer-encoded).
@@ -137,7 +143,7 @@ func HTMLText(s string) string { return htmltext.FromHTML(s) }
 // stopped at a bound of lim.
 func Walk(h textproto.Header, body []byte, lim Limits, fn func(*Part) bool) (truncated bool) {
 	w := &walker{lim: lim.withDefaults(), fn: fn}
-	w.walk(h, body, 0)
+	w.walk(h, body, 0, "")
 	return w.truncated
 }
 
@@ -150,7 +156,7 @@ type walker struct {
 	truncated bool
 }
 
-func (w *walker) walk(h textproto.Header, body []byte, depth int) {
+func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string) {
 	if w.stop {
 		return
 	}
@@ -166,26 +172,26 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int) {
 			parts = splitMultipart(body, b, w.lim.MaxParts)
 		}
 		if len(parts) == 0 {
-			w.leaf(h, "text/plain", params, body, depth)
+			w.leaf(h, "text/plain", params, body, depth, parent)
 			return
 		}
 		for _, pb := range parts {
 			if w.stop {
 				return
 			}
-			ph, b, _ := ReadHeader(pb)
-			w.walk(ph, b, depth+1)
+			ph, b := partHeader(pb)
+			w.walk(ph, b, depth+1, ct)
 		}
 		return
 	}
 	if ct == "" {
 		ct = "text/plain"
 	}
-	w.leaf(h, ct, params, body, depth)
+	w.leaf(h, ct, params, body, depth, parent)
 }
 
-func (w *walker) leaf(h textproto.Header, ct string, params map[string]string, body []byte, depth int) {
-	p := &Part{Header: h, Type: ct, Params: params, Depth: depth, Index: w.leaves, Raw: body}
+func (w *walker) leaf(h textproto.Header, ct string, params map[string]string, body []byte, depth int, parent string) {
+	p := &Part{Header: h, Type: ct, Params: params, Depth: depth, Parent: parent, Index: w.leaves, Raw: body}
 	w.leaves++
 	if !w.fn(p) {
 		w.stop = true
@@ -295,6 +301,25 @@ func ReadHeader(b []byte) (textproto.Header, []byte, error) {
 		return h, b, err
 	}
 	return h, rest, nil
+}
+
+// partHeader splits a MIME part into its header and body. Part headers are
+// a few fields and often broken in bounces, so they are read by the same
+// line scan as a broken message header, without a buffered reader per part.
+func partHeader(b []byte) (textproto.Header, []byte) {
+	if len(b) > 0 && b[0] == '\n' {
+		return textproto.Header{}, b[1:]
+	}
+	end, body := len(b), b[len(b):]
+	if i := bytes.Index(b, []byte("\n\n")); i >= 0 {
+		end, body = i+1, b[i+2:]
+	}
+	h := lenientHeader(b[:end])
+	if h.Len() == 0 {
+		// No field at all: the part is body only.
+		return h, b
+	}
+	return h, body
 }
 
 // lenientHeader reads the fields of a broken header block: a line without a
