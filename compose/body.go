@@ -1,14 +1,17 @@
 package compose
 
 import (
+	"encoding/base64"
 	"io"
+	"mime/quotedprintable"
 	"mime"
 	"net/http"
 	"path"
 	"strconv"
 	"strings"
 
-	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 
 	"github.com/deskmail/deskmail/internal/htmltext"
 )
@@ -77,26 +80,22 @@ func writeMessage(w io.Writer, fs []field, d *Draft, boundary string) error {
 
 	// go-message writes the last added field first: the MIME fields go in
 	// first so they come out last.
-	var h message.Header
-	body.setHeader(&h)
+	var h mail.Header
+	body.setHeader(&h.Header.Header)
 	h.Add("MIME-Version", "1.0")
 	for i := len(fs) - 1; i >= 0; i-- {
 		h.Add(fs[i].k, fs[i].v)
 	}
-	mw, err := message.CreateWriter(w, h)
-	if err != nil {
+	if err := textproto.WriteHeader(w, h.Header.Header); err != nil {
 		return err
 	}
-	if err := body.writeBody(mw); err != nil {
-		return err
-	}
-	return mw.Close()
+	return body.write(w)
 }
 
 // setHeader sets the part's MIME fields on h, in the order Content-Type,
 // Content-Transfer-Encoding, Content-Disposition, Content-ID (go-message
 // writes the last added first).
-func (p *part) setHeader(h *message.Header) {
+func (p *part) setHeader(h *textproto.Header) {
 	if p.cid != "" {
 		h.Add("Content-ID", "<"+p.cid+">")
 	}
@@ -111,26 +110,59 @@ func (p *part) setHeader(h *message.Header) {
 	h.Add("Content-Type", mime.FormatMediaType(p.ctype, p.params))
 }
 
-func (p *part) writeBody(mw *message.Writer) error {
+// write writes the part's body: a leaf encoded by its transfer encoding,
+// a multipart's children between its boundaries (go-message's
+// MultipartWriter).
+func (p *part) write(w io.Writer) error {
 	if len(p.kids) == 0 {
-		_, err := mw.Write(p.data)
+		return p.encode(w)
+	}
+	mw := textproto.NewMultipartWriter(w)
+	if err := mw.SetBoundary(p.params["boundary"]); err != nil {
 		return err
 	}
 	for _, k := range p.kids {
-		var h message.Header
+		var h textproto.Header
 		k.setHeader(&h)
-		cw, err := mw.CreatePart(h)
+		pw, err := mw.CreatePart(h)
 		if err != nil {
 			return err
 		}
-		if err := k.writeBody(cw); err != nil {
-			return err
-		}
-		if err := cw.Close(); err != nil {
+		if err := k.write(pw); err != nil {
 			return err
 		}
 	}
-	return nil
+	return mw.Close()
+}
+
+// encode writes a leaf's data in its transfer encoding: 7bit as is (the
+// data is CRLF text within 78 characters a line), quoted-printable with
+// soft breaks at 76, base64 in lines of 76.
+func (p *part) encode(w io.Writer) error {
+	switch p.cte {
+	case "quoted-printable":
+		qw := quotedprintable.NewWriter(w)
+		if _, err := qw.Write(p.data); err != nil {
+			return err
+		}
+		return qw.Close()
+	case "base64":
+		const in = 57 // bytes per 76-character line
+		n := base64.StdEncoding.EncodedLen(len(p.data))
+		out := make([]byte, 0, n+n/76*2+2)
+		var line [76]byte
+		for i := 0; i < len(p.data); i += in {
+			chunk := p.data[i:min(i+in, len(p.data))]
+			m := base64.StdEncoding.EncodedLen(len(chunk))
+			base64.StdEncoding.Encode(line[:m], chunk)
+			out = append(out, line[:m]...)
+			out = append(out, '\r', '\n')
+		}
+		_, err := w.Write(out)
+		return err
+	}
+	_, err := w.Write(p.data)
+	return err
 }
 
 // textPart is a UTF-8 text part with CRLF line ends, 7bit when it is short

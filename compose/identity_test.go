@@ -3,6 +3,8 @@ package compose_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +83,9 @@ func TestA8IdentityOwnServer(t *testing.T) {
 	sent, err = s.Send(ctx, draft)
 	if err == nil || sent.Result.Recipients[0].Status != deskmail.StatusDeferred || len(platform.sent) != 0 {
 		t.Fatalf("refused login: %v %v, platform %d", err, sent.Result, len(platform.sent))
+	}
+	if strings.Contains(err.Error(), pw) || strings.Contains(fmt.Sprint(sent.Result), pw) {
+		t.Fatal("the password is in the error or the result")
 	}
 	acct, _ = aliases.Account(ctx, "acme")
 	if x := acct.Identity("brad@brad.example"); x.Status != alias.StatusFailed {
