@@ -26,7 +26,7 @@ const (
 	ActionSuspend Action = "suspend"
 	// ActionDrop: do not file the mail; Decision.Reasons say why (our own
 	// mail looping back, a duplicate, a disabled address, a bounce that is
-	// not about our mail, no support address).
+	// not about our mail or was applied before, no support address).
 	ActionDrop Action = "drop"
 	// ActionBounce: a delivery report about a message we sent was applied to
 	// the bounce state; show it on Decision.Ticket.
@@ -62,6 +62,8 @@ const (
 	CodeConfirmation         = "forwarding_confirm"    // a provider's forwarding confirmation
 	CodeBounce               = "bounce"                // a report about our mail was applied
 	CodeBounceNotOurs        = "bounce_not_ours"       // a report about no mail of ours: forged or stray
+	CodeBounceReplayed       = "bounce_replayed"       // the same report again: applied before, nothing changed, dropped
+	CodeBounceIgnored        = "bounce_ignored"        // addresses a report named but did not change, with why
 	CodeBounceNoTracker      = "bounce_no_tracker"     // a report, and no Options.Bounces to apply it
 	CodeLoop                 = "loop"                  // our own mail came back
 	CodeAutoReply            = "auto_reply"            // automatic mail: no auto-response

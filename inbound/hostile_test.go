@@ -81,6 +81,18 @@ func TestHostileMail(t *testing.T) {
 			want: "drop held= ticket= contact= agent=false private=false authenticated=false noauto=true reasons=auth_fail,bounce_not_ours",
 		},
 		{
+			name: "B6/a real bounce is applied",
+			env:  &deskmail.Envelope{To: []string{rp}, ClientIP: mtaIP, HELO: "mta.example"},
+			raw:  dsn(rp, "gone@customer.example", "5.1.1", w.ourID),
+			want: "bounce_processed held= ticket=1001 contact=gone@customer.example agent=false private=false authenticated=false noauto=true reasons=auth_fail,bounce",
+		},
+		{
+			name: "B6/the same bounce replayed changes nothing and is dropped",
+			env:  &deskmail.Envelope{To: []string{rp}, ClientIP: spoofIP},
+			raw:  dsn(rp, "gone@customer.example", "5.1.1", w.ourID),
+			want: "drop held= ticket=1001 contact=gone@customer.example agent=false private=false authenticated=false noauto=true reasons=auth_fail,bounce_replayed",
+		},
+		{
 			name: "T3/spoofed agent attaching by subject number",
 			env:  spoofed("brad@acme.example"),
 			raw:  mail("Close this", "From: Brad <brad@acme.example>", "To: support@acme.example", "Subject: [#1001] refund approved"),

@@ -87,6 +87,32 @@ func (p *Pipeline) applyReport(ctx context.Context, d *Decision, env *deskmail.E
 	if len(states) > 0 {
 		text += ": " + strings.Join(states, ", ")
 	}
+	if replayed(&applied) {
+		d.Action = ActionDrop
+		d.add(CodeBounceReplayed, text+": applied before (the same report delivered again), nothing changed; dropped")
+		return nil
+	}
 	d.add(CodeBounce, text)
+	if len(applied.Ignored) > 0 {
+		var ign []string
+		for _, x := range applied.Ignored {
+			ign = append(ign, x.Address+" ("+x.Reason.Code+")")
+		}
+		d.add(CodeBounceIgnored, "left unchanged: "+strings.Join(ign, ", "))
+	}
 	return nil
+}
+
+// replayed reports whether an applied report changed nothing because every
+// outcome it holds was applied before.
+func replayed(a *bounce.Applied) bool {
+	if len(a.States) > 0 || len(a.Ignored) == 0 {
+		return false
+	}
+	for _, x := range a.Ignored {
+		if x.Reason.Code != bounce.CodeDuplicate {
+			return false
+		}
+	}
+	return true
 }
