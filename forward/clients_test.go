@@ -48,6 +48,41 @@ func TestOtherClients(t *testing.T) {
 			from: "john@example.com", fromName: "John Doe", subj: "Integer",
 		},
 		{
+			name: "F1/separator in words we do not know, known labels, no subject", subject: "",
+			body: "Xyzzy plugh:\n\nFrom: Ann Lee <ann@example.com>\nSubject: x\nDate: 28 Oct 2021\nTo: desk@example.org\n\nbody",
+			from: "ann@example.com", fromName: "Ann Lee", subj: "x", to: 1,
+		},
+		{
+			name: "F1/dashed separator in words we do not know", subject: "",
+			body: "---------- Plugh xyzzy ---------\nVon: Ann Lee <ann@example.com>\nDate: 28 Oct 2021\nSubject: x\nTo: <desk@example.org>\n\nbody",
+			from: "ann@example.com", fromName: "Ann Lee", subj: "x", to: 1,
+		},
+		{
+			name: "F1/Mail.ru sender line below the separator", subject: "Fwd: x",
+			body: "-------- Пересылаемое сообщение --------\n28.10.2021, 12:46, \"Иван Петров\" <ivan@example.ru>:\n\nbody",
+			from: "ivan@example.ru", fromName: "Иван Петров", subj: "x",
+		},
+		{
+			name: "F1/VS: is a forward in Norwegian", subject: "VS: x",
+			body: "Se under\n\nFra: Ola <ola@example.no>\nSendt: torsdag\nTil: desk@example.org\nEmne: x\n\nbody",
+			from: "ola@example.no", fromName: "Ola", subj: "x", to: 1,
+		},
+		{
+			name: "F1/name on the From line, address on the next", subject: "FW: x",
+			body: "________________________________\nFrom: Ann Lee\n<ann@example.com>\nSent: Monday\nSubject: x\n\nbody",
+			from: "ann@example.com", fromName: "Ann Lee", subj: "x",
+		},
+		{
+			name: "F1/label alone on its line", subject: "TR: x",
+			body: "________________________________\nDe :\nAmélie <amelie@example.fr>\nEnvoyé :\njeudi\nObjet :\nx\n\nbody",
+			from: "amelie@example.fr", fromName: "Amélie", subj: "x",
+		},
+		{
+			name: "F1/full-width colons and RTL marks", subject: "FW: x",
+			body: "\u200fمن\u200f： أحمد <ahmad@example.sa>\n\u200fالتاريخ： الخميس\n\u200fالموضوع： x\n\nbody",
+			from: "ahmad@example.sa", fromName: "أحمد", subj: "x",
+		},
+		{
 			name: "F1/forward marker above a reply quote under Re:", subject: "Re: x",
 			body: "FYI\n\n---------- Forwarded message ---------\nFrom: Ann <ann@example.com>\nTo: desk@example.org\n\nbody",
 			from: "ann@example.com", fromName: "Ann", to: 1,
@@ -77,6 +112,10 @@ func TestRepliesAreNotForwards(t *testing.T) {
 		"F1/reply under Re: stops at the quoted history": {"Re: x", "ok\n\nOn Mon, Ann <ann@example.com> wrote:\n> ---------- Forwarded message ---------\n> From: Bob <bob@example.com>\n> To: x@example.org\n"},
 		"F1/Outlook reply with underscores":              {"RE: x", "ok\n________________________________\nFrom: Ann <ann@example.com>\nSent: Monday\nTo: desk@example.org\nSubject: x\n"},
 		"F1/AW: German reply":                            {"AW: x", "ok\n\nVon: Ann <ann@example.com>\nGesendet: Montag\nAn: desk@example.org\nBetreff: x\n"},
+		"F1/VS: is a reply in Finnish":                   {"VS: x", "ok\n\n-----Alkuperäinen viesti-----\nLähettäjä: Ann <ann@example.com>\nLähetetty: maanantai\nAihe: x\n"},
+		"F1/unknown separator under a reply prefix":      {"Re: x", "ok\n\nXyzzy plugh:\n\nFrom: Ann <ann@example.com>\nDate: Monday\nSubject: x\n"},
+		"F1/a bare block under a plain subject":          {"invoice", "From: Jane <jane@example.com>\nSent: Monday\nTo: desk@example.org\nSubject: invoice\n\nplease pay\n"},
+		"F1/attribution line above a quote, no subject":  {"", "ok\n\nOn Mon, Ann <ann@example.com> wrote:\n> hi\n"},
 	} {
 		if got := text(tc[0], tc[1], nil); got.Forwarded {
 			t.Errorf("%s: forwarded from %s (%s)", name, got.From.Addr(), got.Evidence)

@@ -3,6 +3,7 @@ package forward
 import (
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/deskmail/deskmail"
@@ -165,26 +166,22 @@ func parseText(subject, body string, opts *Options) Forward {
 		if ln.text == "" || len(ln.text) > maxLabelLine {
 			continue
 		}
-		kind, label, rest := separator(ln.text)
-		if kind != sepNone {
-			f, _, end, depth, ok := blockAfter(lines, i, rest)
-			if !ok && kind == sepStrong {
-				// Mail.ru and Yandex: "28.10.2021, 12:46, "Name" <addr>:"
-				// below the separator instead of a header block.
-				if j := nextText(lines, i); j > 0 {
-					if w, wok := parseWrote(lines[j].text); wok {
-						f, end, depth, ok = w, j+1, lines[j].depth, true
+		if kind, label, rest := separator(ln.text); kind != sepNone {
+			if f, end, depth, ok := sepBlock(lines, i, kind, rest); ok {
+				switch {
+				case kind == sepGeneric && f.shape():
+					// Words we do not know: the block's full shape decides.
+					if subj.resolve(f.langs) == subjectReply {
+						return notForward(body, "subject prefix "+prefix+" and a header block below "+quoteEvidence(label)+": a reply")
 					}
+					return finish(f, lines, i, end, depth, subj, "a header block with sender, date and subject or recipient below "+quoteEvidence(label))
+				case kind == sepWeak && subj.resolve(f.langs) == subjectReply:
+					// A reply: what follows is quoted history, not a forward.
+					return notForward(body, "subject prefix "+prefix+" and a reply separator "+quoteEvidence(label)+": a reply")
+				case kind != sepGeneric:
+					return finish(f, lines, i, end, depth, subj, "separator "+quoteEvidence(label))
 				}
 			}
-			if !ok {
-				continue
-			}
-			if kind == sepWeak && subj.resolve(f.langs) == subjectReply {
-				// A reply: what follows is quoted history, not a forward.
-				return notForward(body, "subject prefix "+prefix+" and a reply separator "+quoteEvidence(label)+": a reply")
-			}
-			return finish(f, lines, i, end, depth, subj, "separator "+quoteEvidence(label))
 		}
 		if f, end, ok := parseBlock(lines, i); ok && f.otherFields > 0 {
 			switch subj.resolve(f.langs) {
@@ -219,6 +216,24 @@ func parseText(subject, body string, opts *Options) Forward {
 	return notForward(body, ev)
 }
 
+// sepBlock finds what a separator at lines[i] introduces: a header block
+// (blockAfter) or, below a separator that names a forward, the
+// date-and-sender line Mail.ru and Yandex write ("28.10.2021, 12:46,
+// "Name" <addr>:").
+func sepBlock(lines []line, i int, kind sepKind, rest string) (fields, int, int, bool) {
+	if f, _, end, depth, ok := blockAfter(lines, i, rest); ok {
+		return f, end, depth, true
+	}
+	if kind == sepStrong {
+		if j := nextText(lines, i); j > 0 {
+			if w, ok := parseWrote(lines[j].text); ok {
+				return w, j + 1, lines[j].depth, true
+			}
+		}
+	}
+	return fields{}, 0, 0, false
+}
+
 // blockAfter finds the header block of a separator at lines[i]: on the
 // same line (Yahoo), or after at most maxGapLines blank lines.
 func blockAfter(lines []line, i int, rest string) (f fields, start, end, depth int, ok bool) {
@@ -237,6 +252,19 @@ func blockAfter(lines []line, i int, rest string) (f fields, start, end, depth i
 		}
 	}
 	return fields{}, 0, 0, 0, false
+}
+
+// generic turns an unknown separator label into sepGeneric when it holds a
+// letter: "---------- Xyz ---------" or "Xyz:" in a language the package
+// does not know still has the shape of a separator.
+func generic(k sepKind, label string) sepKind {
+	if k != sepNone {
+		return k
+	}
+	if strings.IndexFunc(label, unicode.IsLetter) >= 0 {
+		return sepGeneric
+	}
+	return sepNone
 }
 
 // nextText returns the index of the first non-blank line within
@@ -317,9 +345,10 @@ func finish(f fields, lines []line, marker, body, depth int, subj subjectInfo, e
 type sepKind uint8
 
 const (
-	sepNone   sepKind = iota
-	sepStrong         // names a forward
-	sepWeak           // written above replies and forwards alike
+	sepNone    sepKind = iota
+	sepStrong          // names a forward
+	sepWeak            // written above replies and forwards alike
+	sepGeneric         // has the shape of a separator, in words we do not know
 )
 
 // separator classifies one trimmed, unquoted line. rest is what follows
@@ -340,12 +369,12 @@ func separator(t string) (kind sepKind, label, rest string) {
 		} else {
 			label = strings.TrimRight(inner, "-=*_ ")
 		}
-		return classifyLabel(label), label, rest
+		return generic(classifyLabel(label), label), label, rest
 	}
 	trimmed := strings.TrimRight(t, " \t")
 	if (strings.HasSuffix(trimmed, ":") || strings.HasSuffix(trimmed, "：")) &&
 		utf8.RuneCountInString(trimmed) <= 80 && !strings.Contains(trimmed, "@") {
-		return classifyLabel(trimmed), trimmed, ""
+		return generic(classifyLabel(trimmed), trimmed), trimmed, ""
 	}
 	return sepNone, "", ""
 }
