@@ -1,0 +1,5 @@
+package main
+
+import "time"
+
+var zeroTime = time.Unix(0, 0).UTC()
