@@ -54,7 +54,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return "fetch: " + deskmail.SanitizeN(e.Source, 128) + ": " + e.Op + ": " + e.Err.Error()
+	return "fetch: " + deskmail.SanitizeN(e.Source, 128) + ": " + e.Op + ": " + deskmail.SanitizeN(e.Err.Error(), 500)
 }
 
 // Unwrap returns the cause.

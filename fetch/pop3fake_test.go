@@ -53,6 +53,30 @@ func newFakePOP3S(t testing.TB, cfg *tls.Config) *fakePOP3 {
 	return p
 }
 
+// examplePOP3 serves a fakePOP3 holding bodies until the listener is
+// closed, without a testing.T (for the Example).
+func examplePOP3(user, pass string, bodies ...[]byte) (p *fakePOP3, ln net.Listener) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	p = &fakePOP3{user: user, pass: pass, addr: ln.Addr().String()}
+	p.add(bodies...)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				p.serve(c)
+			}()
+		}
+	}()
+	return p, ln
+}
+
 func (p *fakePOP3) add(bodies ...[]byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
