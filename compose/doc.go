@@ -4,7 +4,10 @@
 //
 // # Composing
 //
-// A Composer turns a Draft into an RFC 5322 message on go-message:
+// A Composer turns a Draft into an RFC 5322 message on go-message (the
+// fields in a mail.Header, written and folded by its textproto package,
+// the structure through its MultipartWriter; each leaf is encoded in one
+// pass):
 //
 //   - From is the account's identity or support address (alias
 //     Account.Sender), with the agent's name as display name when the
