@@ -138,7 +138,8 @@ type Decision struct {
 	// automatically (automatic mail, suspended mail, bounces).
 	NoAutoResponse bool `json:"no_auto_response"`
 	// Auth is the sender-authentication verdict with its
-	// Authentication-Results value; nil with Options.SkipAuth.
+	// Authentication-Results value; nil when authentication did not
+	// run (Options.SkipAuth, a trusted path).
 	Auth *senderauth.Verdict `json:"auth,omitempty"`
 	// AuthenticationResults repeats Auth.AuthenticationResults, ready to be
 	// prepended as a header field of the stored mail.

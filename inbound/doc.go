@@ -60,7 +60,9 @@
 //     returned message's Message-ID (OwnMessage) — and applied to the
 //     address state: ActionBounce with the ticket of the message that
 //     bounced. A report about no mail of ours is dropped with
-//     bounce_not_ours and changes nothing.
+//     bounce_not_ours and changes nothing; the same report delivered again
+//     is dropped with bounce_replayed, since the tracker applies each
+//     outcome once.
 //  5. Automatic mail: autoreply.Detect, with our X-Loop value and the
 //     Threader's verified Message-ID check. Our own mail coming back is
 //     dropped (loop); other automatic mail goes on with NoAutoResponse set.
