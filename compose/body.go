@@ -3,8 +3,8 @@ package compose
 import (
 	"encoding/base64"
 	"io"
-	"mime/quotedprintable"
 	"mime"
+	"mime/quotedprintable"
 	"net/http"
 	"path"
 	"strconv"
