@@ -134,6 +134,12 @@ func TestComposeHeaders(t *testing.T) {
 				t.Errorf("Auto-Submitted %q X-Loop %q", h.Get("Auto-Submitted"), h.Get("X-Loop"))
 			}
 		}},
+		{"agent name that looks like an encoded word shows as typed", nil, func(d *compose.Draft) { d.Agent = "=?utf-8?q?Admin?=" }, func(t *testing.T, h mail.Header, m *compose.Message) {
+			l, _ := h.AddressList("From")
+			if len(l) != 1 || l[0].Name != "=?utf-8?q?Admin?=" {
+				t.Errorf("From %v (raw %q)", l, h.Get("From"))
+			}
+		}},
 		{"subject that looks like an encoded word is encoded", nil, func(d *compose.Draft) { d.Subject = "=?utf-8?q?fake?=" }, func(t *testing.T, h mail.Header, m *compose.Message) {
 			if s, _ := h.Subject(); s != "=?utf-8?q?fake?= [#42]" {
 				t.Errorf("Subject %q", s)

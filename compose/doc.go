@@ -98,8 +98,11 @@
 //   - The auto-CC address is added even when it is also the From, as the
 //     alias package documents: mail sent through the platform does not
 //     otherwise reach the customer-owned mailbox.
-//   - A text/plain attachment must be UTF-8 or US-ASCII if it names a
-//     charset: go-message refuses to write other charsets.
+//   - RFC 2047 words are written by this package rather than mime's
+//     encoder, whose 75-character words make "Subject: " plus one word
+//     longer than 78 characters.
+//   - A display name that reads as an encoded word ("=?utf-8?q?Admin?=")
+//     is itself encoded, so a reader shows it as typed.
 //
 // # Explaining the return path
 //
