@@ -130,13 +130,19 @@ func parseEntry(seg string) (deskmail.Address, bool) {
 		if len(f) == 0 {
 			return deskmail.Address{}, false
 		}
-		// "j@x (John Doe)" or a bare address
+		// "j@x (John Doe)", a bare address, or "John Doe j@x" (a rendering
+		// that lost the angle brackets)
 		addr = f[0]
 		if len(f) > 1 {
 			rest := strings.TrimSpace(strings.TrimPrefix(seg, f[0]))
-			if strings.HasPrefix(rest, "(") && strings.HasSuffix(rest, ")") {
+			last := f[len(f)-1]
+			switch {
+			case strings.HasPrefix(rest, "(") && strings.HasSuffix(rest, ")"):
 				name = strings.TrimSpace(rest[1 : len(rest)-1])
-			} else {
+			case strings.Contains(last, "@") && !strings.Contains(strings.Join(f[:len(f)-1], " "), "@") && len(f) <= 6:
+				addr = last
+				name = unquoteName(strings.TrimSpace(strings.TrimSuffix(seg, last)))
+			default:
 				return deskmail.Address{}, false
 			}
 		}

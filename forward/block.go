@@ -141,6 +141,13 @@ func isFieldName(s string) bool {
 // of an address list, and, in a pasted raw header, any field name with
 // folded continuation lines.
 func parseBlock(lines []line, start int) (fields, int, bool) {
+	if t := lines[start].text; len(t) > 40 && strings.Contains(t, "@") && strings.Count(t, ":")+strings.Count(t, "：") >= 2 {
+		// The whole block on one line ("From: A <a@x> Sent: Monday To: …"):
+		// read it as a run, so that no label lands in the sender's name.
+		if f, ok := parseRun(t); ok && f.otherFields > 0 {
+			return f, start + 1, true
+		}
+	}
 	var f fields
 	var seen uint32
 	last := fieldNone
@@ -236,7 +243,8 @@ func (f *fields) appendList(fd field, s string) {
 }
 
 // parseRun parses a header block written on one line, as Yahoo does:
-// "From: John <j@x>To: b@x; c@xSent: Tuesday, …Subject: Hello".
+// "From: John <j@x>To: b@x; c@xSent: Tuesday, …Subject: Hello", or as an
+// HTML rendering that lost the line breaks does, with spaces between.
 func parseRun(s string) (fields, bool) {
 	if len(s) > maxRunBytes {
 		s = s[:maxRunBytes]

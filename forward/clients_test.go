@@ -83,6 +83,21 @@ func TestOtherClients(t *testing.T) {
 			from: "ahmad@example.sa", fromName: "أحمد", subj: "x",
 		},
 		{
+			name: "F1/the whole block on one line", subject: "FW: x",
+			body: "________________________________\nFrom: Ann Lee <ann@example.com> Sent: Monday, 28 October 2021 12:46 To: Desk <desk@example.org> Subject: x\n\nbody",
+			from: "ann@example.com", fromName: "Ann Lee", subj: "x", to: 1,
+		},
+		{
+			name: "F1/a rendering that lost the angle brackets", subject: "Fwd: x",
+			body: "---------- Forwarded message ---------\nFrom: Ann Lee ann@example.com\nDate: Mon\nSubject: x\n\nbody",
+			from: "ann@example.com", fromName: "Ann Lee", subj: "x",
+		},
+		{
+			name: "F1/French TR : with a space", subject: "TR : x",
+			body: "De : Amélie <amelie@example.fr>\nEnvoyé : jeudi\nObjet : x\n\nbody",
+			from: "amelie@example.fr", fromName: "Amélie", subj: "x",
+		},
+		{
 			name: "F1/forward marker above a reply quote under Re:", subject: "Re: x",
 			body: "FYI\n\n---------- Forwarded message ---------\nFrom: Ann <ann@example.com>\nTo: desk@example.org\n\nbody",
 			from: "ann@example.com", fromName: "Ann", to: 1,
@@ -114,6 +129,8 @@ func TestRepliesAreNotForwards(t *testing.T) {
 		"F1/AW: German reply":                            {"AW: x", "ok\n\nVon: Ann <ann@example.com>\nGesendet: Montag\nAn: desk@example.org\nBetreff: x\n"},
 		"F1/VS: is a reply in Finnish":                   {"VS: x", "ok\n\n-----Alkuperäinen viesti-----\nLähettäjä: Ann <ann@example.com>\nLähetetty: maanantai\nAihe: x\n"},
 		"F1/unknown separator under a reply prefix":      {"Re: x", "ok\n\nXyzzy plugh:\n\nFrom: Ann <ann@example.com>\nDate: Monday\nSubject: x\n"},
+		"F1/Polish Odp.: reply":                          {"Odp.: x", "ok\n\n-----Oryginalna wiadomość-----\nOd: Ann <ann@example.com>\nWysłano: poniedziałek\nTemat: x\n"},
+		"F1/French RE : reply":                           {"RE : x", "ok\n\n-----Message d'origine-----\nDe : Ann <ann@example.com>\nEnvoyé : lundi\nObjet : x\n"},
 		"F1/a bare block under a plain subject":          {"invoice", "From: Jane <jane@example.com>\nSent: Monday\nTo: desk@example.org\nSubject: invoice\n\nplease pay\n"},
 		"F1/attribution line above a quote, no subject":  {"", "ok\n\nOn Mon, Ann <ann@example.com> wrote:\n> hi\n"},
 	} {

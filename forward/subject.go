@@ -79,7 +79,7 @@ func classifySubject(subject string) subjectInfo {
 	if i := strings.IndexAny(p, "[^("); i > 0 {
 		p = strings.TrimSpace(p[:i])
 	}
-	lp := fold(p)
+	lp := strings.TrimRight(fold(p), ".") // "Odp.", "Réf."
 	info := subjectInfo{prefix: p, rest: rest, fwd: vocab.fwdPrefix[lp], reply: vocab.replyPrefix[lp]}
 	if info.fwd == 0 && info.reply == 0 {
 		return subjectInfo{}
