@@ -43,13 +43,25 @@
 // # Verification
 //
 // Verify reports one Verification per DKIM-Signature with the domain,
-// selector, algorithm, key size and b= prefix go-msgauth's result lacks; it
-// parses each signature itself (ParseSignature) and fetches each key once
-// through a Resolver shaped like *net.Resolver, then lets go-msgauth do the
-// cryptography. On top of go-msgauth it honours t=s (i= must be in d=
-// exactly) and t=y (a failure becomes neutral), and enforces x= against
-// the injected clock. RSA keys under 1024 bits, rsa-sha1 and l= are
-// permerrors.
+// selector, algorithm, key size and b= prefix go-msgauth's result lacks.
+// go-msgauth does the verification and the cryptography; Verify reads
+// each signature with ParseSignature's parser, fetches each key once
+// through a Resolver shaped like *net.Resolver and ties each of
+// go-msgauth's results to its own signature: it enumerates the
+// DKIM-Signature fields exactly as go-msgauth does (a field without a
+// colon counts, with an empty value) and checks that the result's d= and
+// h= are the signature's, so a malformed, duplicated or extra signature
+// never moves a result onto another one. On top of go-msgauth it honours
+// t=s (i= must be in d= exactly) and t=y (a failure becomes neutral), and
+// enforces x= against the injected clock. RSA keys under 1024 bits,
+// rsa-sha1 and l= are permerrors.
+//
+// # Bounds
+//
+// At most VerifyOptions.MaxSignatures (5) signatures are verified; the
+// rest are permerror without a DNS query. A signature, a key record or
+// any tag list over MaxTagList (16 KiB) is a *RecordError. ParseTagList
+// is the one tag-list parser, shared with package arc.
 //
 // # Published keys (D7)
 //
