@@ -235,6 +235,9 @@ func TestNewRequiresThreaderAndDomain(t *testing.T) {
 			t.Errorf("MessageIDDomain %q: %v", d, err)
 		}
 	}
+	if _, err := compose.New(&compose.Options{Threader: testThreader(t), XLoop: "x\r\nBcc: y"}); !errors.Is(err, deskmail.ErrHeaderInjection) {
+		t.Errorf("XLoop with CRLF: %v", err)
+	}
 	// Without MessageIDDomain the From domain is used; a From on a .invalid
 	// domain fails at Compose.
 	a := &alias.Account{ID: "t"}

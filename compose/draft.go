@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -150,13 +151,19 @@ type Composer struct {
 }
 
 // New returns a Composer. It fails with ErrNoThreader without
-// Options.Threader, and with ErrNoMessageIDDomain when MessageIDDomain is
-// set but unusable.
+// Options.Threader, with ErrNoMessageIDDomain when MessageIDDomain is set
+// but unusable, and with deskmail.ErrHeaderInjection for CR, LF or NUL in
+// XLoop or PlatformSender.
 func New(opts *Options) (*Composer, error) {
 	if opts == nil || opts.Threader == nil {
 		return nil, ErrNoThreader
 	}
 	c := &Composer{o: *opts}
+	for _, v := range []string{c.o.XLoop, c.o.PlatformSender.Name, c.o.PlatformSender.Local, c.o.PlatformSender.Domain} {
+		if err := deskmail.CheckHeaderValue(v); err != nil {
+			return nil, fmt.Errorf("compose: options: %w", err)
+		}
+	}
 	if c.o.MessageIDDomain != "" {
 		d, err := idDomain(c.o.MessageIDDomain)
 		if err != nil {
