@@ -22,7 +22,14 @@ func FuzzParse(f *testing.F) {
 			f.Add(b)
 		}
 	}
+	written, _ := filepath.Glob("testdata/written/*.eml")
+	for _, p := range written {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
 	f.Add([]byte("From: MAILER-DAEMON@x\n\n<a@b.c>:\n550 5.1.1 user unknown\n"))
+	f.Add([]byte("From: MAILER-DAEMON@x\n\n<\"a b\"@c.d>:\n550 5.1.1 <\"x\\\"y\"@c.d> user unknown\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		rep, err := ParseBytes(b)
 		if err != nil {

@@ -101,11 +101,11 @@ func (p *parser) scanText(h textproto.Header) {
 			diag = strings.TrimSpace(diag + " " + summary)
 		}
 		addr := c.addr
-		if a, at := refusedAddr(diag); a != "" && a != c.addr && !exclude[a] && !seen[a] {
+		if a := refusedAddr(diag); a != "" && a != c.addr && !exclude[a] && !seen[a] {
 			// The server's reply names another address (the one an alias
 			// or forward led to): that is the address that failed.
 			seen[a] = true
-			addr = diag[at : at+len(a)]
+			addr = restoreCase(diag, a)
 		} else if c.line >= 0 {
 			addr = restoreCase(lines[c.line], addr)
 		} else {
@@ -256,42 +256,36 @@ func (r *recipientLines) diagnosticFor(addr string) string {
 	return ""
 }
 
-// refusedAddr returns the address an SMTP reply in d refuses — the one in
+// refusedAddr returns the address an SMTP reply in d refuses: the one in
 // angle brackets right after the reply and enhanced codes ("550 5.1.1
-// <a@b>"), or the one of "RCPT TO:<a@b>" — and where it is in d, or "".
-func refusedAddr(d string) (string, int) {
+// <a@b>"), or the one of "RCPT TO:<a@b>"; "" when there is none.
+func refusedAddr(d string) string {
 	l := strings.ToLower(d)
 	if i := strings.Index(l, "rcpt to:<"); i >= 0 {
 		if j := strings.IndexByte(l[i+9:], '>'); j > 0 {
 			if a := cleanAddr(l[i+9 : i+9+j]); a != "" && strings.HasPrefix(l[i+9:], a) {
-				return a, i + 9
+				return a
 			}
 		}
 	}
 	code := replyCode(l)
 	if code < 400 {
-		return "", 0
+		return ""
 	}
 	i := strings.Index(l, strconv.Itoa(code))
-	rest := l[i+3:]
-	off := i + 3
-	t := strings.TrimLeft(rest, " -")
-	off += len(rest) - len(t)
+	t := strings.TrimLeft(l[i+3:], " -")
 	if st, n := statusAt(t+" ", 0); st != "" {
-		t2 := strings.TrimLeft(t[n:], " ")
-		off += n + len(t[n:]) - len(t2)
-		t = t2
+		t = strings.TrimLeft(t[n:], " ")
 	}
 	if !strings.HasPrefix(t, "<") {
-		return "", 0
+		return ""
 	}
 	j := strings.IndexByte(t, '>')
 	if j <= 1 {
-		return "", 0
+		return ""
 	}
-	a := cleanAddr(t[1:j])
-	if a == "" || !strings.HasPrefix(t[1:], a) {
-		return "", 0
+	if a := cleanAddr(t[1:j]); a != "" && strings.HasPrefix(t[1:], a) {
+		return a
 	}
-	return a, off + 1
+	return ""
 }
