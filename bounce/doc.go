@@ -18,18 +18,49 @@
 // and the raw header, which Original.Header parses with go-message on
 // demand.
 //
-// Parse reads the header once with go-message's textproto, walks the MIME
-// tree without copying more than it decodes, and reads at most MaxBytes
-// (DefaultMaxBytes, 256 KiB) of any input: a report puts the failure before
-// the returned message, so a 20 MB bounce costs the same as a small one.
-// Line endings may be LF, CRLF or CR. The work is linear in the bytes read:
-// a report yields at most 500 recipients and 64 MIME parts. Reports whose delivery-status part is
-// missing or broken, and the prose bounces of qmail, Exim, Sendmail, Postfix,
-// Exchange, Domino, Gmail, Yahoo, mobile carriers and others, are read by
-// scanning their text for the lines that name recipients and SMTP replies.
-// Auto-replies (Auto-Submitted: auto-replied, X-Autoreply, vacation
-// subjects) are KindVacation and delivery notices KindDelivery: neither is a
-// failure.
+// Parse reads the header with go-message's textproto and walks the MIME tree
+// with the library's lenient walker (unknown charsets, missing or indented
+// boundaries, broken part headers and bad transfer encodings are read as
+// well as they can be; HTML parts become text on golang.org/x/net/html's
+// tokenizer). It reads at most MaxBytes (DefaultMaxBytes, 256 KiB) of any
+// input: a report puts the failure before the returned message, so a 20 MB
+// bounce costs the same as a small one. Line endings may be LF, CRLF or CR.
+// The work is linear in the bytes read: a report yields at most 500
+// recipients and 64 MIME parts, 8 deep.
+//
+// What a mail is, is decided by structure and evidence, in this order:
+//
+//  1. a message/feedback-report part: a complaint (ARF);
+//  2. a message/delivery-status or message/global-delivery-status part
+//     (RFC 3464, RFC 6533): one recipient per Final-Recipient (the
+//     Original-Recipient, often a list or alias, only when Final-Recipient
+//     is missing), with its Action, Status, Diagnostic-Code and Remote-MTA;
+//     Action delivered, relayed or expanded is a delivery notice, delayed a
+//     delay;
+//  3. an Amazon SES notification;
+//  4. a prose report: a null reverse-path or report-writing sender
+//     (MAILER-DAEMON, postmaster, Mail Delivery System...), a report subject
+//     in one of many languages ("Undeliverable", "Delivery Status
+//     Notification", "returned mail", "failure notice", "Unzustellbar",
+//     "Non remis", "配信不能"...) or an X-Failed-Recipients field decide;
+//     no-reply senders and generic subject words ("error", "failed") count
+//     only with a returned message or an SMTP failure code next to an
+//     address in the text, and a subject alone only in automatic mail. The
+//     text is scanned for the lines that name recipients next to SMTP
+//     replies (qmail, Exim, Sendmail, Postfix, old Exchange and Domino
+//     notes, Courier, GroupWise, providers, mobile carriers);
+//  5. challenge-response requests (Boxbe, "please verify you are a human",
+//     whitelist requests) are none of these: KindNone;
+//  6. auto-replies (Auto-Submitted: auto-replied, X-Autoreply, vacation
+//     subjects) are KindVacation.
+//
+// A prose report of a temporary (4xx) failure is a delay only when it says
+// delivery is still being tried; otherwise the MTA gave up and it is a
+// failure. The recipient of a prose report is the address next to the
+// error: when the server's reply names another address than the line that
+// introduced it (an alias or list expanded to a member, a forward), the
+// replied-to address is the one that failed. Addresses keep a quoted local
+// part exactly ("john..doe"@example.com, "a b"@example.com).
 //
 // ClassifyReply applies the same taxonomy to a reply seen while sending:
 // code, enhanced code and text.
@@ -37,20 +68,37 @@
 // # Reasons
 //
 // Reasons use sisimai's taxonomy names, so results compare with the
-// established tool (the test suite scores Parse against sisimai's verdicts on
-// sisimai's own corpus). A reason is decided from the diagnostic text (an
-// ordered table of phrases, first match wins), the enhanced status code (a
-// specific code such as 5.1.1 or 5.2.2 wins over generic wording), the SMTP
-// command the failure answered (an unknown user after DATA is a filter's
-// rejection, "filtered"; a refusal of MAIL FROM is "rejected"), and the
-// Action field. When a report carries no enhanced code, Status is sisimai's
-// pseudo code for the reason, such as 5.0.911 for userunknown (PseudoStatus).
+// established tool (the test suite compares Parse with sisimai's verdicts on
+// sisimai's corpus, row by row in golden files). A reason is decided from:
+//
+//   - the diagnostic text, against phrase tables kept as data: one table per
+//     reason, each phrase tagged with the MTA or provider family that writes
+//     it (Postfix, Sendmail, Exim, qmail, Exchange and Office 365, Gmail,
+//     Yahoo, AOL, Courier, Domino, GroupWise, iCloud, Mail.ru, Yandex...),
+//     including the German, French, Japanese, Spanish, Italian, Portuguese,
+//     Russian and Chinese texts MTAs emit. A first tier of precise wording
+//     names the cause whatever the code; a second tier is tried after it.
+//   - the enhanced status code: a specific code (5.1.1, 5.1.2, 5.2.2, 4.4.7,
+//     5.7.13...) wins over vague text, while generic codes (x.0.0, 5.5.0,
+//     5.7.1, x.1.0) give way to text that names the cause;
+//   - the SMTP command the failure answered, from the diagnostic or the
+//     report's prose ("in reply to RCPT TO command", "does not like
+//     recipient", ">>> MAIL From:"): a refusal of MAIL FROM is "rejected"
+//     unless the text names a block; an unknown user outside RCPT TO is a
+//     filter's refusal, "filtered", as sisimai reads it;
+//   - the Action field: delayed with nothing else is "expired".
+//
+// "onhold" is returned only when nothing in the text, code or context
+// decides. When a report carries no enhanced code, Status is sisimai's
+// pseudo code for the reason, such as 5.0.911 for userunknown
+// (PseudoStatus).
 //
 // # Severity
 //
-// A Policy maps a reason to hard, soft or none; DefaultPolicy follows the
-// seeds (B1) and a host replaces it with its own Policy, PolicyFunc or
-// PolicyMap. The defaults:
+// A Policy maps a reason to hard, soft or none. DefaultPolicy (a constant)
+// is the built-in policy; a host passes its own Policy, PolicyFunc or
+// PolicyMap in ParseOptions and the Tracker's Options. Severity always
+// follows from the reason through the policy. The defaults:
 //
 //	hard  userunknown   no such user
 //	hard  hostunknown   no such domain
@@ -244,6 +292,7 @@
 //
 // # Dependencies
 //
-// go-message (textproto) and golang.org/x/text (charsets of non-UTF-8
-// reports) only.
+// go-message (textproto), golang.org/x/text (charsets of non-UTF-8
+// reports) and golang.org/x/net/html (HTML parts), through the library's
+// internal MIME walker.
 package bounce
