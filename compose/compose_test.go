@@ -3,6 +3,7 @@ package compose_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -248,5 +249,23 @@ func TestNewRequiresThreaderAndDomain(t *testing.T) {
 	_, err := c.Compose(context.Background(), &compose.Draft{Account: a, To: []deskmail.Address{addr(t, "", "x@y.example")}, Text: "x"})
 	if !errors.Is(err, compose.ErrNoMessageIDDomain) {
 		t.Errorf("From on .invalid: %v", err)
+	}
+}
+
+// TestSentJSON: what a host logs of a send has snake_case keys and never
+// the message content.
+func TestSentJSON(t *testing.T) {
+	c := testComposer(t, nil)
+	m, err := c.Compose(context.Background(), &compose.Draft{Account: testAccount(t), Ticket: "1",
+		To: []deskmail.Address{addr(t, "", "mary@customer.example")}, Subject: "Hi", Text: "secret body text"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(compose.Sent{Message: m, Result: &deskmail.Result{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte("secret body")) || !bytes.Contains(b, []byte(`"message_id":"`+m.MessageID+`"`)) || !bytes.Contains(b, []byte(`"header_from":"support@acme.example"`)) {
+		t.Errorf("JSON %s", b)
 	}
 }

@@ -116,8 +116,8 @@ func NewSender(opts *SenderOptions) (*Sender, error) {
 // Sent is the outcome of Send: the message as composed (before signing)
 // and the per-recipient result.
 type Sent struct {
-	Message *Message
-	Result  *deskmail.Result
+	Message *Message         `json:"message"`
+	Result  *deskmail.Result `json:"result"`
 }
 
 // Send composes d and sends it. The error is Compose's, or the chain's
