@@ -78,3 +78,33 @@ func edKeyForTieSeed(b byte) ed25519.PrivateKey {
 	seed[0] = b
 	return ed25519.NewKeyFromSeed(seed)
 }
+
+// FuzzVerify feeds Verify arbitrary header sections in front of a signed
+// mail: it must not panic, report one result per DKIM-Signature field it
+// counts, and pass only a signature it parsed.
+func FuzzVerify(f *testing.F) {
+	key := edKeyForTie()
+	z := dnstest.New()
+	rec, _ := dkim.NewKeyRecord(key)
+	z.AddTXTStrings("good._domainkey.example.com", rec.TXTStrings()...)
+	msg := "From: a@example.com\r\nTo: b@example.net\r\nSubject: hi\r\n\r\nbody\r\n"
+	signed, err := dkim.Sign([]byte(msg), "example.com", "good", key, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("DKIM-Signature\r\n")
+	f.Add("DKIM-Signature: v=1; a=rsa-sha256; d=bad.example; b\r\n")
+	f.Add(string(signed[:len(signed)-len(msg)]))
+	f.Add(" folded first\r\nDKIM-Signature : v=1\r\n\tcontinued\r\n")
+	f.Fuzz(func(t *testing.T, prefix string) {
+		vs, err := dkim.Verify(context.Background(), append([]byte(prefix), signed...), &dkim.VerifyOptions{Resolver: z})
+		if err != nil {
+			return
+		}
+		for _, v := range vs {
+			if v.Result == dkim.ResultPass && (v.Signature == nil || v.Domain != "example.com" || v.Selector != "good") {
+				t.Fatalf("pass for %+v", v)
+			}
+		}
+	})
+}
