@@ -21,7 +21,8 @@ func readHeader(raw []byte, max int) (textproto.Header, int, error) {
 		in = in[:max]
 	}
 	rd := bytes.NewReader(in)
-	br := bufio.NewReaderSize(rd, 4096)
+	// 1 KiB of buffer: textproto joins longer lines itself.
+	br := bufio.NewReaderSize(rd, 1024)
 	h, err := textproto.ReadHeader(br)
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {

@@ -1,6 +1,7 @@
 package inbound
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/emersion/go-message/textproto"
@@ -56,4 +57,20 @@ func FuzzParseFrom(f *testing.F) {
 	f.Add([]byte("From: \"a b\" <a@b.example>\r\n\r\n"))
 	f.Add([]byte("From: (c) a@b.example (d)\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) { checkParseFrom(t, raw) })
+}
+
+// TestReadHeaderLongLines: fields longer than the read buffer, folded or
+// not, parse whole and the body starts where it should.
+func TestReadHeaderLongLines(t *testing.T) {
+	long := strings.Repeat("x", 3000)
+	for _, raw := range []string{
+		"Subject: " + long + "\r\nFrom: a@b.example\r\n\r\nbody",
+		"Subject: a\r\n\t" + long + "\r\n " + long + "\r\nFrom: a@b.example\r\n\r\nbody",
+		"Subject: " + long + "\n\nbody",
+	} {
+		h, off, err := readHeader([]byte(raw), DefaultMaxHeaderBytes)
+		if err != nil || raw[off:] != "body" || !strings.Contains(h.Get("Subject"), long) {
+			t.Fatalf("readHeader: off %d, err %v, subject %d bytes", off, err, len(h.Get("Subject")))
+		}
+	}
 }
