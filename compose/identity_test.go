@@ -25,7 +25,10 @@ func (c creds) IdentityPassword(ctx context.Context, account, ref string) (strin
 }
 
 func (c creds) IdentityToken(ctx context.Context, account, ref string) (relay.Token, error) {
-	return relay.Token{}, errors.New("no tokens")
+	if p, ok := c[ref]; ok {
+		return relay.Token{AccessToken: p}, nil
+	}
+	return relay.Token{}, errors.New("no such token")
 }
 
 // TestA8IdentityOwnServer: a verified identity with its own SMTP server
@@ -113,5 +116,42 @@ func TestIdentityRelayMapping(t *testing.T) {
 	}
 	if _, err := compose.NewIdentityRoutes(&compose.IdentityRoutesOptions{Accounts: alias.NewMemoryStore()}); !errors.Is(err, compose.ErrNoCredentials) {
 		t.Error(err)
+	}
+}
+
+// TestA8IdentityOAuth: an identity on Gmail-style OAuth sends with
+// XOAUTH2 and the token its CredentialRef names.
+func TestA8IdentityOAuth(t *testing.T) {
+	ctx := context.Background()
+	const tok = "ya29.identity-token-never-logged"
+	srv := smtptest.New(t, &smtptest.Options{Tokens: map[string]string{"brad@brad.example": tok}})
+	aliases := alias.NewMemoryStore()
+	now := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)
+	if err := aliases.UpdateAccount(ctx, "acme", func(a *alias.Account) error {
+		x := alias.Identity{Address: "brad@brad.example", SMTP: &alias.SMTPServer{
+			Host: srv.Host(), Port: srv.Port(), Security: "none", Auth: alias.AuthOAuth2, Provider: "gmail", CredentialRef: "vault/brad-oauth"}}
+		if err := a.AddIdentity(x, now); err != nil {
+			return err
+		}
+		return a.IdentityAuthenticated("brad@brad.example", now)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	routes, err := compose.NewIdentityRoutes(&compose.IdentityRoutesOptions{Accounts: aliases, Credentials: creds{"vault/brad-oauth": tok}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := compose.NewSender(&compose.SenderOptions{
+		Composer: testComposer(t, nil), Transport: &recorder{name: "platform"},
+		Relay: &relay.Options{Configs: routes, AuthFailed: routes, SMTP: &relay.SMTPOptions{
+			Passwords: routes, Tokens: routes, CommandTimeout: 2 * time.Second, DataTimeout: 2 * time.Second}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, _ := aliases.Account(ctx, "acme")
+	sent, err := s.Send(ctx, &compose.Draft{Account: acct, To: []deskmail.Address{addr(t, "", "mary@customer.example")}, Subject: "Hi", Text: "Hello"})
+	if err != nil || sent.Result.Via != "relay:identity:brad@brad.example" || len(srv.Messages()) != 1 {
+		t.Fatalf("via %q, %v, server got %d", sent.Result.Via, err, len(srv.Messages()))
 	}
 }
