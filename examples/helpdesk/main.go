@@ -7,10 +7,12 @@
 // outgoing SMTP servers (smtptest): Acme's own relay, capped at one mail a
 // day, and the platform's. Then it plays a day at the helpdesk and prints what
 // happens at each step: customers write in and the inbound pipeline decides;
-// an agent's replies go out DKIM-signed with a VERP return path, through the
-// relay while its cap lasts and through the platform after; a reply joins its
-// ticket and a stranger's ticket number does not; a bounce blocks the address
-// it names and a forged one changes nothing; a spoofed sender is suspended.
+// agents' replies are composed from drafts (compose) and go out through one
+// send chain, DKIM-signed with a VERP return path, through the relay while
+// its cap lasts and through the platform after, one of them by an agent with
+// a non-ASCII name, in German, with an attachment; a reply joins its ticket
+// and a stranger's ticket number does not; a bounce blocks the address it
+// names and a forged one changes nothing; a spoofed sender is suspended.
 //
 // Flags:
 //
