@@ -93,6 +93,7 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 	// is known to be a ticket, so a suspended mail carries everything an
 	// agent needs to recover it.
 	p.authenticate(ctx, d, env, &senderauth.Message{IP: env.ClientIP, HELO: env.HELO, MailFrom: env.From, Raw: raw, Header: &h, FromDomain: fromDomain})
+	d.Authenticated = d.auth.authenticated()
 
 	// Forwarding checks and confirmations never become tickets.
 	if done, err := p.confirmation(ctx, d, env, &h, body); done || err != nil {
@@ -134,8 +135,6 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 	}
 	d.setContact(d.From)
 	toCc := headerAddresses(&h, "To", "Cc")
-
-	d.Authenticated = d.auth.authenticated()
 
 	// Outgoing copy: From is one of the account's own addresses.
 	if owned, ok := acct.Owns(d.From, p.sep); ok {
