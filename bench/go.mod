@@ -15,6 +15,7 @@ require (
 
 require (
 	blitiri.com.ar/go/spf v1.6.0
+	github.com/emersion/go-imap v1.2.1
 	github.com/emersion/go-msgauth v0.7.0
 	github.com/wneessen/go-mail v0.8.1
 	go.yaml.in/yaml/v3 v3.0.6

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 
@@ -122,9 +123,10 @@ func (s *imapSession) list(last uint32) ([]listed, error) {
 	return out, nil
 }
 
-// batch fetches the bodies of msgs in one UID FETCH, delivers them in
-// order, applies the after-action to those done and records the highest
-// done UID. A host error stops it after acting on what was done before.
+// batch fetches the bodies of msgs in one UID FETCH and delivers each as
+// it arrives, then applies the after-action to those done and records the
+// highest done UID. A host error stops the deliveries; what was done
+// before it is still acted on and recorded.
 func (s *imapSession) batch(ctx context.Context, res *Result, msgs []listed) error {
 	f := s.f
 	set := new(imap.SeqSet)
@@ -134,63 +136,60 @@ func (s *imapSession) batch(ctx context.Context, res *Result, msgs []listed) err
 		want[m.uid] = true
 	}
 	section := &imap.BodySectionName{Peek: true}
-	ch := make(chan *imap.Message, 1)
+	ch := make(chan *imap.Message, 4)
 	errc := make(chan error, 1)
 	go func() { errc <- s.c.UidFetch(set, []imap.FetchItem{imap.FetchUid, section.FetchItem()}, ch) }()
-	bodies := make(map[uint32][]byte, len(msgs))
+	received := make(map[uint32]bool, len(msgs))
+	delivered := make(map[uint32]bool, len(msgs))
+	limit := int64(f.o.BatchBytes) + int64(f.o.MaxMessageBytes)
 	var total int64
 	var over bool
+	var hostErr error
 	for m := range ch {
-		if !want[m.Uid] || over {
+		raw := body(m)
+		if !want[m.Uid] || raw == nil || received[m.Uid] || over {
 			continue
 		}
-		for _, lit := range m.Body {
-			if lit == nil {
-				continue
-			}
-			b := make([]byte, lit.Len())
-			if _, err := lit.Read(b); err != nil && lit.Len() > 0 {
-				continue
-			}
-			total += int64(len(b))
-			if total > int64(f.o.BatchBytes)+int64(f.o.MaxMessageBytes) {
-				// The server sends more than it announced: stop reading.
-				over = true
-				s.raw.Close()
-				break
-			}
-			bodies[m.Uid] = b
+		received[m.Uid] = true
+		if total += int64(len(raw)); total > limit {
+			// The server sends more than it announced: stop reading.
+			over = true
+			s.raw.Close()
+			continue
 		}
-	}
-	if err := <-errc; err != nil || over {
-		if over {
-			err = fmt.Errorf("%w: the messages are larger than their announced sizes", ErrTooLong)
-		}
-		fe := s.err("fetch", err)
-		if errors.Is(fe, ErrTooLong) {
-			return s.oversized(ctx, res, msgs, bodies, fe)
-		}
-		return fe
-	}
-	var done []uint32
-	var hostErr error
-	for _, m := range msgs {
-		raw, ok := bodies[m.uid]
-		if !ok {
-			// Expunged meanwhile by another client: nothing to deliver.
-			done = append(done, m.uid)
+		if hostErr != nil || ctx.Err() != nil {
 			continue
 		}
 		if _, err := f.deliver(ctx, res, raw); err != nil {
 			hostErr = err
-			break
+			continue
 		}
-		done = append(done, m.uid)
+		delivered[m.Uid] = true
+	}
+	err := <-errc
+	if over {
+		err = fmt.Errorf("%w: the messages are larger than their announced sizes", ErrTooLong)
+	}
+	if err != nil {
+		fe := s.err("fetch", err)
+		if errors.Is(fe, ErrTooLong) && hostErr == nil {
+			return s.oversized(ctx, res, msgs, delivered, fe)
+		}
+		return fe
 	}
 	if err := ctx.Err(); err != nil {
 		// Stopped by the host: what was delivered is found again by the
 		// next fetch, as a duplicate, and acted on then.
 		return err
+	}
+	// Done: the longest run, in UID order, of messages delivered or gone
+	// (expunged meanwhile by another client, so absent from the answer).
+	var done []uint32
+	for _, m := range msgs {
+		if !delivered[m.uid] && (received[m.uid] || hostErr != nil) {
+			break
+		}
+		done = append(done, m.uid)
 	}
 	if len(done) > 0 {
 		if err := s.act(done); err != nil {
@@ -204,24 +203,40 @@ func (s *imapSession) batch(ctx context.Context, res *Result, msgs []listed) err
 	return hostErr
 }
 
-// oversized handles a batch whose reading stopped at a message larger
-// than its bound: the messages read before it are delivered (the
-// connection is gone, so they are not acted on), the culprit is left on
-// the server and reported, and both are done, so that the next fetch moves
-// on.
-func (s *imapSession) oversized(ctx context.Context, res *Result, msgs []listed, bodies map[uint32][]byte, fe *Error) error {
-	for _, m := range msgs {
-		raw, ok := bodies[m.uid]
-		if !ok {
-			res.Skipped = append(res.Skipped, Skipped{UID: strconv.FormatUint(uint64(m.uid), 10), Size: m.size, Reason: "too_large"})
-			if err := s.f.saveState(ctx, s.src, func(x *State) { x.LastUID = max(x.LastUID, m.uid) }); err != nil {
-				return err
-			}
-			return fe
+// body returns the message data of a FETCH answer, or nil. go-imap keeps
+// a literal in a bytes.Buffer: its bytes are used without a copy.
+func body(m *imap.Message) []byte {
+	for _, lit := range m.Body {
+		if lit == nil {
+			continue
 		}
-		if _, err := s.f.deliver(ctx, res, raw); err != nil {
+		if b, ok := lit.(interface{ Bytes() []byte }); ok {
+			return b.Bytes()
+		}
+		b, err := io.ReadAll(lit)
+		if err != nil {
+			return nil
+		}
+		return b
+	}
+	return nil
+}
+
+// oversized handles a batch whose reading stopped at a message larger than
+// its bound: the first message not delivered is taken for the culprit,
+// left on the server, reported, and recorded as done with those before it
+// (which were delivered but, the connection being gone, not acted on), so
+// that the next fetch moves on.
+func (s *imapSession) oversized(ctx context.Context, res *Result, msgs []listed, delivered map[uint32]bool, fe *Error) error {
+	for _, m := range msgs {
+		if delivered[m.uid] {
+			continue
+		}
+		res.Skipped = append(res.Skipped, Skipped{UID: strconv.FormatUint(uint64(m.uid), 10), Size: m.size, Reason: "too_large"})
+		if err := s.f.saveState(ctx, s.src, func(x *State) { x.LastUID = max(x.LastUID, m.uid) }); err != nil {
 			return err
 		}
+		break
 	}
 	return fe
 }
