@@ -200,20 +200,6 @@ var generalPhrases = []reasonPhrases{
 		{"domäne nicht gefunden", famAny}, {"domain existiert nicht", famAny}, {"domaine inconnu", famAny},
 		{"domaine introuvable", famAny}, {"ドメインが見つかりません", famAny}, {"dominio inexistente", famAny}, {"域名不存在", famAny},
 	}},
-	{ReasonSpamDetected, []tagged{
-		{"spam", famAny}, {"unsolicited", famAny}, {"junk mail", famAny}, {"bulk mail", famAny},
-		{"message content rejected", famAny}, {"blocked as bulk", famAny}, {"content filter", famAny},
-		{"classified as junk", famAny}, {"suspicious content", famAny},
-	}},
-	{ReasonPolicyViolation, []tagged{
-		{"closed mailing list", famAny}, {"denied by policy", famAny}, {"not accepted for policy reasons", famAny},
-		{"security policies", famAny}, {"local policy", famAny}, {"organizational settings", famExchange},
-		{"message given low priority", famAny}, {"rejected for policy reasons", famAny}, {"protocol violation", famAny},
-		{"not subscribed to this group", famAny}, {"allowable number of posts", famAny}, {"policy violation", famAny},
-		{"violates our policy", famAny}, {"policy reasons", famAny},
-		{"content presents a potential security issue", famAny}, {"prohibited by policy", famAny},
-		{"policy restriction", famAny}, {"due to policy", famAny}, {"policy rejection", famAny},
-	}},
 	{ReasonRejected, []tagged{
 		{"access denied (in reply to mail from command)", famAny}, {"administrative prohibition", famAny},
 		{"batv", famAny}, {"backscatter protection", famAny}, {"bogus mail from", famAny},
@@ -230,6 +216,20 @@ var generalPhrases = []reasonPhrases{
 		{"mail from: rejected", famAny}, {"rejected: sender", famAny}, {"sender unknown", famAny},
 		{"sender is not allowed", famAny}, {"not allowed to post", famAny}, {"does not have permission to post", famAny},
 		{"no permission to post", famAny}, {"posting is restricted", famAny},
+	}},
+	{ReasonSpamDetected, []tagged{
+		{"spam", famAny}, {"unsolicited", famAny}, {"junk mail", famAny}, {"bulk mail", famAny},
+		{"message content rejected", famAny}, {"blocked as bulk", famAny}, {"content filter", famAny},
+		{"classified as junk", famAny}, {"suspicious content", famAny},
+	}},
+	{ReasonPolicyViolation, []tagged{
+		{"closed mailing list", famAny}, {"denied by policy", famAny}, {"not accepted for policy reasons", famAny},
+		{"security policies", famAny}, {"local policy", famAny}, {"organizational settings", famExchange},
+		{"message given low priority", famAny}, {"rejected for policy reasons", famAny}, {"protocol violation", famAny},
+		{"not subscribed to this group", famAny}, {"allowable number of posts", famAny}, {"policy violation", famAny},
+		{"violates our policy", famAny}, {"policy reasons", famAny},
+		{"content presents a potential security issue", famAny}, {"prohibited by policy", famAny},
+		{"policy restriction", famAny}, {"due to policy", famAny}, {"policy rejection", famAny},
 	}},
 	{ReasonBlocked, []tagged{
 		{"access denied. ip name lookup failed", famAny}, {"access from ip address", famAny},
@@ -326,5 +326,8 @@ var generalPhrases = []reasonPhrases{
 		{"was not delivered within", famAny}, {"no successful delivery", famAny}, {"retry period", famAny},
 		{"retry time not reached for any host after a long failure period", famExim},
 		{"didn't respond in time", famExchange},
+		{"failed to deliver to domain", famAny}, {"history expired", famAny}, {"maximum time in queue", famAny},
+		{"unable to deliver message after multiple retries", famAny},
+		{"was not reachable within the allowed queue period", famAny}, {"has been in the queue too long", famAny},
 	}},
 }
