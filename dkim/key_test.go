@@ -209,6 +209,7 @@ func TestNoKeyMaterialInOutput(t *testing.T) {
 	leaks("%v", fmt.Sprintf("%v", st))
 	leaks("%+v", fmt.Sprintf("%+v", st))
 	leaks("%#v", fmt.Sprintf("%#v", st))
+	//lint:ignore S1025 the test checks what the %s verb prints
 	leaks("%s", fmt.Sprintf("%s", st.Keys[0].PrivateKey))
 	var logBuf bytes.Buffer
 	lg := slog.New(slog.NewJSONHandler(&logBuf, nil))
