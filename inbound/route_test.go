@@ -14,6 +14,9 @@ func TestNewRequiresAliases(t *testing.T) {
 	if _, err := inbound.New(nil); !errors.Is(err, inbound.ErrNoAliases) {
 		t.Fatalf("New(nil) = %v, want ErrNoAliases", err)
 	}
+	if _, err := inbound.New(&inbound.Options{Threader: nil, Allow: nil}); !errors.Is(err, inbound.ErrNoAliases) {
+		t.Fatalf("New without Aliases = %v, want ErrNoAliases", err)
+	}
 }
 
 func TestRouting(t *testing.T) {
