@@ -62,6 +62,11 @@ func TestWrittenCorpus(t *testing.T) {
 		{"auto-reply-ticket.eml", KindVacation, "help@acme.example", ReasonVacation},
 		{"sendmail-rejected-mailfrom.eml", KindFailure, "nina@strict.example", ReasonRejected},
 		{"qmail-forward-failed.eml", KindFailure, "real.owner@far.example", ReasonUserUnknown},
+		{"amazonses-dsn-unknown.eml", KindFailure, "pat.q@remote.example", ReasonUserUnknown},
+		{"sendgrid-blocked.eml", KindFailure, "rita@bigcorp.example", ReasonSpamDetected},
+		{"mandrill-softbounce-full.eml", KindFailure, "quinn@mail.example", ReasonMailboxFull},
+		// As groupwise-notfound: no SMTP stage is named.
+		{"zimbra-not-exist.eml", KindFailure, "leo@zimbra.example", ReasonFiltered},
 		{"not-noreply-notification.eml", KindNone, "", ""},
 		{"not-parcel-delivery.eml", KindNone, "", ""},
 		{"not-customer-pastes-error.eml", KindNone, "", ""},
