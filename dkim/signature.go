@@ -238,7 +238,6 @@ func parseSignature(s *Signature, value string, decode bool) error {
 	return nil
 }
 
-
 // fwsPrefix returns the first n bytes of stripFWS(v) for ASCII v,
 // reading no further into v than it needs to.
 func fwsPrefix(v string, n int) string {

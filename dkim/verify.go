@@ -11,6 +11,8 @@ import (
 
 	"github.com/emersion/go-msgauth/authres"
 	msgdkim "github.com/emersion/go-msgauth/dkim"
+
+	"github.com/deskmail/deskmail"
 )
 
 // Resolver looks up TXT records. *net.Resolver implements it, and so does
@@ -65,7 +67,8 @@ type Verification struct {
 	Testing bool `json:"testing,omitempty"`
 	// Headers are the signed header fields (h=).
 	Headers []string `json:"headers,omitempty"`
-	// Reason explains a result other than pass, for a person.
+	// Reason explains a result other than pass, for a person; what it
+	// quotes from the mail is sanitised.
 	Reason string `json:"reason,omitempty"`
 	// Signature and Key are the parsed signature and key record, when
 	// they could be parsed. Verify leaves Signature.BodyHash and
@@ -207,7 +210,7 @@ func Verify(ctx context.Context, msg []byte, opts *VerifyOptions) ([]*Verificati
 			v.Result = ResultFail
 		}
 		if mv.Err != nil {
-			v.Reason = mv.Err.Error()
+			v.Reason = deskmail.Sanitize(mv.Err.Error())
 		}
 		v.applyPolicy(now())
 	}
@@ -248,7 +251,7 @@ func (run *verifyRun) read(ctx context.Context, msg []byte, o *VerifyOptions) []
 		out = append(out, v)
 		sig := &box.sig
 		if err := parseSignature(sig, value, false); err != nil {
-			v.Result, v.Reason = ResultPermError, strings.TrimPrefix(err.Error(), "dkim: ")
+			v.Result, v.Reason = ResultPermError, deskmail.Sanitize(strings.TrimPrefix(err.Error(), "dkim: "))
 			return
 		}
 		v.Signature = sig

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-msgauth/authres"
+
+	"github.com/deskmail/deskmail"
 )
 
 // Options configure DMARC evaluation. Nil means the defaults of each field.
@@ -86,13 +88,26 @@ type Result struct {
 	// Nonexistent is set when np= was considered and the From domain does
 	// not exist in DNS.
 	Nonexistent bool `json:"nonexistent,omitempty"`
-	// Reasons say in sentences how the outcome came about.
+	// Reasons say in sentences how the outcome came about; what they
+	// quote from the mail is sanitised.
 	Reasons []string `json:"reasons"`
 	// Err is the DNS failure of a TempError.
 	Err error `json:"-"`
 }
 
+// because adds a reason; the strings it quotes (domains and selectors
+// from the mail) go through deskmail.Sanitize.
 func (r *Result) because(format string, args ...any) {
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			args[i] = deskmail.Sanitize(v)
+		case fmt.Stringer:
+			args[i] = deskmail.Sanitize(v.String())
+		case error:
+			args[i] = deskmail.Sanitize(v.Error())
+		}
+	}
 	r.Reasons = append(r.Reasons, fmt.Sprintf(format, args...))
 }
 

@@ -131,3 +131,15 @@ func TestDiscoverNotes(t *testing.T) {
 		t.Errorf("D6/notes %q", d.Notes)
 	}
 }
+
+func TestEvaluateReasonsSanitised(t *testing.T) {
+	z := dnstest.New()
+	z.AddTXT("_dmarc.example.com", "v=DMARC1; p=reject")
+	res := dmarc.Evaluate(context.Background(), &dmarc.Input{FromDomain: "example.com", SPFDomain: "evil\u202e\x1b.example", SPFResult: authres.ResultFail,
+		DKIM: []dmarc.DKIMResult{{Domain: "x\r\n.example", Selector: "s\x00", Result: authres.ResultFail}}}, &dmarc.Options{Resolver: z})
+	for _, r := range res.Reasons {
+		if strings.ContainsAny(r, "\u202e\x1b\r\n\x00") {
+			t.Errorf("reason not sanitised: %q", r)
+		}
+	}
+}
