@@ -141,6 +141,19 @@ func TestComposeHeaders(t *testing.T) {
 				t.Errorf("From %v (raw %q)", l, h.Get("From"))
 			}
 		}},
+		{"a subject run longer than a line is encoded in words, not cut", nil, func(d *compose.Draft) {
+			d.Subject = strings.Repeat("件", 400)
+			d.SMTPUTF8 = true
+		}, func(t *testing.T, h mail.Header, m *compose.Message) {
+			if s, _ := h.Subject(); s != strings.Repeat("件", 400)+" [#42]" {
+				t.Errorf("Subject %q", s)
+			}
+			for _, ln := range strings.Split(string(m.Bytes), "\r\n") {
+				if len(ln) > 998 {
+					t.Errorf("line of %d octets", len(ln))
+				}
+			}
+		}},
 		{"subject that looks like an encoded word is encoded", nil, func(d *compose.Draft) { d.Subject = "=?utf-8?q?fake?=" }, func(t *testing.T, h mail.Header, m *compose.Message) {
 			if s, _ := h.Subject(); s != "=?utf-8?q?fake?= [#42]" {
 				t.Errorf("Subject %q", s)

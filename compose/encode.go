@@ -19,7 +19,7 @@ func formatAddr(a deskmail.Address, u8 bool) (string, error) {
 	switch {
 	case a.Name == "":
 		return a.Addr(), nil
-	case hasControl(a.Name) || (!u8 && !isASCII(a.Name)) || strings.Contains(a.Name, "=?"):
+	case hasControl(a.Name) || (!u8 && !isASCII(a.Name)) || strings.Contains(a.Name, "=?") || longestRun(a.Name) > maxRun:
 		// A name that reads as an encoded word is encoded too, or a
 		// reader would decode it into something else.
 		return encodeWords(a.Name, true) + " <" + a.Addr() + ">", nil
@@ -80,10 +80,29 @@ func isAtext(r rune) bool {
 // as an encoded word become RFC 2047 words; with SMTPUTF8, UTF-8 stays
 // raw (RFC 6532).
 func encodeText(s string, u8 bool) string {
-	if (u8 || isASCII(s)) && !hasControl(s) && !strings.Contains(s, "=?") {
+	if (u8 || isASCII(s)) && !hasControl(s) && !strings.Contains(s, "=?") && longestRun(s) <= maxRun {
 		return s
 	}
 	return encodeWords(s, false)
+}
+
+// maxRun is the longest run without white space written raw: a header
+// folds only at white space, so a longer run (a pasted URL, a Japanese
+// subject under SMTPUTF8) would pass the 998-octet line limit; it is
+// encoded in words instead.
+const maxRun = 900
+
+func longestRun(s string) int {
+	n, best := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == '\t' {
+			n = 0
+			continue
+		}
+		n++
+		best = max(best, n)
+	}
+	return best
 }
 
 // maxWord bounds an encoded word, so that "Subject: " or "From: " plus
