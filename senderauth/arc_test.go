@@ -224,3 +224,15 @@ func pySeal(t *testing.T, py string, keys map[string]string, msg []byte, domain,
 	}
 	return out
 }
+
+// TestARCOverBounds: a header section over ARC's bounds fails the chain
+// only; the verdict is still made.
+func TestARCOverBounds(t *testing.T) {
+	z := forwardZone(t)
+	passed := ourSeal(t, z, []byte(forwarded), "forwarder.example", rsaTestKey(t), &authres.DMARCResult{Value: authres.ResultPass, From: "customer.example"})
+	big := append([]byte(strings.Repeat("X-Filler: y\r\n", arc.MaxFields)), passed...)
+	v := check(t, z, big, &senderauth.Options{TrustedSealers: []string{"forwarder.example"}})
+	if v.ARC == nil || v.ARC.Result != arc.Fail || v.ARCTrusted || v.Code != senderauth.CodeFail {
+		t.Errorf("over the bounds: arc %+v, code %s", v.ARC, v.Code)
+	}
+}
