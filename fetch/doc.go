@@ -18,7 +18,14 @@
 // inbound.Pipeline.Process with an empty Envelope: there is no client IP,
 // so sender authentication rests on the mailbox that received the mail
 // (and on DKIM where the pipeline verifies it), and routing reads the
-// header (Delivered-To, X-Original-To, To, Cc). The Decision and the raw
+// header (Delivered-To, X-Original-To, To, Cc): a copy that one of the
+// account's identities sent from another client with a Bcc to the
+// mailbox carries the mailbox's address only in the Delivered-To or
+// X-Original-To its server adds, as most do, and counts as the identity's
+// only when it is authenticated: by an aligned DKIM pass, or because the
+// source is the sender's own mailbox (Source.Trusted, which uses
+// inbound.Pipeline.Trusted; never for a mailbox that receives mail from
+// outside). The Decision and the raw
 // bytes then go to Handler.Deliver. Only when Deliver returns nil is the
 // message acted on at the server (Source.After) and recorded as done in
 // the Store. A Decision that is a duplicate (its Message-ID is already on a
@@ -51,6 +58,8 @@
 // Messages are read with BODY.PEEK[], which never sets \Seen. The actions
 // of one batch (up to 100 messages and Options.BatchBytes of announced
 // sizes per UID FETCH) are sent together once the batch is delivered.
+// Messages are delivered while the rest of their batch is read, so
+// Deliver must file a batch within Options.Timeout.
 //
 // POP3: AfterDelete (the default) sends DELE after each accepted message;
 // the server removes them at QUIT, so a session that dies keeps them, and

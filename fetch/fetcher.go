@@ -300,9 +300,13 @@ func (f *Fetcher) finish(ctx context.Context, src *Source, res *Result, err erro
 
 // deliver runs one message through the pipeline and the Handler. dup
 // reports a duplicate, which is not delivered; an error is the host's.
-func (f *Fetcher) deliver(ctx context.Context, res *Result, raw []byte) (dup bool, err error) {
+func (f *Fetcher) deliver(ctx context.Context, src *Source, res *Result, raw []byte) (dup bool, err error) {
 	res.Fetched++
-	d, err := f.o.Pipeline.Process(ctx, &deskmail.Envelope{}, raw)
+	p := f.o.Pipeline
+	if src.Trusted {
+		p = p.Trusted()
+	}
+	d, err := p.Process(ctx, &deskmail.Envelope{}, raw)
 	if err != nil {
 		return false, &hostError{fmt.Errorf("fetch: pipeline: %w", err)}
 	}

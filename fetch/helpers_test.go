@@ -40,6 +40,7 @@ type harness struct {
 
 	mu     sync.Mutex
 	filed  []string // Message-IDs, in filing order
+	seen   []*inbound.Decision
 	next   int
 	after  func(ctx context.Context, d *inbound.Decision) // runs after filing
 	refuse error                                          // Deliver fails with it
@@ -81,6 +82,7 @@ func (h *harness) Deliver(ctx context.Context, d *inbound.Decision, raw []byte) 
 		ticket = fmt.Sprintf("T%d", h.next)
 	}
 	h.filed = append(h.filed, d.MessageID)
+	h.seen = append(h.seen, d)
 	after := h.after
 	h.mu.Unlock()
 	if d.MessageID != "" && d.Account != "" {

@@ -160,7 +160,7 @@ func (s *imapSession) batch(ctx context.Context, res *Result, msgs []listed) err
 		if hostErr != nil || ctx.Err() != nil {
 			continue
 		}
-		if _, err := f.deliver(ctx, res, raw); err != nil {
+		if _, err := f.deliver(ctx, s.src, res, raw); err != nil {
 			hostErr = err
 			continue
 		}

@@ -161,7 +161,7 @@ func (f *Fetcher) popPass(ctx context.Context, c *pop3.Client, src *Source, res 
 			}
 			return src.connErr("fetch", err)
 		}
-		if _, err := f.deliver(ctx, res, raw); err != nil {
+		if _, err := f.deliver(ctx, src, res, raw); err != nil {
 			return err
 		}
 		if err := f.markUIDL(ctx, src, m.UID); err != nil {

@@ -145,6 +145,14 @@ type Source struct {
 	// is fetched for the first time: they are recorded as seen, not
 	// delivered, and only mail that arrives later is fetched.
 	OnlyNew bool `json:"only_new,omitempty"`
+	// Trusted marks the mailbox as its sender's own: an agent's or a sender
+	// identity's mailbox whose Sent folder is read for the copies of mail
+	// sent from another client (A14). Its mail goes through
+	// inbound.Pipeline.Trusted, so its From counts as authenticated
+	// without DKIM. Never set it for a support mailbox that receives mail
+	// from outside: anyone can write any From there. False: the pipeline
+	// authenticates the From by DKIM.
+	Trusted bool `json:"trusted,omitempty"`
 	// Revision is the host's version of the credentials (an update
 	// counter or time). The fetch state remembers the settings it last
 	// used; when they change (server, login name, mechanism, Revision, or
