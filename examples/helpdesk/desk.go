@@ -62,6 +62,7 @@ type desk struct {
 	aliases  alias.Store
 	threader *threading.Threader
 	tracker  *bounce.Tracker
+	verp     *bounce.VERP // the inbound server accepts bounces to its return paths
 	pipeline *inbound.Pipeline
 	composer *compose.Composer
 	sender   *compose.Sender // the one outbound path
@@ -123,6 +124,7 @@ func newDesk(ctx context.Context, out io.Writer, n names, cfg deskConfig) (*desk
 	if err != nil {
 		return nil, err
 	}
+	d.verp = verp
 	d.tracker, err = bounce.NewTracker(cfg.stores.bounces, &bounce.Options{VERP: verp, OwnMessage: inbound.OwnMessage(d.threader)})
 	if err != nil {
 		return nil, err
@@ -177,13 +179,10 @@ func newDesk(ctx context.Context, out io.Writer, n names, cfg deskConfig) (*desk
 	return d, nil
 }
 
-// receive runs the pipeline on one mail and applies its decision the way a
-// host would. The SMTP server calls it for every mail it accepts.
-func (d *desk) receive(ctx context.Context, env *deskmail.Envelope, raw []byte) (*inbound.Decision, error) {
-	dec, err := d.pipeline.Process(ctx, env, raw)
-	if err != nil {
-		return nil, err // a store failed: the SMTP server answers 451
-	}
+// apply applies the pipeline's decision on one mail the way a host would.
+// The SMTP server (package smtpd) runs the pipeline and calls it for every
+// mail it accepts.
+func (d *desk) apply(ctx context.Context, dec *inbound.Decision) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	switch dec.Action {
@@ -216,7 +215,6 @@ func (d *desk) receive(ctx context.Context, env *deskmail.Envelope, raw []byte) 
 		last := dec.Reasons[len(dec.Reasons)-1]
 		d.say("→ %s: %s", dec.Action, last.Text)
 	}
-	return dec, nil
 }
 
 // file adds a received mail to a ticket and indexes its Message-ID, so a

@@ -3,7 +3,7 @@
 //
 //	go run ./examples/helpdesk
 //
-// It starts a real SMTP server on loopback (go-smtp) for inbound mail and two
+// It starts a real SMTP server on loopback (smtpd) for inbound mail and two
 // outgoing SMTP servers (smtptest): Acme's own relay, capped at one mail a
 // day, and the platform's. Then it plays a day at the helpdesk and prints what
 // happens at each step: customers write in and the inbound pipeline decides;
@@ -16,8 +16,9 @@
 //
 // Flags:
 //
-//	-listen ADDR    serve inbound SMTP on ADDR and keep running after the
-//	                tour, for manual tries (swaks --server ADDR --to
+//	-listen ADDR    serve inbound SMTP on ADDR instead of playing the tour,
+//	                printing the decision on every mail that comes in, for
+//	                manual tries (swaks --server ADDR --to
 //	                support@acme.desk.example); stop with Ctrl-C
 //	-postgres DSN   keep deskmail's state on PostgreSQL instead of memory
 //	                (store/postgres); each run uses fresh names
@@ -47,7 +48,7 @@ import (
 
 func main() {
 	var o options
-	flag.StringVar(&o.listen, "listen", "", "serve inbound SMTP on this address and keep running until interrupted")
+	flag.StringVar(&o.listen, "listen", "", "serve inbound SMTP on this address instead of the tour, until interrupted")
 	flag.StringVar(&o.postgres, "postgres", "", "PostgreSQL DSN for deskmail's stores (default: in memory)")
 	flag.StringVar(&o.out, "out", "", "write every mail sent, as sent, to this directory (one .eml each)")
 	flag.Parse()
@@ -60,7 +61,7 @@ func main() {
 }
 
 type options struct {
-	listen   string // "" = a free loopback port, closed after the tour
+	listen   string // "" = play the tour; else serve inbound SMTP here
 	postgres string // "" = memory stores
 	out      string // "" = sent mail is not written out
 }
@@ -134,11 +135,10 @@ func run(ctx context.Context, w io.Writer, o options) (*desk, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr := o.listen
-	if addr == "" {
-		addr = "127.0.0.1:0"
+	if o.listen != "" {
+		return d, serve(ctx, w, d, o.listen)
 	}
-	srv, l, err := listen(d, addr)
+	srv, l, err := listen(d, "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
@@ -150,11 +150,6 @@ func run(ctx context.Context, w io.Writer, o options) (*desk, error) {
 		return d, err
 	}
 
-	if o.listen != "" {
-		fmt.Fprintf(w, "\nListening on %s until interrupted. Try:\n  swaks --server %s --from you@customer.example --to %s\n", mx, mx, n.platform)
-		<-ctx.Done()
-		fmt.Fprintln(w, "stopping")
-	}
 	return d, nil
 }
 
@@ -245,7 +240,10 @@ func tour(ctx context.Context, w io.Writer, d *desk, mx string, relaySrv, platfo
 
 	title("Mail to " + n.old + ", whose fetching is turned off")
 	raw := "From: mary@customer.example\r\nTo: " + n.old + "\r\nSubject: Hello?\r\n\r\nAnyone?\r\n"
-	if err := deliver(mx, "mary@customer.example", []string{n.oldPlatform}, raw); err != nil {
+	var refused *refusedError
+	if err := deliver(mx, "mary@customer.example", []string{n.oldPlatform}, raw); errors.As(err, &refused) {
+		fmt.Fprintf(w, "   → refused while the sender is connected: %s\n", refused.reply)
+	} else if err != nil {
 		return err
 	}
 

@@ -37,7 +37,7 @@ func TestTour(t *testing.T) {
 		{"10 the subject decodes", "(Re: Ihre Bestellung — Rechnung Nr. 5521 (請求書) [#1])"},
 		{"10 the attachment name decodes", "Attachment: Rechnung-5521 (請求書).pdf"},
 		{"11 D4: a spoofed sender is suspended", "→ suspended for review (would be new_ticket)"},
-		{"12 A6: a disabled address drops", "→ drop: fetching is turned off for old@acme.example"},
+		{"12 A6: a disabled address is refused at RCPT", "→ refused while the sender is connected: 550 5.1.1 <old@acme.desk.example>: this address does not accept mail"},
 		{"13 A3: a Gmail confirmation is no ticket", "→ confirmation: a gmail forwarding confirmation (code 482913377)"},
 		{"summary", "Tickets: 3, suspended for review: 1."},
 	}

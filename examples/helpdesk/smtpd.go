@@ -4,72 +4,50 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
+	"fmt"
 	"net"
-	"net/netip"
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/deskmail/deskmail"
-	"github.com/deskmail/deskmail/inbound"
+	"github.com/deskmail/deskmail/smtpd"
 )
 
-// listen starts the helpdesk's inbound SMTP server (go-smtp) on addr. Every
-// mail it accepts goes through desk.receive; the SMTP reply tells the
-// sender whether it was taken (a store failure is a 451, so the sender
-// retries). The caller closes the server.
-func listen(d *desk, addr string) (*smtp.Server, net.Listener, error) {
+// listen starts the helpdesk's inbound SMTP server (package smtpd) on
+// addr. It checks each recipient against the desk's support addresses
+// (and its VERP return paths, for bounces) while the sender is connected,
+// runs the pipeline and hands every decision to desk.apply; the sender
+// gets 250 only after that, and 451 when a store failed. The caller closes
+// the server.
+func listen(d *desk, addr string) (*smtpd.Server, net.Listener, error) {
+	srv, err := smtpd.New(&smtpd.Options{
+		Pipeline: d.pipeline,
+		Aliases:  d.aliases,
+		VERP:     d.verp,
+		Domain:   "mx." + d.names.platformDomain,
+		Handler: smtpd.HandlerFunc(func(ctx context.Context, dl *smtpd.Delivery) error {
+			d.apply(ctx, dl.Decision)
+			return nil
+		}),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, err
 	}
-	s := smtp.NewServer(backend{d})
-	s.Domain = "mx." + d.names.platformDomain
-	s.MaxMessageBytes = inbound.DefaultMaxBytes
-	s.MaxRecipients = 50
-	go func() { _ = s.Serve(l) }()
-	return s, l, nil
+	go func() { _ = srv.Serve(l) }()
+	return srv, l, nil
 }
 
-type backend struct{ d *desk }
+// refusedError is a mail the server refused, with its SMTP reply.
+type refusedError struct{ reply string }
 
-func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
-	s := &session{d: b.d, helo: c.Hostname()}
-	if ap, err := netip.ParseAddrPort(c.Conn().RemoteAddr().String()); err == nil {
-		s.ip = ap.Addr().Unmap()
-	}
-	return s, nil
-}
-
-// session is one SMTP connection: it collects the envelope and hands the
-// message to the pipeline at the end of DATA.
-type session struct {
-	d    *desk
-	helo string
-	ip   netip.Addr
-	from string
-	to   []string
-}
-
-func (s *session) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error   { s.to = append(s.to, to); return nil }
-func (s *session) Reset()                                      { s.from, s.to = "", nil }
-func (s *session) Logout() error                               { return nil }
-
-func (s *session) Data(r io.Reader) error {
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(r); err != nil {
-		return err
-	}
-	env := &deskmail.Envelope{From: s.from, To: s.to, ClientIP: s.ip, HELO: s.helo}
-	if _, err := s.d.receive(context.Background(), env, buf.Bytes()); err != nil {
-		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
-	}
-	return nil
-}
+func (e *refusedError) Error() string { return "helpdesk: the server refused the mail: " + e.reply }
 
 // deliver sends one mail to addr over SMTP, as a customer's provider or a
-// remote MTA would (in plain text: this is loopback).
+// remote MTA would (in plain text: this is loopback). A refusal is a
+// *refusedError.
 func deliver(addr, from string, to []string, raw string) error {
 	c, err := smtp.Dial(addr)
 	if err != nil {
@@ -83,7 +61,7 @@ func deliver(addr, from string, to []string, raw string) error {
 	}
 	var se *smtp.SMTPError
 	if errors.As(err, &se) {
-		return errors.New("helpdesk: the server refused the mail: " + se.Message)
+		return &refusedError{reply: fmt.Sprintf("%d %d.%d.%d %s", se.Code, se.EnhancedCode[0], se.EnhancedCode[1], se.EnhancedCode[2], se.Message)}
 	}
 	return err
 }
