@@ -36,6 +36,9 @@ var (
 	// Options.Pipeline or Options.Handler.
 	ErrNoPipeline = errors.New("fetch: Options.Pipeline is required")
 	ErrNoHandler  = errors.New("fetch: Options.Handler is required")
+	// ErrNoHealthStore is returned by New for an Options.Health without a
+	// Store.
+	ErrNoHealthStore = errors.New("fetch: Options.Health.Store is required")
 )
 
 // Error is a failed attempt to read a source.

@@ -50,6 +50,11 @@ type Handler interface {
 // HandlerFunc adapts a function to Handler.
 type HandlerFunc func(ctx context.Context, d *inbound.Decision, raw []byte) error
 
+var (
+	_ Handler     = HandlerFunc(nil)
+	_ TokenSource = TokenFunc(nil)
+)
+
 // Deliver implements Handler.
 func (f HandlerFunc) Deliver(ctx context.Context, d *inbound.Decision, raw []byte) error {
 	return f(ctx, d, raw)
@@ -115,6 +120,9 @@ func New(opts *Options) (*Fetcher, error) {
 	}
 	if opts.Handler == nil {
 		return nil, ErrNoHandler
+	}
+	if opts.Health != nil && opts.Health.Store == nil {
+		return nil, ErrNoHealthStore
 	}
 	f := &Fetcher{o: *opts}
 	o := &f.o
@@ -288,10 +296,10 @@ func (f *Fetcher) finish(ctx context.Context, src *Source, res *Result, err erro
 	if f.o.Logger != nil {
 		switch {
 		case fe != nil && res.Outcome != "":
-			f.o.Logger.Warn("fetch: attempt failed", "account", src.Account, "source", src.ID,
+			f.o.Logger.Warn("fetch: attempt failed", "account", src.Account, "source", src.ID, "address", src.Address,
 				"outcome", string(res.Outcome), "error", fe.Error())
 		case res.Delivered > 0 || res.Duplicates > 0 || len(res.Skipped) > 0:
-			f.o.Logger.Info("fetch: done", "account", src.Account, "source", src.ID,
+			f.o.Logger.Info("fetch: done", "account", src.Account, "source", src.ID, "address", src.Address,
 				"fetched", res.Fetched, "delivered", res.Delivered, "duplicates", res.Duplicates, "skipped", len(res.Skipped))
 		}
 	}
