@@ -108,7 +108,7 @@ func TestHostileMail(t *testing.T) {
 			name: "A12/spoofed agent reply with a real Message-ID is a private note, not a public reply",
 			env:  spoofed("brad@acme.example"),
 			raw:  mail("Your refund is cancelled", "From: Brad <brad@acme.example>", "To: mary@customer.example", "Cc: support@acme.example", "Subject: Re: Your order", "In-Reply-To: <"+w.ourID+">"),
-			want: "append held= ticket=1001 contact=brad@acme.example agent=false private=true authenticated=false noauto=false reasons=auth_fail_policy_none,routed,via_customer_fwd,agent_unauthenticated,threaded,agent_unauthenticated",
+			want: "append held= ticket=1001 contact=brad@acme.example agent=false private=true authenticated=false noauto=false reasons=auth_fail_policy_none,routed,via_customer_fwd,agent_unauthenticated,threaded,stranger",
 		},
 		{
 			name: "A14/spoofed outgoing copy from the support address",

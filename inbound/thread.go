@@ -19,7 +19,8 @@ func (p *Pipeline) thread(ctx context.Context, d *Decision, acct *alias.Account,
 	in := &threading.Inbound{
 		Account: acct.ID, MessageID: h.Get("Message-Id"), InReplyTo: h.Get("In-Reply-To"),
 		References: h.Get("References"), Subject: h.Get("Subject"), From: d.From,
-		Recipients: make([]deskmail.Address, 0, len(toCc)+len(env.To)+2),
+		Authenticated: d.Authenticated,
+		Recipients:    make([]deskmail.Address, 0, len(toCc)+len(env.To)+2),
 	}
 	in.Recipients = append(in.Recipients, headerAddresses(h, "Delivered-To", "X-Original-To")...)
 	in.Recipients = append(in.Recipients, toCc...)

@@ -83,6 +83,14 @@ type Inbound struct {
 	Subject string `json:"subject,omitempty"`
 	// From is the sender whose standing the policy checks.
 	From deskmail.Address `json:"from,omitempty"`
+	// Authenticated says that From is proven: it passed DMARC-aligned SPF
+	// or DKIM, or the mail came through a path the host authenticated (its
+	// own submission server, a fetch of the agent's own mailbox). Only an
+	// authenticated From has an agent's standing — subject-number threading
+	// for agents, and the exemption from the stranger check — since anyone
+	// can write an agent's address into From. False: an agent's address is
+	// treated as anyone else's.
+	Authenticated bool `json:"authenticated,omitempty"`
 	// Recipients are the addresses the mail was delivered to (envelope
 	// recipients, Delivered-To, To, Cc), searched for a reply tag.
 	Recipients []deskmail.Address `json:"recipients,omitempty"`
@@ -396,7 +404,17 @@ func onTicket(from deskmail.Address, tk Ticket) bool {
 	return false
 }
 
+// agent looks the sender up among the agents; an unauthenticated From is
+// no agent (ErrNotFound).
 func (t *Threader) agent(ctx context.Context, in *Inbound) (Agent, error) {
+	if !in.Authenticated {
+		return Agent{}, ErrNotFound
+	}
+	return t.claimedAgent(ctx, in)
+}
+
+// claimedAgent is the agent whose address From names, authenticated or not.
+func (t *Threader) claimedAgent(ctx context.Context, in *Inbound) (Agent, error) {
 	if t.agents == nil || in.From.Local == "" {
 		return Agent{}, ErrNotFound
 	}
@@ -453,6 +471,16 @@ func (t *Threader) subject(ctx context.Context, in *Inbound, m *Match, note func
 		}
 		if err == nil && ag.Active && ag.Restricted {
 			note("subject_number_restricted_agent", "the subject holds ticket number %s, but the sender is a restricted agent", number)
+			return false, nil
+		}
+	}
+	if s.SubjectAgents && !in.Authenticated {
+		ag, err := t.claimedAgent(ctx, in)
+		if err := ignoreNotFound(err); err != nil {
+			return false, err
+		}
+		if err == nil && ag.Active {
+			note("subject_number_unauthenticated", "the subject holds ticket number %s and From names an agent, but the From is not authenticated, so it has no agent's standing", number)
 			return false, nil
 		}
 	}

@@ -153,11 +153,15 @@ func TestMatch(t *testing.T) {
 			method: threading.MethodNew, note: "subject_number_sender_refused"},
 		{name: "T4/agents not allowed when only participants are", in: threading.Inbound{Subject: "[#123]", From: addr(t, "agent@support.example.com"), Settings: partsOnly},
 			method: threading.MethodNew},
-		{name: "T3/active agent with the number", in: threading.Inbound{Subject: "Fwd: more details [#123]", From: addr(t, "agent@support.example.com"), Settings: agentsOnly},
+		{name: "T3/active agent with the number", in: threading.Inbound{Subject: "Fwd: more details [#123]", From: addr(t, "agent@support.example.com"), Settings: agentsOnly, Authenticated: true},
 			ticket: "t-42", method: threading.MethodSubject, code: "subject_number_agent"},
-		{name: "T3/hijack: restricted agent", in: threading.Inbound{Subject: "[#123]", From: addr(t, "light@support.example.com"), Settings: agentsOnly},
+		{name: "T3/hijack: spoofed agent address, From not authenticated", in: threading.Inbound{Subject: "Fwd: more details [#123]", From: addr(t, "agent@support.example.com"), Settings: agentsOnly},
+			method: threading.MethodNew, note: "subject_number_unauthenticated"},
+		{name: "T1/hijack: spoofed agent replying by mail is a stranger", in: threading.Inbound{InReplyTo: ours, From: addr(t, "light@support.example.com")},
+			ticket: "t-42", method: threading.MethodToken, stranger: true},
+		{name: "T3/hijack: restricted agent", in: threading.Inbound{Subject: "[#123]", From: addr(t, "light@support.example.com"), Settings: agentsOnly, Authenticated: true},
 			method: threading.MethodNew, note: "subject_number_restricted_agent"},
-		{name: "T3/inactive agent", in: threading.Inbound{Subject: "[#123]", From: addr(t, "gone@support.example.com"), Settings: agentsOnly},
+		{name: "T3/inactive agent", in: threading.Inbound{Subject: "[#123]", From: addr(t, "gone@support.example.com"), Settings: agentsOnly, Authenticated: true},
 			method: threading.MethodNew},
 		{name: "T3/contact not allowed when only agents are", in: threading.Inbound{Subject: "[#123]", From: customer, Settings: agentsOnly},
 			method: threading.MethodNew},
@@ -183,7 +187,7 @@ func TestMatch(t *testing.T) {
 			ticket: "t-43", method: threading.MethodToken, code: "token_in_reply_to"},
 		{name: "T1/hijack: stranger replies with a real In-Reply-To: joins as stranger", in: threading.Inbound{InReplyTo: ours, From: stranger},
 			ticket: "t-42", method: threading.MethodToken, stranger: true, note: "stranger"},
-		{name: "T1/active agent replying by mail is no stranger", in: threading.Inbound{InReplyTo: ours, From: addr(t, "light@support.example.com")},
+		{name: "T1/active agent replying by mail is no stranger", in: threading.Inbound{InReplyTo: ours, From: addr(t, "light@support.example.com"), Authenticated: true},
 			ticket: "t-42", method: threading.MethodToken},
 		{name: "T1/nothing at all", in: threading.Inbound{Subject: "Hello", From: customer},
 			method: threading.MethodNew, code: "new_ticket"},
@@ -340,7 +344,7 @@ func TestAgentsFunc(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &threading.Settings{SubjectNumber: true, SubjectAgents: true}
-	m, err := th.Match(context.Background(), &threading.Inbound{Account: "a", Subject: "[#7]", From: addr(t, "Boss <BOSS@Example.com>"), Settings: s})
+	m, err := th.Match(context.Background(), &threading.Inbound{Account: "a", Subject: "[#7]", From: addr(t, "Boss <BOSS@Example.com>"), Authenticated: true, Settings: s})
 	if err != nil || m.Ticket != "1" || asked != "a boss@example.com" {
 		t.Errorf("T3/AgentsFunc: %+v, %v, asked %q", m, err, asked)
 	}
