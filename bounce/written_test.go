@@ -67,6 +67,10 @@ func TestWrittenCorpus(t *testing.T) {
 		{"mandrill-softbounce-full.eml", KindFailure, "quinn@mail.example", ReasonMailboxFull},
 		// As groupwise-notfound: no SMTP stage is named.
 		{"zimbra-not-exist.eml", KindFailure, "leo@zimbra.example", ReasonFiltered},
+		{"qmail-nohost.eml", KindFailure, "max@no-such-host.example", ReasonHostUnknown},
+		{"qmail-ldap-novalid.eml", KindFailure, "finn@isp.example", ReasonUserUnknown},
+		{"qmail-vpopmail-nomailbox.eml", KindFailure, "gina@host.example", ReasonUserUnknown},
+		{"qmail-sender-rejected.eml", KindFailure, "hugo@picky.example", ReasonRejected},
 		{"not-noreply-notification.eml", KindNone, "", ""},
 		{"not-parcel-delivery.eml", KindNone, "", ""},
 		{"not-customer-pastes-error.eml", KindNone, "", ""},
