@@ -35,21 +35,21 @@ func (e *RecordError) Error() string {
 // SELECTOR._domainkey.DOMAIN (RFC 6376 section 3.6.1, RFC 8463 for Ed25519).
 type KeyRecord struct {
 	// Version is the v= tag; "" when absent (it is optional), else "DKIM1".
-	Version string
+	Version string `json:"version,omitempty"`
 	// KeyType is the k= tag: "rsa" (also when absent) or "ed25519".
-	KeyType string
+	KeyType string `json:"key_type,omitempty"`
 	// PublicKey is the decoded p= tag: a DER SubjectPublicKeyInfo (or
 	// PKCS #1 RSAPublicKey) for rsa, the raw 32 bytes for ed25519. Empty
 	// means the key is revoked.
-	PublicKey []byte
+	PublicKey []byte `json:"public_key,omitempty"`
 	// Hashes is the h= tag (acceptable hash algorithms); nil means any.
-	Hashes []string
+	Hashes []string `json:"hashes,omitempty"`
 	// Services is the s= tag; nil means "*".
-	Services []string
+	Services []string `json:"services,omitempty"`
 	// Flags is the t= tag: "y" (testing) and "s" (strict identity).
-	Flags []string
+	Flags []string `json:"flags,omitempty"`
 	// Notes is the n= tag.
-	Notes string
+	Notes string `json:"notes,omitempty"`
 
 	// parsed caches the key parsed from parsedFrom (== PublicKey).
 	parsed     crypto.PublicKey

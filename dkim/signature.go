@@ -11,30 +11,30 @@ import (
 
 // Signature is a parsed DKIM-Signature field (RFC 6376 section 3.5).
 type Signature struct {
-	Version string // v=, always "1"
+	Version string `json:"version,omitempty"` // v=, always "1"
 	// Algorithm is a= ("rsa-sha256", "ed25519-sha256").
-	Algorithm string
-	Domain    string // d=, lower-case
-	Selector  string // s=
+	Algorithm string `json:"algorithm,omitempty"`
+	Domain    string `json:"domain,omitempty"`   // d=, lower-case
+	Selector  string `json:"selector,omitempty"` // s=
 	// Identifier is i=, or "@"+Domain when absent.
-	Identifier string
+	Identifier string `json:"identifier,omitempty"`
 	// Headers is h=, the signed header field names in order.
-	Headers []string
+	Headers []string `json:"headers,omitempty"`
 	// HeaderCanonicalization and BodyCanonicalization come from c=
 	// (default simple/simple).
-	HeaderCanonicalization string
-	BodyCanonicalization   string
+	HeaderCanonicalization string `json:"header_canonicalization,omitempty"`
+	BodyCanonicalization   string `json:"body_canonicalization,omitempty"`
 	// BodyLength is l=, or -1 when absent.
-	BodyLength int64
+	BodyLength int64 `json:"body_length,omitempty"`
 	// Timestamp is t= and Expiration is x=; zero when absent.
-	Timestamp  time.Time
-	Expiration time.Time
+	Timestamp  time.Time `json:"timestamp,omitzero"`
+	Expiration time.Time `json:"expiration,omitzero"`
 	// BodyHash is bh= and Data is b=, both decoded.
-	BodyHash []byte
-	Data     []byte
+	BodyHash []byte `json:"body_hash,omitempty"`
+	Data     []byte `json:"data,omitempty"`
 	// B is b= as written, folding whitespace removed; BPrefix returns the
 	// short form RFC 6008 uses to tell signatures apart.
-	B string
+	B string `json:"b,omitempty"`
 
 	// keyName is SELECTOR._domainkey.DOMAIN, built while parsing.
 	keyName string

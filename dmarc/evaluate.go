@@ -46,15 +46,15 @@ const (
 // Input is what a receiver knows about a message when it evaluates DMARC.
 type Input struct {
 	// FromDomain is the domain of the RFC 5322 From address. Required.
-	FromDomain string
+	FromDomain string `json:"from_domain,omitempty"`
 	// SPFDomain is the domain SPF checked: the MAIL FROM domain, or the
 	// HELO name for a null sender. SPFResult is its result as an RFC 8601
 	// value (authres.ResultPass, ...); only pass counts.
-	SPFDomain string
-	SPFResult authres.ResultValue
+	SPFDomain string              `json:"spf_domain,omitempty"`
+	SPFResult authres.ResultValue `json:"spf_result,omitempty"`
 	// DKIM holds the outcome of each DKIM signature of the message; only
 	// a pass counts.
-	DKIM []DKIMResult
+	DKIM []DKIMResult `json:"dkim,omitempty"`
 }
 
 // DKIMResult is what DMARC needs of one DKIM signature: its d= domain,

@@ -30,7 +30,7 @@ func (s Severity) String() string {
 
 // Problem is one finding of Lint.
 type Problem struct {
-	Severity Severity
+	Severity Severity `json:"severity,omitempty"`
 	// Code is a stable identifier: "syntax", "multiple-records",
 	// "no-record", "dns", "too-many-lookups", "void-lookup",
 	// "void-lookups", "loop",
@@ -38,15 +38,15 @@ type Problem struct {
 	// "after-all", "redirect-with-all", "split-glues-terms",
 	// "string-too-long", "record-too-long", "include-no-record",
 	// "macro".
-	Code string
+	Code string `json:"code,omitempty"`
 	// Domain whose record has the problem ("" for a record given as text).
-	Domain string
+	Domain string `json:"domain,omitempty"`
 	// Pos is the byte offset in that record, or -1.
-	Pos int
+	Pos int `json:"pos,omitempty"`
 	// Term is the term concerned, as written, or "".
-	Term string
+	Term string `json:"term,omitempty"`
 	// Message says what is wrong and what to do, in words.
-	Message string
+	Message string `json:"message,omitempty"`
 }
 
 // String formats the problem on one line: severity, domain, offset and
@@ -72,30 +72,30 @@ func (p Problem) String() string {
 
 // IncludeCount is the lookup cost of one include: or redirect= term.
 type IncludeCount struct {
-	Domain  string // the domain whose record holds the term
-	Term    string // as written
-	Target  string // the included or redirected domain
-	Lookups int    // 1 for the term itself plus every lookup under it
+	Domain  string `json:"domain,omitempty"`  // the domain whose record holds the term
+	Term    string `json:"term,omitempty"`    // as written
+	Target  string `json:"target,omitempty"`  // the included or redirected domain
+	Lookups int    `json:"lookups,omitempty"` // 1 for the term itself plus every lookup under it
 }
 
 // LintReport is the outcome of Lint and LintRecord.
 type LintReport struct {
-	Domain string // "" for LintRecord
-	Record string // the SPF record linted, "" if none was found
+	Domain string `json:"domain,omitempty"` // "" for LintRecord
+	Record string `json:"record,omitempty"` // the SPF record linted, "" if none was found
 	// Lookups is the worst-case number of DNS-querying terms a check
 	// evaluates (every term, includes and redirect followed); more than 10
 	// gives permerror.
-	Lookups int
+	Lookups int `json:"lookups,omitempty"`
 	// WorstPath is the chain of domains, from the checked one down, that
 	// contributes most lookups.
-	WorstPath []string
+	WorstPath []string `json:"worst_path,omitempty"`
 	// Includes lists every include: and redirect= in evaluation order with
 	// its cost.
-	Includes []IncludeCount
+	Includes []IncludeCount `json:"includes,omitempty"`
 	// VoidLookups counts lookups that found nothing (more than 2 gives
 	// permerror).
-	VoidLookups int
-	Problems    []Problem
+	VoidLookups int       `json:"void_lookups,omitempty"`
+	Problems    []Problem `json:"problems,omitempty"`
 }
 
 // HasErrors reports whether a Problem has Severity Error.

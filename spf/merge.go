@@ -10,15 +10,16 @@ import (
 // MergeResult is the outcome of Merge.
 type MergeResult struct {
 	// Record is the record to publish.
-	Record string
+	Record string `json:"record,omitempty"`
 	// Changed is false when the record already included the domain.
-	Changed bool
+	Changed bool `json:"changed,omitempty"`
 	// Lookups is the worst-case lookup count of Record (includes
 	// followed unless LintOptions.NoFollow), and Before that of the
 	// record given.
-	Lookups, Before int
+	Lookups int `json:"lookups,omitempty"`
+	Before  int `json:"before,omitempty"`
 	// Report lints Record.
-	Report *LintReport
+	Report *LintReport `json:"report,omitempty"`
 }
 
 // Merge adds "include:domain" to an SPF record (D1): before the first
@@ -80,14 +81,14 @@ func Merge(ctx context.Context, record, include string, opts *LintOptions) (*Mer
 // Authorization answers "does this domain's SPF authorize this provider
 // or address" (D1, D2).
 type Authorization struct {
-	Authorized bool
+	Authorized bool `json:"authorized,omitempty"`
 	// Reason says why, in words, naming the record chain and the term.
-	Reason string
+	Reason string `json:"reason,omitempty"`
 	// Path is the chain of domains from the checked one to the record
 	// holding Term.
-	Path []string
+	Path []string `json:"path,omitempty"`
 	// Term is the deciding term as written, or "".
-	Term string
+	Term string `json:"term,omitempty"`
 }
 
 // AuthorizesInclude reports whether domain's SPF record reaches

@@ -73,33 +73,34 @@ func (q Qualifier) Result() Result {
 
 // Term is one mechanism or modifier of a record.
 type Term struct {
-	Kind Kind
+	Kind Kind `json:"kind,omitempty"`
 
 	// Qualifier of a mechanism; QualifierPass when none was written.
 	// Zero for modifiers.
-	Qualifier Qualifier
+	Qualifier Qualifier `json:"qualifier,omitempty"`
 
 	// CIDR4 and CIDR6 are the prefix lengths of a and mx (32 and 128 when
 	// not written).
-	CIDR4, CIDR6 uint8
+	CIDR4 uint8 `json:"cidr4,omitempty"`
+	CIDR6 uint8 `json:"cidr6,omitempty"`
 
 	// Pos is the byte offset of the term in the record.
-	Pos int
+	Pos int `json:"pos,omitempty"`
 
 	// Text is the term as written.
-	Text string
+	Text string `json:"text,omitempty"`
 
 	// Name is the modifier name as written, for KindModifier.
-	Name string
+	Name string `json:"name,omitempty"`
 
 	// Domain is the domain-spec as written (macros unexpanded) of include,
 	// a, mx, ptr, exists, redirect and exp, and the value of an unknown
 	// modifier; "" when a, mx or ptr name none (the current domain).
-	Domain string
+	Domain string `json:"domain,omitempty"`
 
 	// Prefix is the network of ip4 and ip6 (bits as written, address not
 	// masked).
-	Prefix netip.Prefix
+	Prefix netip.Prefix `json:"prefix,omitempty"`
 }
 
 // String returns the term in canonical form: lower-case names, the
@@ -156,11 +157,12 @@ func (t *Term) appendTo(b *strings.Builder) {
 // Record is a parsed SPF record.
 type Record struct {
 	// Raw is the record text as parsed.
-	Raw string
+	Raw string `json:"raw,omitempty"`
 	// Terms in order, modifiers included.
-	Terms []Term
+	Terms []Term `json:"terms,omitempty"`
 	// Redirect and Exp point into Terms, or are nil.
-	Redirect, Exp *Term
+	Redirect *Term `json:"redirect,omitempty"`
+	Exp      *Term `json:"exp,omitempty"`
 }
 
 // String serializes the record in canonical form ("v=spf1 mx -all").

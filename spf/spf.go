@@ -141,42 +141,45 @@ type Options struct {
 
 // Check is the outcome of one check_host() call.
 type Check struct {
-	Result Result
+	Result Result `json:"result,omitempty"`
 
 	// Explanation is the expanded exp= text when Result is Fail and the
 	// record named one that could be fetched and expanded; else "".
-	Explanation string
+	Explanation string `json:"explanation,omitempty"`
 
 	// Domain is the domain checked and Sender the sender used for macros
 	// (after the RFC 7208 section 4.3 substitutions).
-	Domain, Sender string
+	Domain string `json:"domain,omitempty"`
+	Sender string `json:"sender,omitempty"`
 
 	// IP is the client address checked.
-	IP netip.Addr
+	IP netip.Addr `json:"ip,omitempty"`
 
 	// Identity is "mailfrom" or "helo" for CheckMailFrom and CheckHELO,
 	// "" for CheckHost; HELO is Options.HELO.
-	Identity, HELO string
+	Identity string `json:"identity,omitempty"`
+	HELO     string `json:"helo,omitempty"`
 
 	// Receiver is Options.Receiver.
-	Receiver string
+	Receiver string `json:"receiver,omitempty"`
 
 	// Mechanism is the term that decided the result, as written
 	// ("ip4:192.0.2.0/24", "-all"), "default" when nothing matched, or ""
 	// when the check ended without evaluating (none, errors).
-	Mechanism string
+	Mechanism string `json:"mechanism,omitempty"`
 
 	// MechanismDomain is the domain whose record holds Mechanism (an
 	// included domain for a match inside an include).
-	MechanismDomain string
+	MechanismDomain string `json:"mechanism_domain,omitempty"`
 
 	// Lookups is the number of DNS-querying terms evaluated, VoidLookups
 	// the number of lookups that found nothing.
-	Lookups, VoidLookups int
+	Lookups     int `json:"lookups,omitempty"`
+	VoidLookups int `json:"void_lookups,omitempty"`
 
 	// Err says why Result is TempError or PermError (and, for None, why no
 	// record was used); nil otherwise.
-	Err error
+	Err error `json:"-"`
 
 	// trace holds the lines of Trace, newline-separated; empty without
 	// Options.Trace.

@@ -127,7 +127,8 @@ type Ticket struct {
 	// Contact is the address of the ticket's contact (the customer).
 	Contact string `json:"contact,omitempty"`
 	// CC and BCC are the addresses copied on the ticket.
-	CC, BCC []string
+	CC  []string `json:"cc,omitempty"`
+	BCC []string `json:"bcc,omitempty"`
 }
 
 // Tickets looks up the host's tickets. Implementations must be safe for
