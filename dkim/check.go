@@ -47,7 +47,7 @@ type KeyCheck struct {
 func (c *KeyCheck) OK() bool { return c.Status == CheckMatch }
 
 // CheckPublished looks up the key record of selector at domain and
-// compares it with local, the local private or public key (D7). Only the
+// compares it with local, the local private or public key. Only the
 // public half is used; the result never includes private material. A DNS
 // failure is a CheckTempError result, not an error; the error is for an
 // unusable local key.

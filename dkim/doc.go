@@ -7,7 +7,7 @@
 // to verify), 8463 (Ed25519), 6008 and 8601 (header.b and
 // Authentication-Results).
 //
-// # Keys (D3)
+// # Keys
 //
 // GenerateKey makes RSA keys of 2048 bits or more, or Ed25519 keys.
 // MarshalPrivateKey and ParsePrivateKey store and load them as PEM (PKCS #8;
@@ -17,7 +17,7 @@
 // made of (a 2048-bit RSA record does not fit in one), and ZoneLine prints
 // it for a zone file.
 //
-// # Rotation and the key store (R10)
+// # Rotation and the key store
 //
 // The keys of one domain of one account are a KeyState, which a KeyStore
 // persists (NewMemoryStore in memory; store/postgres in a database; every
@@ -28,7 +28,7 @@
 // long enough for queued mail to be verified. NextSelector names selectors
 // by month ("dm202611").
 //
-// # Signing (D3, R10)
+// # Signing
 //
 // Signer.Middleware is a deskmail.Middleware: it signs each message with
 // the active key of its From domain (Envelope.HeaderFrom, else the From
@@ -63,7 +63,7 @@
 // any tag list over MaxTagList (16 KiB) is a *RecordError. ParseTagList
 // is the one tag-list parser, shared with package arc.
 //
-// # Published keys (D7)
+// # Published keys
 //
 // CheckPublished compares the record at SELECTOR._domainkey.DOMAIN with the
 // local key and says what is wrong in words: missing, revoked, unparsable,

@@ -8,7 +8,7 @@
 // their outcomes as RFC 8601 values, and package senderauth composes the
 // methods into one verdict (and explains outbound setups).
 //
-// # Records (D6)
+// # Records
 //
 // Parse reads every tag of both RFCs — v p sp np adkim aspf pct t psd rua
 // ruf fo rf ri — strictly: a bad value of a known tag, a duplicate tag or
@@ -17,7 +17,7 @@
 // what parses but deserves a look (no p=, tags RFC 9989 removed, p=none
 // without rua=).
 //
-// # Organizational domain and policy discovery (D6)
+// # Organizational domain and policy discovery
 //
 // In TreeWalk mode (the default, RFC 9989) the policy record is the first
 // valid record found at _dmarc.DOMAIN and then at each parent (names of
@@ -29,7 +29,7 @@
 // read at the domain, else at the organizational domain. Several records
 // or an invalid record count as none, with a note in the reasons.
 //
-// # Evaluation (D4)
+// # Evaluation
 //
 // Evaluate checks SPF and DKIM alignment (relaxed: same organizational
 // domain; strict: the same domain) and returns the Outcome, the policy the

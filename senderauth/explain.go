@@ -57,11 +57,11 @@ type Explanation struct {
 }
 
 // Explain says in words what SPF, DKIM and DMARC outcome a receiver will
-// see for mail sent as sc describes (R12). It runs the real SPF check of
-// the return-path domain for the IP and the real DMARC discovery against
-// the resolver; DKIM is taken as passing for DKIMDomain (checking the
-// published key when DKIMSelector is set). The classic case is the relay
-// of seed 003: a platform return path through a customer's relay fails
+// see for mail sent as sc describes. It runs the real SPF check of the
+// return-path domain for the IP and the real DMARC discovery against the
+// resolver; DKIM is taken as passing for DKIMDomain (checking the published
+// key when DKIMSelector is set). The classic case is a customer's own
+// relay: a platform return path through the customer's relay fails
 // SPF (and could not align anyway), so only an aligned DKIM signature
 // lets the mail pass DMARC.
 func Explain(ctx context.Context, sc *Scenario, opts *Options) (*Explanation, error) {

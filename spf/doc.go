@@ -84,9 +84,9 @@
 //
 // Parse returns a *Record with each Term's byte offset, and Record.String
 // serializes it canonically. Lint reports the problems a publisher should
-// fix (D2); Merge adds an include: before "all" and reports the new lookup
-// count (D1); Authorizes says whether a domain's SPF authorizes a provider
-// or an IP, and why (D1, D2).
+// fix; Merge adds an include: before "all" and reports the new lookup
+// count; Authorizes says whether a domain's SPF authorizes a provider
+// or an IP, and why.
 //
 // # Headers
 //

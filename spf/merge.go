@@ -22,7 +22,7 @@ type MergeResult struct {
 	Report *LintReport `json:"report,omitempty"`
 }
 
-// Merge adds "include:domain" to an SPF record (D1): before the first
+// Merge adds "include:domain" to an SPF record: before the first
 // "all", else before redirect= and other modifiers, else at the end. Other
 // terms keep their text. An empty record gives "v=spf1 include:domain
 // ~all". A record that already includes domain is returned unchanged. The
@@ -79,7 +79,7 @@ func Merge(ctx context.Context, record, include string, opts *LintOptions) (*Mer
 }
 
 // Authorization answers "does this domain's SPF authorize this provider
-// or address" (D1, D2).
+// or address".
 type Authorization struct {
 	Authorized bool `json:"authorized,omitempty"`
 	// Reason says why, in words, naming the record chain and the term.
