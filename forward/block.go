@@ -26,6 +26,7 @@ type fields struct {
 	otherFields    int     // fields other than From
 	langs          langSet // languages every label of the block belongs to
 	fromNameNoAddr string  // a From that showed a name only
+	rawMail        bool    // fields only a real mail header has (Received, Message-ID …)
 }
 
 // shape reports whether the block has the shape of a forwarded header
@@ -96,12 +97,23 @@ func splitLabel(t string, raw bool) (label, string, bool) {
 	// "*From:* x" and "**From:** x", as plain-text renderings of bold labels
 	l, ok := lookupLabel(head[:c])
 	if !ok {
-		if raw && isFieldName(head[:c]) {
-			return label{f: fieldNone}, val, true
+		if mailOnlyField(head[:c]) || (raw && isFieldName(head[:c])) {
+			return label{f: fieldNone, raw: mailOnlyField(head[:c])}, val, true
 		}
 		return label{}, "", false
 	}
 	return l, val, true
+}
+
+// mailOnlyField reports a field that a mail's own header carries and a
+// forward's summary block never shows.
+func mailOnlyField(name string) bool {
+	switch strings.ToLower(name) {
+	case "received", "return-path", "message-id", "mime-version", "dkim-signature", "delivered-to",
+		"content-type", "content-transfer-encoding", "x-mailer", "x-originating-ip", "authentication-results", "arc-seal":
+		return true
+	}
+	return false
 }
 
 // isFieldName reports an RFC 5322 field name that a raw header shows and
@@ -174,8 +186,8 @@ func parseBlock(lines []line, start int) (fields, int, bool) {
 			break
 		}
 		l, val, ok := splitLabel(ln.text, raw || k == start)
-		if ok && l.langs == 0 && k == start {
-			raw = true // a raw header starts with a field name we do not translate
+		if ok && (l.raw || (l.langs == 0 && k == start)) {
+			raw = true // a raw header: field names we do not translate, folded lines
 		}
 		if !ok {
 			if k == start {
@@ -224,6 +236,9 @@ func parseBlock(lines []line, start int) (fields, int, bool) {
 		last = fd
 		if l.langs != 0 {
 			f.addLangs(l.langs)
+		}
+		if l.raw {
+			f.rawMail = true
 		}
 		f.set(fd, val)
 	}

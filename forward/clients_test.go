@@ -131,6 +131,7 @@ func TestRepliesAreNotForwards(t *testing.T) {
 		"F1/unknown separator under a reply prefix":      {"Re: x", "ok\n\nXyzzy plugh:\n\nFrom: Ann <ann@example.com>\nDate: Monday\nSubject: x\n"},
 		"F1/Polish Odp.: reply":                          {"Odp.: x", "ok\n\n-----Oryginalna wiadomość-----\nOd: Ann <ann@example.com>\nWysłano: poniedziałek\nTemat: x\n"},
 		"F1/French RE : reply":                           {"RE : x", "ok\n\n-----Message d'origine-----\nDe : Ann <ann@example.com>\nEnvoyé : lundi\nObjet : x\n"},
+		"F1/a forward quoted in a reply's history":       {"Re: x", "ok\n\nEl jue, Ann escribió algo raro\n> ---------- Forwarded message ---------\n> From: Bob <bob@example.com>\n> Date: Mon\n> To: x@example.org\n"},
 		"F1/a bare block under a plain subject":          {"invoice", "From: Jane <jane@example.com>\nSent: Monday\nTo: desk@example.org\nSubject: invoice\n\nplease pay\n"},
 		"F1/attribution line above a quote, no subject":  {"", "ok\n\nOn Mon, Ann <ann@example.com> wrote:\n> hi\n"},
 	} {

@@ -25,6 +25,7 @@ type langSet uint64
 type label struct {
 	f     field
 	langs langSet
+	raw   bool // a field only a mail's own header has
 }
 
 // stem is a lower-case fragment of a separator line.

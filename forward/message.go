@@ -27,9 +27,10 @@ var ErrMalformed = errors.New("forward: malformed message")
 //
 //  1. Resent-From (RFC 5322 §3.6.6): the message itself is the original;
 //     From is its sender, Forwarder the Resent-From mailbox.
-//  2. An inline forward in the body text (see ParseText): the first
-//     text/plain part that is not an attachment, else (or when the plain
-//     text shows no forward) the first text/html part reduced to text.
+//  2. An inline forward in the body text (see ParseText): the text/plain
+//     parts that are not attachments (up to four, one after the other),
+//     else (or when the plain text shows no forward) the first text/html
+//     part reduced to text.
 //  3. A message/rfc822 or message/global part, or an attached .eml file
 //     (forward as attachment): its header gives From, To, Cc, Subject and
 //     Date, its text the Body, and the outer text the Note.
@@ -220,6 +221,9 @@ func parseParts(h textproto.Header, body []byte, opts *Options) (Forward, error)
 	return out, nil
 }
 
+// maxPlainParts is how many inline text/plain parts are read.
+const maxPlainParts = 4
+
 // parts is what a walk keeps: the first plain and HTML text and the first
 // attached message.
 type parts struct {
@@ -233,6 +237,7 @@ func walk(h textproto.Header, body []byte, opts *Options) *parts {
 	w := &parts{}
 	scan := opts.maxScan()
 	havePlain, haveHTML := false, false
+	plainParts := 0
 	w.truncated = mailparse.Walk(h, body, mailparse.Limits{MaxParts: opts.maxParts()}, func(p *mailparse.Part) bool {
 		disp, dparams, _ := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
 		switch {
@@ -242,8 +247,15 @@ func walk(h textproto.Header, body []byte, opts *Options) *parts {
 			w.attach(p, "attached .eml file")
 		case disp == "attachment":
 		case p.Type == "text/plain":
-			if !havePlain {
-				w.plain, havePlain = decodeText(p, scan), true
+			// Inline text parts in a row (a note, then a pasted mail) are
+			// read as one text, up to the scan window.
+			if plainParts < maxPlainParts && len(w.plain) < scan {
+				if havePlain {
+					w.plain += "\n\n"
+				}
+				w.plain += decodeText(p, scan-len(w.plain))
+				havePlain = true
+				plainParts++
 			}
 		case p.Type == "text/html":
 			if !haveHTML {

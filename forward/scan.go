@@ -178,6 +178,9 @@ func parseText(subject, body string, opts *Options) Forward {
 				case kind == sepWeak && subj.resolve(f.langs) == subjectReply:
 					// A reply: what follows is quoted history, not a forward.
 					return notForward(body, "subject prefix "+prefix+" and a reply separator "+quoteEvidence(label)+": a reply")
+				case kind == sepStrong && ln.depth > 0 && subj.resolve(f.langs) == subjectReply:
+					// A forward inside the quoted history of a reply.
+					return notForward(body, "subject prefix "+prefix+" and a forward quoted in its history: a reply")
 				case kind != sepGeneric:
 					return finish(f, lines, i, end, depth, subj, "separator "+quoteEvidence(label))
 				}
@@ -192,6 +195,9 @@ func parseText(subject, body string, opts *Options) Forward {
 			default:
 				if f.shape() && ln.depth > 0 {
 					return finish(f, lines, i, end, ln.depth, subj, "a quoted header block with sender, date and subject or recipient")
+				}
+				if f.shape() && f.rawMail {
+					return finish(f, lines, i, end, ln.depth, subj, "a mail's own header (Received, Message-ID …) with sender, date and subject or recipient")
 				}
 			}
 			i = end - 1
