@@ -145,25 +145,6 @@ func splitAddrs(v string) []string {
 	return out
 }
 
-// angleAddrs returns the addresses in angle brackets in s.
-func angleAddrs(s string) []string {
-	var out []string
-	for {
-		i := strings.IndexByte(s, '<')
-		if i < 0 {
-			return out
-		}
-		j := strings.IndexByte(s[i:], '>')
-		if j < 0 {
-			return out
-		}
-		if a := cleanAddr(s[i+1 : i+j]); a != "" {
-			out = append(out, a)
-		}
-		s = s[i+j+1:]
-	}
-}
-
 // textRecipients returns the addresses the prose names as recipients, for
 // delivery-status fields that hold no address.
 func (p *parser) textRecipients() []string {

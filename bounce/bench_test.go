@@ -3,20 +3,10 @@ package bounce
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
-)
 
-// cpuTime returns the CPU time this process has used (user + system), so the
-// benchmark can report throughput per CPU-second on a shared, busy machine.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+	"github.com/deskmail/deskmail/internal/cputime"
+)
 
 // BenchmarkParseCorpus classifies every mail of the corpus in turn. Run with
 // -cpu 1: mails/s is wall-clock throughput on one core, mails/cpu-s the same
@@ -33,13 +23,13 @@ func BenchmarkParseCorpus(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	for i := 0; i < b.N; i++ {
 		if _, err := ParseBytes(mails[i%len(mails)]); err != nil {
 			b.Fatal(err)
 		}
 	}
-	cpu := cpuTime() - cpu0
+	cpu := cputime.Now() - cpu0
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "mails/s")
 	if cpu > 0 {
 		b.ReportMetric(float64(b.N)/cpu.Seconds(), "mails/cpu-s")

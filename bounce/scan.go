@@ -125,7 +125,7 @@ func blockAfter(lines []string, i, stop int, addr string) string {
 	var sb strings.Builder
 	first := strings.TrimSpace(lines[i])
 	if j := indexFoldASCII(first, addr); j >= 0 {
-		rest := strings.TrimLeft(first[j+len(addr):], ">:.). ")
+		rest := strings.TrimLeft(first[j+len(addr):], ">:.) ")
 		before := strings.TrimSpace(strings.TrimRight(first[:j], "<"))
 		if len(before) > 0 && !strings.HasSuffix(strings.ToLower(before), "to:") {
 			sb.WriteString(before)

@@ -4,20 +4,10 @@ import (
 	"context"
 	"os"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
-)
 
-// cpuTime is the process's user and system CPU time, steadier than wall
-// time on a shared machine.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+	"github.com/deskmail/deskmail/internal/cputime"
+)
 
 // staticTXT serves one key record for every name, from a slice made
 // once so the benchmark counts only Verify's allocations.
@@ -51,7 +41,7 @@ func BenchmarkVerifyWrapper(b *testing.B) {
 		txt := rec.String()
 		b.Run("alg="+kc.name, func(b *testing.B) {
 			b.ReportAllocs()
-			start := cpuTime()
+			start := cputime.Now()
 			opts := &VerifyOptions{Resolver: staticTXT{txt}, MaxSignatures: 5}
 			ctx := context.Background()
 			for i := 0; i < b.N; i++ {
@@ -61,7 +51,7 @@ func BenchmarkVerifyWrapper(b *testing.B) {
 					b.Fatal("signature or key not read")
 				}
 			}
-			b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+			b.ReportMetric(float64(cputime.Now()-start)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
