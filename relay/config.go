@@ -67,8 +67,6 @@ func (m AuthMechanism) Valid() bool {
 	return false
 }
 
-// usesToken reports whether m takes an OAuth token instead of a password.
-func (m AuthMechanism) usesToken() bool { return m == AuthXOAUTH2 || m == AuthOAuthBearer }
 
 // ReturnPathMode is the reverse-path (MAIL FROM) used on a relay route (B8).
 // What each choice does to SPF and DMARC alignment (R12) is computed, with

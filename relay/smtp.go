@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -12,7 +11,6 @@ import (
 	"net"
 	"net/textproto"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -365,8 +363,6 @@ type smtpTransport struct {
 	d *Dialer
 	r Relay
 }
-
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // Send sends msg for env through the relay. Recipients get StatusDelivered,
 // StatusRejected (ClassBounce), StatusDeferred (Reason "fault" or "quota")
