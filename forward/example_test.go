@@ -1,6 +1,7 @@
 package forward_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -76,4 +77,37 @@ func ExampleParse() {
 	// Output:
 	// attached jane@customer.example forwarded by agent@desk.example
 	// Invoice / Where is my invoice? / see attached
+}
+
+func ExampleParseBytes() {
+	raw := []byte("From: Agent <agent@desk.example>\r\n" +
+		"Subject: VS: Faktura\r\n" +
+		"\r\n" +
+		"Se nedenfor.\r\n" +
+		"\r\n" +
+		"Fra: Ola Nordmann <ola@kunde.example>\r\n" +
+		"Sendt: torsdag 28. oktober 2021 12:46\r\n" +
+		"Til: support@desk.example\r\n" +
+		"Emne: Faktura\r\n" +
+		"\r\n" +
+		"Fakturaen er feil.\r\n")
+	f, err := forward.ParseBytes(raw, nil)
+	if err != nil {
+		panic(err)
+	}
+	// "VS:" forwards in Norwegian (and replies in Finnish): the labels decide.
+	fmt.Println(f.Forwarded, f.From.Name, f.From.Addr())
+	fmt.Println(f.Evidence)
+	// Output:
+	// true Ola Nordmann ola@kunde.example
+	// subject prefix VS and a header block
+}
+
+func ExampleParse_tooLarge() {
+	_, err := forward.Parse(strings.NewReader("From: a@example.com\r\n\r\n"+strings.Repeat("x", 2000)), &forward.Options{MaxBytes: 1000})
+	fmt.Println(errors.Is(err, forward.ErrTooLarge))
+	fmt.Println(err)
+	// Output:
+	// true
+	// forward: input too large: more than 1000 bytes
 }
