@@ -79,12 +79,12 @@ func FuzzRelayMatchesMemory(f *testing.F) {
 					i++
 					rs = append(rs, r)
 				}
-				codes, err := pg.decide(ctx, fuzzDB.pool, rs)
+				errs, err := pg.decide(ctx, fuzzDB.pool, rs)
 				if err != nil {
 					t.Fatal(err)
 				}
 				for k, r := range rs {
-					checkSame(t, "batched Reserve", reserveCode(codes[k]), mem.Reserve(ctx, r))
+					checkSame(t, "batched Reserve", errs[k], mem.Reserve(ctx, r))
 				}
 			case 5: // refund
 				keep := arg&0x80 != 0

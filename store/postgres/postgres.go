@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/deskmail/deskmail/relay"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,8 +21,9 @@ type DB struct {
 	pool   *pgxpool.Pool
 	closer bool // Close closes the pool: Open made it
 
-	// Reservations of one account and day in flight (relaybatch.go).
-	reservations reserveQueues
+	// Writes of one account's row for a day in flight (rowbatch.go).
+	reservations rowBatcher[relay.Reservation]
+	bounceCounts rowBatcher[bounceCount]
 }
 
 // Open connects to the database at dsn (a PostgreSQL URL or key=value

@@ -92,10 +92,10 @@ func (s *RelayStore) Reserve(ctx context.Context, r relay.Reservation) error {
 	if err := checkReservation(r); err != nil {
 		return err
 	}
-	return s.db.reservations.do(ctx, s.db.pool, r, s.decide)
+	return s.db.reservations.do(ctx, s.db.pool, rowKey{r.Account, civilDay(r.Day)}, r, s.decide)
 }
 
-// reserveCodes maps deskmail_relay_reserve's outcome codes to errors.
+// reserveCode maps deskmail_relay_reserve's outcome codes to errors.
 func reserveCode(code int32) error {
 	switch code {
 	case 0:
@@ -112,13 +112,16 @@ func reserveCode(code int32) error {
 }
 
 // decide decides reservations of one account and day on q, in order, and
-// returns one outcome code per reservation: a lone one with reserveSQL, more
-// with deskmail_relay_reserve.
-func (s *RelayStore) decide(ctx context.Context, q querier, rs []relay.Reservation) ([]int32, error) {
+// returns each one's outcome: a lone one with reserveSQL, more with
+// deskmail_relay_reserve.
+func (s *RelayStore) decide(ctx context.Context, q querier, rs []relay.Reservation) ([]error, error) {
 	n := len(rs)
 	if n == 1 {
 		code, err := reserveOne(ctx, q, rs[0])
-		return []int32{code}, err
+		if err != nil {
+			return nil, fmt.Errorf("postgres: relay reserve: %w", err)
+		}
+		return []error{reserveCode(code)}, nil
 	}
 	relays, ns, relayCaps, planCaps := make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	for i, r := range rs {
@@ -130,7 +133,14 @@ func (s *RelayStore) decide(ctx context.Context, q querier, rs []relay.Reservati
 	if err == nil && len(codes) != n {
 		err = fmt.Errorf("%d outcomes for %d reservations", len(codes), n)
 	}
-	return codes, err
+	if err != nil {
+		return nil, fmt.Errorf("postgres: relay reserve: %w", err)
+	}
+	errs := make([]error, n)
+	for i, c := range codes {
+		errs[i] = reserveCode(c)
+	}
+	return errs, nil
 }
 
 // Refund implements relay.Store in one statement; counts stop at zero.

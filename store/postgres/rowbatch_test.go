@@ -124,3 +124,67 @@ func TestRelayReserveCancellationStopsTheWrite(t *testing.T) {
 		t.Errorf("%d reservations succeeded, total %d; want %d and %d", ok, u.Total, n/2, 1+n/2)
 	}
 }
+
+// TestBounceAddCountsBatchesPerAccountAndDay: concurrent AddCounts of one
+// account and day, some of whose contexts end, count exactly the calls
+// that succeeded; another account's calls go through meanwhile.
+func TestBounceAddCountsBatchesPerAccountAndDay(t *testing.T) {
+	db := testDB(t)
+	s := db.BounceStore()
+	ctx := context.Background()
+	p := fmt.Sprintf("counts-%d-", time.Now().UnixNano())
+	day := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	if err := s.AddCounts(ctx, p+"a", day, 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `select 1 from deskmail_bounce_counts where account = $1 for update`, p+"a"); err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	var wg sync.WaitGroup
+	results := make([]error, n)
+	cancels := make([]context.CancelFunc, n)
+	for i := range n {
+		cctx, cancel := context.WithCancel(ctx)
+		cancels[i] = cancel
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = s.AddCounts(cctx, p+"a", day, 1, 1)
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	bctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.AddCounts(bctx, p+"b", day, 1, 0); err != nil {
+		t.Fatalf("account B waited for account A: %v", err)
+	}
+	for i := 0; i < n; i += 2 {
+		cancels[i]()
+	}
+	time.Sleep(50 * time.Millisecond)
+	tx.Rollback(ctx)
+	wg.Wait()
+	ok := 0
+	for i, err := range results {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, context.Canceled) && i%2 == 0:
+		default:
+			t.Errorf("call %d: %v", i, err)
+		}
+	}
+	for _, c := range cancels {
+		c()
+	}
+	sends, hard, err := s.Counts(ctx, p+"a", day)
+	if err != nil || ok != n/2 || sends != 1+ok || hard != ok {
+		t.Errorf("%d calls succeeded; counts %d, %d, %v; want %d, %d", ok, sends, hard, err, 1+n/2, n/2)
+	}
+}
