@@ -151,6 +151,10 @@ func parseEntry(seg string) (deskmail.Address, bool) {
 	if !strings.Contains(addr, "@") {
 		return deskmail.Address{}, false
 	}
+	if strings.Contains(name, "=?") {
+		// a forward that shows the original header undecoded
+		name = unquoteName(decodeHeader(name))
+	}
 	if strings.EqualFold(name, addr) {
 		name = ""
 	}

@@ -66,6 +66,9 @@ func (f *fields) set(fd field, val string) bool {
 		f.cc = parseList(val)
 		f.otherFields++
 	case fieldSubject:
+		if strings.Contains(val, "=?") {
+			val = decodeHeader(val)
+		}
 		f.subject = val
 		f.haveSubject = true
 		f.otherFields++

@@ -98,6 +98,11 @@ func TestOtherClients(t *testing.T) {
 			from: "amelie@example.fr", fromName: "Amélie", subj: "x",
 		},
 		{
+			name: "F1/an RFC 2047 name left encoded in the body", subject: "Fwd: x",
+			body: "-------- Forwarded Message --------\nSubject: x\nDate: Thu, 28 Oct 2021 12:46:00 +0200\nFrom: =?UTF-8?Q?J=C3=BCrgen_M=C3=BCller?= <j@example.de>\nTo: desk@example.org\n\nbody",
+			from: "j@example.de", fromName: "Jürgen Müller", subj: "x", to: 1,
+		},
+		{
 			name: "F1/forward marker above a reply quote under Re:", subject: "Re: x",
 			body: "FYI\n\n---------- Forwarded message ---------\nFrom: Ann <ann@example.com>\nTo: desk@example.org\n\nbody",
 			from: "ann@example.com", fromName: "Ann", to: 1,
