@@ -272,53 +272,6 @@ func fastKey(s string) (string, bool) {
 	return s, true
 }
 
-// FormatName returns a display name ready for a header: as is when it is an
-// RFC 5322 atom sequence, quoted when it holds specials, RFC 2047 encoded
-// (UTF-8, B or Q, whichever is shorter) when it holds non-ASCII or control
-// characters.
-func FormatName(name string) string {
-	needEncode, needQuote, qUnsafe := false, false, false
-	for _, r := range name {
-		switch {
-		case r >= utf8.RuneSelf, r < 0x20, r == 0x7f:
-			needEncode = true
-			continue
-		case isAtext(r) || r == ' ':
-		default:
-			needQuote = true
-		}
-		// RFC 2047 §5(3): in a phrase a Q-encoded word may hold only
-		// letters, digits and "!*+-/" (and "_" for space) unencoded;
-		// mime.QEncoding leaves other ASCII as is, so such names use B.
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(" !*+-/", r)) {
-			qUnsafe = true
-		}
-	}
-	if needEncode {
-		b := mime.BEncoding.Encode("utf-8", name)
-		if qUnsafe {
-			return b
-		}
-		if q := mime.QEncoding.Encode("utf-8", name); len(q) <= len(b) {
-			return q
-		}
-		return b
-	}
-	if needQuote || strings.HasPrefix(name, " ") || strings.HasSuffix(name, " ") || strings.Contains(name, "  ") {
-		var sb strings.Builder
-		sb.WriteByte('"')
-		for _, r := range name {
-			if r == '"' || r == '\\' {
-				sb.WriteByte('\\')
-			}
-			sb.WriteRune(r)
-		}
-		sb.WriteByte('"')
-		return sb.String()
-	}
-	return name
-}
-
 func fromMail(name, addr string) (Address, error) {
 	at := strings.LastIndexByte(addr, '@')
 	if at <= 0 || at == len(addr)-1 {

@@ -155,7 +155,7 @@ func (c *Composer) Compose(ctx context.Context, d *Draft) (*Message, error) {
 			return nil, err
 		}
 	}
-	fs = append(fs, field{"Subject", encodeText(th.Subject, u8)})
+	fs = append(fs, field{"Subject", deskmail.EncodeText(th.Subject, u8)})
 	fs = append(fs, field{"Message-ID", th.MessageID})
 	if th.InReplyTo != "" {
 		fs = append(fs, field{"In-Reply-To", th.InReplyTo})
