@@ -6,8 +6,10 @@ import (
 
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
+	"github.com/deskmail/deskmail/dnstest"
 	"github.com/deskmail/deskmail/fetch"
 	"github.com/deskmail/deskmail/inbound"
+	"github.com/deskmail/deskmail/senderauth"
 	"github.com/deskmail/deskmail/threading"
 )
 
@@ -29,7 +31,8 @@ func Example() {
 	})
 	th, _ := threading.New(&threading.Options{Install: "desk", Domain: "desk.example",
 		Keyring: deskmail.MustKeyring([]byte("a secret of 16+ bytes")), Index: threading.NewMemoryStore()})
-	pipe, _ := inbound.New(&inbound.Options{Aliases: aliases, Threader: th})
+	pipe, _ := inbound.New(&inbound.Options{Aliases: aliases, Threader: th,
+		Auth: &senderauth.Options{Resolver: dnstest.New()}})
 	tickets := 0
 	host := fetch.HandlerFunc(func(ctx context.Context, d *inbound.Decision, raw []byte) error {
 		ticket := d.Ticket

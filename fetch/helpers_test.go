@@ -23,8 +23,10 @@ import (
 
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
+	"github.com/deskmail/deskmail/dnstest"
 	"github.com/deskmail/deskmail/fetch"
 	"github.com/deskmail/deskmail/inbound"
+	"github.com/deskmail/deskmail/senderauth"
 	"github.com/deskmail/deskmail/threading"
 )
 
@@ -61,7 +63,8 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	h.th = th
-	h.pipe, err = inbound.New(&inbound.Options{Aliases: h.aliases, Threader: th})
+	h.pipe, err = inbound.New(&inbound.Options{Aliases: h.aliases, Threader: th,
+		Auth: &senderauth.Options{Resolver: dnstest.New()}})
 	if err != nil {
 		t.Fatal(err)
 	}

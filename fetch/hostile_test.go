@@ -152,7 +152,7 @@ func TestHostileServers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			addr := tc.addr(t)
 			h := newHarness(t)
-			f := h.fetcher(t, &fetch.Options{MaxMessageBytes: maxMsg, Timeout: 2 * time.Second})
+			f := h.fetcher(t, &fetch.Options{MaxMessageBytes: maxMsg, Timeout: time.Second})
 			host, port := splitHostPort(addr)
 			src := &fetch.Source{Account: "acme", ID: "hostile", Protocol: tc.proto, Host: host, Port: port,
 				TLS: fetch.TLSNone, Username: "u", Password: "p"}

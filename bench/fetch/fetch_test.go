@@ -29,8 +29,10 @@ import (
 
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
+	"github.com/deskmail/deskmail/dnstest"
 	"github.com/deskmail/deskmail/fetch"
 	"github.com/deskmail/deskmail/inbound"
+	"github.com/deskmail/deskmail/senderauth"
 	"github.com/deskmail/deskmail/threading"
 )
 
@@ -122,7 +124,8 @@ func newFetcher(b *testing.B) (*fetch.Fetcher, *host) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pipe, err := inbound.New(&inbound.Options{Aliases: aliases, Threader: th})
+	pipe, err := inbound.New(&inbound.Options{Aliases: aliases, Threader: th,
+		Auth: &senderauth.Options{Resolver: dnstest.New()}})
 	if err != nil {
 		b.Fatal(err)
 	}
