@@ -78,7 +78,7 @@
 //
 // Labels are data (one row per language, with separators and subject
 // prefixes): English, German, French, Spanish, Portuguese, Italian, Dutch,
-// Swedish, Norwegian, Danish, Finnish, Polish, Czech, Slovak, Hungarian,
+// Catalan, Swedish, Norwegian, Danish, Finnish, Polish, Czech, Slovak, Hungarian,
 // Romanian, Croatian, Slovenian, Serbian (Cyrillic and Latin), Bulgarian,
 // Russian, Ukrainian, Greek, Turkish, Estonian, Latvian, Lithuanian,
 // Vietnamese, Indonesian, Malay, Thai, Hebrew, Arabic, Persian, Hindi,
