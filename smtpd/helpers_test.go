@@ -80,6 +80,12 @@ type rig struct {
 // newRig starts a server on loopback; edit changes the options first.
 func newRig(t testing.TB, edit func(*smtpd.Options)) *rig {
 	t.Helper()
+	return newRigOn(t, "127.0.0.1:0", edit)
+}
+
+// newRigOn is newRig on a given address.
+func newRigOn(t testing.TB, addr string, edit func(*smtpd.Options)) *rig {
+	t.Helper()
 	st := testAliases(t)
 	p, err := inbound.New(&inbound.Options{Aliases: st, SkipAuth: true})
 	if err != nil {
@@ -108,7 +114,7 @@ func newRig(t testing.TB, edit func(*smtpd.Options)) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
