@@ -48,8 +48,10 @@ start_dovecot() {
 	chmod 0644 "$dir/cert.pem" "$dir/key.pem" 2>/dev/null || true
 	printf '%s:{PLAIN}%s::::::\n' "$user" "$pass" >"$dir/passwd"
 	local p_imap p_imaps p_pop3 p_pop3s
-	p_imap=$(dovecot_free_port) p_imaps=$(dovecot_free_port)
-	p_pop3=$(dovecot_free_port) p_pop3s=$(dovecot_free_port)
+	p_imap=$(dovecot_free_port || true)
+	p_imaps=$(dovecot_free_port || true)
+	p_pop3=$(dovecot_free_port || true)
+	p_pop3s=$(dovecot_free_port || true)
 	if [ -z "$p_imap" ] || [ -z "$p_imaps" ] || [ -z "$p_pop3" ] || [ -z "$p_pop3s" ]; then
 		echo "no free loopback ports: not starting Dovecot"
 		return 0
