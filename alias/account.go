@@ -3,6 +3,7 @@ package alias
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/deskmail/deskmail"
@@ -141,6 +142,40 @@ type Settings struct {
 	AutoPrivate bool `json:"auto_private"`
 	// Threading holds the subject-number threading settings.
 	Threading ThreadingSettings `json:"threading"`
+	// ARCSealers are domains whose ARC seals (RFC 8617) the account trusts
+	// besides its own forwarding domains (see Account.ARCSealers): the mail
+	// system that forwards the account's customer-owned addresses, when it
+	// seals under another domain (google.com for Google Workspace,
+	// outlook.com for Microsoft 365). Empty: only the account's own
+	// domains, plus whatever the host trusts for every account.
+	ARCSealers []string `json:"arc_sealers,omitempty"`
+}
+
+// ARCSealers returns the domains whose ARC seals the account trusts: the
+// domains of its customer-owned support addresses (their mail system
+// forwards to the platform and may seal what it forwards) and
+// Settings.ARCSealers, lower-case, without repeats, in a new slice.
+func (a *Account) ARCSealers() []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(d string) {
+		d = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(d), "."))
+		if d != "" && !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	for _, s := range a.Addresses {
+		if s.CustomerOwned() {
+			if at := strings.LastIndexByte(s.Address, '@'); at >= 0 {
+				add(s.Address[at+1:])
+			}
+		}
+	}
+	for _, d := range a.Settings.ARCSealers {
+		add(d)
+	}
+	return out
 }
 
 // ThreadingSettings configure subject-number threading. Message-ID threading
@@ -491,6 +526,7 @@ func (a *Account) Clone() *Account {
 		}
 	}
 	c.Addresses = append([]SupportAddress(nil), a.Addresses...)
+	c.Settings.ARCSealers = append([]string(nil), a.Settings.ARCSealers...)
 	c.Identities = append([]Identity(nil), a.Identities...)
 	for i, x := range c.Identities {
 		if x.SMTP != nil {

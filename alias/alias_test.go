@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/textproto"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -784,4 +785,22 @@ func TestRouteConcurrentWithUpdates(t *testing.T) {
 		}
 	}
 	<-done
+}
+
+// A2: the account trusts ARC seals of its own forwarding domains and of the
+// sealers it lists, each once, lower-case.
+func TestAccountARCSealers(t *testing.T) {
+	a := &alias.Account{ID: "acme"}
+	_ = a.AddAddress(alias.SupportAddress{Address: "support@acme.example", PlatformAddress: "acme@desk.example"})
+	_ = a.AddAddress(alias.SupportAddress{Address: "sales@desk.example"})
+	a.Settings.ARCSealers = []string{"Google.com.", "acme.example", ""}
+	got := a.ARCSealers()
+	want := []string{"acme.example", "google.com"}
+	if !slices.Equal(got, want) {
+		t.Errorf("ARCSealers() = %q, want %q", got, want)
+	}
+	got[0] = "x"
+	if a.Clone().ARCSealers()[0] != "acme.example" {
+		t.Error("ARCSealers shares its slice")
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/emersion/go-msgauth/authres"
 
 	"github.com/deskmail/deskmail"
+	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/arc"
 	"github.com/deskmail/deskmail/dkim"
 	"github.com/deskmail/deskmail/inbound"
@@ -26,16 +27,25 @@ func TestARCTrustedSealer(t *testing.T) {
 	tests := []struct {
 		name    string
 		sealers []string
+		account []string // the account's own Settings.ARCSealers
 		want    string
 	}{
-		{"T3/trusted sealer's recorded pass keeps the agent's privileges", []string{"forwarder.example"},
+		{"T3/trusted sealer's recorded pass keeps the agent's privileges", []string{"forwarder.example"}, nil,
 			"append held= ticket=1001 contact=brad@acme.example agent=true private=false authenticated=true noauto=false reasons=arc_trusted,routed,via_customer_fwd,threaded"},
-		{"T3/untrusted sealer changes nothing", []string{"google.com"},
+		{"A2/a sealer the account trusts counts for that account", nil, []string{"Forwarder.Example"},
+			"append held= ticket=1001 contact=brad@acme.example agent=true private=false authenticated=true noauto=false reasons=arc_trusted,routed,via_customer_fwd,threaded"},
+		{"T3/untrusted sealer changes nothing", []string{"google.com"}, nil,
 			"new_ticket held= ticket= contact=brad@acme.example agent=false private=false authenticated=false noauto=false reasons=auth_fail_policy_none,routed,via_customer_fwd,agent_unauthenticated,new_ticket"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, func(o *inbound.Options) { o.Auth.TrustedSealers = tc.sealers })
+			if err := w.aliases.UpdateAccount(context.Background(), "acme", func(a *alias.Account) error {
+				a.Settings.ARCSealers = tc.account
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
 			key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
 			rec, err := dkim.NewKeyRecord(key)
 			if err != nil {

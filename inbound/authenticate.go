@@ -2,9 +2,11 @@ package inbound
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/deskmail/deskmail"
+	"github.com/deskmail/deskmail/alias"
 	"github.com/deskmail/deskmail/dkim"
 	"github.com/deskmail/deskmail/dmarc"
 	"github.com/deskmail/deskmail/senderauth"
@@ -146,4 +148,30 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// accountSealers returns the ARC sealers the account the mail is for
+// trusts (alias.Account.ARCSealers: its own forwarding domains and the
+// ones it lists), for a mail that carries an ARC chain: authentication
+// runs before routing, so the account is looked up here first. A mail
+// without ARC-Seal costs nothing; one that routes nowhere gets none.
+func (p *Pipeline) accountSealers(ctx context.Context, env *deskmail.Envelope, h deskmail.Header) ([]string, error) {
+	if p.o.Trusted || p.o.SkipAuth || h.Get("ARC-Seal") == "" {
+		return nil, nil
+	}
+	r, err := p.router.Route(ctx, env.To, h)
+	if errors.Is(err, alias.ErrNoRoute) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, temporary("route", err)
+	}
+	acct, err := p.o.Aliases.Account(ctx, r.Account)
+	if errors.Is(err, alias.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, temporary("account", err)
+	}
+	return acct.ARCSealers(), nil
 }

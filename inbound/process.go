@@ -92,7 +92,11 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 	// Authenticate. The verdict is applied at the end, once the mail
 	// is known to be a ticket, so a suspended mail carries everything an
 	// agent needs to recover it.
-	p.authenticate(ctx, d, env, &senderauth.Message{IP: env.ClientIP, HELO: env.HELO, MailFrom: env.From, Raw: raw, Header: &h, FromDomain: fromDomain})
+	sealers, err := p.accountSealers(ctx, env, &h)
+	if err != nil {
+		return d, err
+	}
+	p.authenticate(ctx, d, env, &senderauth.Message{IP: env.ClientIP, HELO: env.HELO, MailFrom: env.From, Raw: raw, Header: &h, FromDomain: fromDomain, TrustedSealers: sealers})
 	d.Authenticated = d.auth.authenticated()
 
 	// Forwarding checks and confirmations never become tickets.
