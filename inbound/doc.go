@@ -105,7 +105,11 @@
 //
 //   - DMARC passed through an SPF or a DKIM pass aligned with the From
 //     domain (auth_pass), or a trusted ARC sealer recorded such a pass
-//     before a forwarder broke it (arc_trusted); or
+//     before a forwarder broke it (arc_trusted). The sealers trusted are
+//     the host's (senderauth.Options.TrustedSealers) and the account's
+//     own (alias.Account.ARCSealers: the domains of its customer-owned
+//     addresses, whose mail system forwards to the platform, and
+//     Settings.ARCSealers); or
 //   - the path is marked trusted (auth_trusted): Options.Trusted for a
 //     whole pipeline, or Pipeline.Trusted for one call — the host's own
 //     submission server, where SMTP AUTH proved the sender and the server
