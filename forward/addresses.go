@@ -60,55 +60,41 @@ func parseList(s string) []deskmail.Address {
 	return out
 }
 
-// cleanMailto rewrites the mailto forms Outlook and Exchange print:
-// "j@x<mailto:j@x>" (the address twice) becomes "j@x", "Name
+// cleanMailto rewrites the mailto forms Outlook and Exchange print, in one
+// pass: "j@x<mailto:j@x>" (the address twice) becomes "j@x", "Name
 // <mailto:j@x>" becomes "Name <j@x>", and "Name [mailto:j@x]" becomes
 // "Name <j@x>".
 func cleanMailto(s string) string {
-	for n := 0; n < maxListEntries; n++ {
-		i := indexFold(s, "<mailto:")
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(s[i:], '>')
-		if j < 0 {
-			break
-		}
-		addr := s[i+len("<mailto:") : i+j]
-		if len(addr) > 0 && len(s[:i]) >= len(addr) && strings.EqualFold(s[i-len(addr):i], addr) {
-			s = s[:i] + s[i+j+1:] // the address is written right before
-		} else {
-			s = s[:i] + "<" + addr + ">" + s[i+j+1:]
-		}
+	if !strings.Contains(s, "mailto:") && !strings.Contains(s, "MAILTO:") && !strings.Contains(s, "Mailto:") {
+		return s
 	}
-	for n := 0; n < maxListEntries; n++ {
-		i := indexFold(s, "[mailto:")
-		if i < 0 {
-			break
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if (c == '<' || c == '[') && len(s)-i > len("<mailto:") && strings.EqualFold(s[i+1:i+len("<mailto:")], "mailto:") {
+			end := byte('>')
+			if c == '[' {
+				end = ']'
+			}
+			if j := strings.IndexByte(s[i:], end); j > 0 {
+				addr := s[i+len("<mailto:") : i+j]
+				out := b.String()
+				if c == '<' && addr != "" && len(out) >= len(addr) && strings.EqualFold(out[len(out)-len(addr):], addr) {
+					// the address is written right before: drop the copy
+				} else {
+					b.WriteByte('<')
+					b.WriteString(addr)
+					b.WriteByte('>')
+				}
+				i += j + 1
+				continue
+			}
 		}
-		j := strings.IndexByte(s[i:], ']')
-		if j < 0 {
-			break
-		}
-		s = s[:i] + "<" + s[i+len("[mailto:"):i+j] + ">" + s[i+j+1:]
+		b.WriteByte(c)
+		i++
 	}
-	return s
-}
-
-// indexFold is strings.Index for a needle that starts with a non-letter
-// ASCII byte, ignoring the case of the rest.
-func indexFold(s, needle string) int {
-	for i := 0; i+len(needle) <= len(s); i++ {
-		j := strings.IndexByte(s[i:], needle[0])
-		if j < 0 {
-			return -1
-		}
-		i += j
-		if i+len(needle) <= len(s) && strings.EqualFold(s[i:i+len(needle)], needle) {
-			return i
-		}
-	}
-	return -1
+	return b.String()
 }
 
 // parseEntry parses one "Name <addr>" or "addr" entry.

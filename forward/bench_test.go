@@ -95,3 +95,33 @@ func BenchmarkLinear(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHostile parses 256 KB bodies built to make a scanner slow:
+// mailto forms by the hundred on one line, lines of label-like colons,
+// sixty-line blocks of recipients without a sender, deep quote markers,
+// separator lines without blocks. ns/byte should stay near BenchmarkLinear's.
+func BenchmarkHostile(b *testing.B) {
+	const size = 256 << 10
+	fill := func(unit string) string {
+		return strings.Repeat(unit, size/len(unit)+1)[:size]
+	}
+	bodies := map[string]string{
+		"mailto":     fill("To: " + strings.Repeat("a@x<mailto:a@x>; B <mailto:b@y> [mailto:c@z], ", 100) + "\n"),
+		"colons":     fill("From: a@b.c " + strings.Repeat("To:x Sent:y Von:z ", 200) + "\n"),
+		"recipients": fill(strings.Repeat("To: a@x.example, b@y.example, C <c@z.example>\n", 59) + "\n"),
+		"quotes":     fill(strings.Repeat(">", 500) + " From: a <a@b.c>\n"),
+		"separators": fill("---------- Forwarded message ---------\n-----Original Message-----\nBegin forwarded message:\n"),
+	}
+	for _, name := range []string{"mailto", "colons", "recipients", "quotes", "separators"} {
+		body := bodies[name]
+		opts := &Options{MaxScan: len(body) + 1}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				_, _ = ParseText("Fwd: x", body, opts)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(body)), "ns/byte")
+		})
+	}
+}

@@ -11,6 +11,7 @@ const (
 	maxBlockLines = 60   // lines in one forward header block
 	maxRunBytes   = 4096 // one-line header run (Yahoo)
 	maxLabelLine  = 8192 // longer lines are never header lines
+	maxRunColons  = 64   // colons looked at in one run
 )
 
 // fields is a parsed forward header block.
@@ -156,7 +157,7 @@ func isFieldName(s string) bool {
 // of an address list, and, in a pasted raw header, any field name with
 // folded continuation lines.
 func parseBlock(lines []line, start int) (fields, int, bool) {
-	if t := lines[start].text; len(t) > 40 && strings.Contains(t, "@") && strings.Count(t, ":")+strings.Count(t, "：") >= 2 {
+	if t := lines[start].text; len(t) > 40 && strings.Contains(t, "@") && strings.Count(t, ":")+strings.Count(t, "：") >= 2 && startsWithLabel(t) {
 		// The whole block on one line ("From: A <a@x> Sent: Monday To: …"):
 		// read it as a run, so that no label lands in the sender's name.
 		if f, ok := parseRun(t); ok && f.otherFields > 0 {
@@ -251,6 +252,12 @@ func parseBlock(lines []line, start int) (fields, int, bool) {
 	return f, k, true
 }
 
+// startsWithLabel reports a line that begins with a known label.
+func startsWithLabel(t string) bool {
+	_, _, ok := splitLabel(t, false)
+	return ok
+}
+
 func (f *fields) appendList(fd field, s string) {
 	list := parseList(s)
 	if fd == fieldTo {
@@ -274,12 +281,14 @@ func parseRun(s string) (fields, bool) {
 	var hits []hit
 	prevEnd := 0
 	starts := make([]int, 0, vocab.maxLabelRunes)
-	for i := 0; i < len(s); {
+	colons := 0
+	for i := 0; i < len(s) && colons < maxRunColons; {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r != ':' && r != '：' {
 			i += size
 			continue
 		}
+		colons++
 		e := i
 		for e > prevEnd && s[e-1] == ' ' {
 			e--
