@@ -207,3 +207,91 @@ func popScript(t *testing.T, answer func(c net.Conn, cmd string) bool) string {
 		}
 	})
 }
+
+// TestA13Classification: what counts as which failure.
+func TestA13Classification(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		proto fetch.Protocol
+		mode  fetch.TLSMode
+		addr  func(t *testing.T) string
+		want  error
+		not   error
+	}{
+		{"pop3 [SYS/TEMP] at login is the server's trouble", fetch.POP3, fetch.TLSNone, func(t *testing.T) string {
+			return popScript(t, func(c net.Conn, cmd string) bool {
+				if strings.HasPrefix(cmd, "PASS") {
+					fmt.Fprint(c, "-ERR [SYS/TEMP] database down\r\n")
+					return true
+				}
+				return false
+			})
+		}, fetch.ErrConnection, fetch.ErrAuth},
+		{"pop3 [AUTH] at login", fetch.POP3, fetch.TLSNone, func(t *testing.T) string {
+			return popScript(t, func(c net.Conn, cmd string) bool {
+				if strings.HasPrefix(cmd, "PASS") {
+					fmt.Fprint(c, "-ERR [AUTH] no\r\n")
+					return true
+				}
+				return false
+			})
+		}, fetch.ErrAuth, fetch.ErrConnection},
+		{"pop3 without STLS", fetch.POP3, fetch.TLSStartTLS, func(t *testing.T) string {
+			return popScript(t, func(c net.Conn, cmd string) bool {
+				if cmd == "CAPA" {
+					fmt.Fprint(c, "+OK\r\nUSER\r\n.\r\n")
+					return true
+				}
+				return false
+			})
+		}, fetch.ErrConnection, fetch.ErrAuth},
+		{"imap data injected after STARTTLS", fetch.IMAP, fetch.TLSStartTLS, func(t *testing.T) string {
+			return imapScript(t, "* OK hi\r\n", func(c net.Conn, tag, cmd string) bool {
+				if cmd == "STARTTLS" {
+					fmt.Fprintf(c, "%s OK begin TLS\r\n* OK injected\r\n", tag)
+					return true
+				}
+				return false
+			})
+		}, fetch.ErrConnection, fetch.ErrAuth},
+		{"imap STARTTLS refused", fetch.IMAP, fetch.TLSStartTLS, func(t *testing.T) string {
+			return imapScript(t, "* OK hi\r\n", func(c net.Conn, tag, cmd string) bool {
+				if cmd == "STARTTLS" {
+					fmt.Fprintf(c, "%s BAD no TLS here\r\n", tag)
+					return true
+				}
+				return false
+			})
+		}, fetch.ErrConnection, fetch.ErrAuth},
+		{"imap NO at login", fetch.IMAP, fetch.TLSNone, func(t *testing.T) string {
+			return imapScript(t, "* OK hi\r\n", func(c net.Conn, tag, cmd string) bool {
+				if strings.HasPrefix(cmd, "LOGIN") {
+					fmt.Fprintf(c, "%s NO [AUTHENTICATIONFAILED] Authentication failed.\r\n", tag)
+					return true
+				}
+				return false
+			})
+		}, fetch.ErrAuth, fetch.ErrConnection},
+		{"imap hangs up at login", fetch.IMAP, fetch.TLSNone, func(t *testing.T) string {
+			return imapScript(t, "* OK hi\r\n", func(c net.Conn, tag, cmd string) bool {
+				if strings.HasPrefix(cmd, "LOGIN") {
+					c.Close()
+					return true
+				}
+				return false
+			})
+		}, fetch.ErrConnection, fetch.ErrAuth},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			f := h.fetcher(t, &fetch.Options{Timeout: 2 * time.Second})
+			host, port := splitHostPort(tc.addr(t))
+			src := &fetch.Source{Account: "acme", ID: "c", Protocol: tc.proto, Host: host, Port: port,
+				TLS: tc.mode, Username: "u", Password: "p", InsecureSkipVerify: true}
+			_, err := f.Fetch(context.Background(), src)
+			if !errors.Is(err, tc.want) || errors.Is(err, tc.not) {
+				t.Fatalf("Fetch: %v, want %v and not %v", err, tc.want, tc.not)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -118,7 +119,7 @@ func (s *imapSession) list(last uint32) ([]listed, error) {
 	if err := <-errc; err != nil {
 		return nil, s.err("list", err)
 	}
-	slices.SortFunc(out, func(a, b listed) int { return int(int64(a.uid) - int64(b.uid)) })
+	slices.SortFunc(out, func(a, b listed) int { return cmp.Compare(a.uid, b.uid) })
 	out = slices.CompactFunc(out, func(a, b listed) bool { return a.uid == b.uid })
 	return out, nil
 }
