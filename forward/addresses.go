@@ -138,8 +138,10 @@ func parseEntry(seg string) (deskmail.Address, bool) {
 		return deskmail.Address{}, false
 	}
 	if strings.Contains(name, "=?") {
-		// a forward that shows the original header undecoded
-		name = unquoteName(decodeHeader(name))
+		// a forward that shows the original header undecoded; what the
+		// words decode to may hold line breaks or other controls, which
+		// a display name cannot carry: they become spaces
+		name = strings.Join(strings.Fields(strings.Map(noControl, unquoteName(decodeHeader(name)))), " ")
 	}
 	if strings.EqualFold(name, addr) {
 		name = ""
@@ -160,4 +162,12 @@ func unquoteName(n string) string {
 		}
 	}
 	return strings.ReplaceAll(n, `\"`, `"`)
+}
+
+// noControl maps C0 and C1 control characters and DEL to a space.
+func noControl(r rune) rune {
+	if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		return ' '
+	}
+	return r
 }
