@@ -145,7 +145,7 @@ type Decision struct {
 	// prepended as a header field of the stored mail.
 	AuthenticationResults string `json:"authentication_results,omitempty"`
 	// Forward is the forwarded original of an agent's forward.
-	Forward *forward.Forward `json:"-"`
+	Forward *forward.Forward `json:"forward,omitempty"`
 	// Confirmation is a provider's forwarding confirmation.
 	Confirmation *alias.Confirmation `json:"confirmation,omitempty"`
 	// ConfirmationTrusted is set when the confirmation carries a valid

@@ -1,13 +1,9 @@
 package inbound
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/emersion/go-message"
-	"github.com/emersion/go-message/textproto"
 
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/alias"
@@ -62,12 +58,8 @@ func (p *Pipeline) agent(ctx context.Context, d *Decision, acct *alias.Account) 
 	return true, nil
 }
 
-func (p *Pipeline) agentForward(d *Decision, acct *alias.Account, h *textproto.Header, body []byte) {
-	e, err := message.New(message.Header{Header: *h}, bytes.NewReader(body))
-	if err != nil && e == nil {
-		return
-	}
-	f, err := forward.ParseEntity(e, p.o.Forward)
+func (p *Pipeline) agentForward(d *Decision, acct *alias.Account, raw []byte) {
+	f, err := forward.ParseBytes(raw, p.o.Forward)
 	if err != nil || !f.Forwarded {
 		return // a mail past the forward parser's bounds is not read as a forward
 	}

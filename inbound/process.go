@@ -173,7 +173,7 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 
 	// An agent's forward opens the ticket for the original sender.
 	if d.Agent && d.Action == ActionNewTicket && acct.ForwardedSenderFor(d.Department) {
-		p.agentForward(d, acct, &h, body)
+		p.agentForward(d, acct, raw)
 	}
 
 	// An agent's reply that leaves out the customer is private.
