@@ -236,8 +236,9 @@
 // the soft block:
 //
 //   - a delivery report (RFC 3464 action delivered);
-//   - mail received from the address (Tracker.Received, which the inbound
-//     pipeline calls);
+//   - mail received from the address (Tracker.Received, which a host or
+//     the inbound pipeline calls for mail it accepts from an authenticated
+//     sender);
 //   - a send to the address that raised no bounce within
 //     Options.DeliveryWindow (72 hours). Each send to a soft-bounced
 //     address is kept as pending in its state; a bounce resolves the send

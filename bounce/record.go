@@ -189,9 +189,9 @@ func (t *Tracker) record(ctx context.Context, o Outcome, msgKey string) (Address
 // Received records mail received from address in account: evidence that
 // the address works, which resets its soft count and lifts a soft block
 // (B3). A hard block stays (B2), and an address without state is not
-// written. The inbound pipeline calls it for each mail it accepts; mail
-// whose sender did not authenticate is weak evidence, so a host may call
-// it only for authenticated senders.
+// written. Call it for each mail accepted from the address whose sender
+// authenticated (DMARC-aligned SPF or DKIM): mail from an unauthenticated
+// sender is no evidence, since anyone can put the address in From.
 func (t *Tracker) Received(ctx context.Context, account, address string) (AddressState, error) {
 	if err := t.ready(); err != nil {
 		return AddressState{}, err
