@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/emersion/go-smtp"
 )
@@ -37,8 +39,17 @@ type memory struct {
 	bigSize    int // prefixRoom + the largest mail
 	smallMax   int // the largest small-lane buffer
 	first      sync.Pool
-	bigs       sync.Pool
+	// bigFree keeps the big buffers between mails: at most one per lane
+	// is ever allocated while mail keeps coming (a sync.Pool would drop
+	// them at each GC and leave the garbage to the next cycle, doubling
+	// the peak). They are freed after idleTrim without big mail.
+	bigFree chan []byte
+	lastBig atomic.Int64 // unix nanoseconds of the last big-lane use
+	trimSet atomic.Bool
 }
+
+// idleTrim is how long big buffers are kept without big mail.
+const idleTrim = 30 * time.Second
 
 func newMemory(total, msg int) *memory {
 	m := &memory{bigSize: prefixRoom + msg}
@@ -54,7 +65,7 @@ func newMemory(total, msg int) *memory {
 	m.small = newBudget(int64(small))
 	m.big = newBudget(int64(lanes * m.bigSize))
 	m.first.New = func() any { b := make([]byte, firstBuffer); return &b }
-	m.bigs.New = func() any { b := make([]byte, m.bigSize); return &b }
+	m.bigFree = make(chan []byte, lanes)
 	return m
 }
 
@@ -66,7 +77,8 @@ type message struct {
 	start int
 	small int64 // bytes held from the small lane
 	big   bool  // a big lane is held
-	// pooled is the pool buf came from, if any.
+	// pooled is the pool buf came from, if any (a big buffer goes back
+	// to bigFree instead).
 	pooled *sync.Pool
 }
 
@@ -75,11 +87,7 @@ func (msg *message) text() []byte { return msg.buf[msg.start:] }
 
 // release returns the buffer and its budget.
 func (msg *message) release() {
-	if msg.pooled != nil {
-		b := msg.buf[:cap(msg.buf)]
-		msg.pooled.Put(&b)
-	}
-	msg.buf, msg.pooled = nil, nil
+	msg.dropBuffer()
 	if msg.small > 0 {
 		msg.m.small.release(msg.small)
 		msg.small = 0
@@ -182,11 +190,10 @@ func (msg *message) moveBig(ctx context.Context) error {
 		return err
 	}
 	msg.big = true
-	p := m.bigs.Get().(*[]byte)
-	nb := (*p)[:max(len(msg.buf), prefixRoom)]
+	nb := m.getBig()[:max(len(msg.buf), prefixRoom)]
 	copy(nb, msg.buf)
 	msg.dropBuffer()
-	msg.buf, msg.pooled = nb, &m.bigs
+	msg.buf = nb
 	if msg.small > 0 {
 		m.small.release(msg.small)
 		msg.small = 0
@@ -195,12 +202,52 @@ func (msg *message) moveBig(ctx context.Context) error {
 }
 
 func (msg *message) dropBuffer() {
-	if msg.pooled != nil {
+	switch {
+	case msg.pooled != nil:
 		b := msg.buf[:cap(msg.buf)]
 		msg.pooled.Put(&b)
 		msg.pooled = nil
+	case msg.big && cap(msg.buf) == msg.m.bigSize:
+		msg.m.putBig(msg.buf[:cap(msg.buf)])
 	}
 	msg.buf = nil
+}
+
+func (m *memory) getBig() []byte {
+	m.lastBig.Store(time.Now().UnixNano())
+	select {
+	case b := <-m.bigFree:
+		return b
+	default:
+		return make([]byte, m.bigSize)
+	}
+}
+
+func (m *memory) putBig(b []byte) {
+	m.lastBig.Store(time.Now().UnixNano())
+	select {
+	case m.bigFree <- b:
+	default:
+	}
+	if m.trimSet.CompareAndSwap(false, true) {
+		time.AfterFunc(idleTrim, m.trim)
+	}
+}
+
+// trim frees the kept big buffers once no big mail came for idleTrim.
+func (m *memory) trim() {
+	if idle := time.Since(time.Unix(0, m.lastBig.Load())); idle < idleTrim {
+		time.AfterFunc(idleTrim-idle, m.trim)
+		return
+	}
+	m.trimSet.Store(false)
+	for {
+		select {
+		case <-m.bigFree:
+		default:
+			return
+		}
+	}
 }
 
 // budget is a weighted semaphore with FIFO waiters.
