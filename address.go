@@ -1,6 +1,7 @@
 package deskmail
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -38,9 +39,46 @@ const maxAddressListLen = 64 << 10
 // "bücher.DE" and "xn--bcher-kva.de" are the same Domain. A domain literal
 // such as "[192.0.2.1]" is kept as written.
 type Address struct {
-	Name   string `json:"name,omitempty"`   // display name, decoded from RFC 2047; may be empty
-	Local  string `json:"local,omitempty"`  // local part, unquoted
-	Domain string `json:"domain,omitempty"` // lower-case ASCII domain
+	Name   string // display name, decoded from RFC 2047; may be empty
+	Local  string // local part, unquoted
+	Domain string // lower-case ASCII domain
+}
+
+// addressJSON is the JSON form of an Address: the three fields and the
+// addr-spec, so a reader of a log needs no code to see the address.
+type addressJSON struct {
+	Name    string `json:"name,omitempty"`
+	Address string `json:"address,omitempty"`
+	Local   string `json:"local,omitempty"`
+	Domain  string `json:"domain,omitempty"`
+}
+
+// MarshalJSON writes {"name", "address", "local", "domain"}, address being
+// the addr-spec (Addr).
+func (a Address) MarshalJSON() ([]byte, error) {
+	j := addressJSON{Name: a.Name, Local: a.Local, Domain: a.Domain}
+	if a.Local != "" || a.Domain != "" {
+		j.Address = a.Addr()
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes. When local and domain are
+// absent, address is parsed instead.
+func (a *Address) UnmarshalJSON(b []byte) error {
+	var j addressJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*a = Address{Name: j.Name, Local: j.Local, Domain: j.Domain}
+	if a.Local == "" && a.Domain == "" && j.Address != "" {
+		p, err := ParseAddress(j.Address)
+		if err != nil {
+			return err
+		}
+		a.Local, a.Domain = p.Local, p.Domain
+	}
+	return nil
 }
 
 // addressParser decodes RFC 2047 words in every charset go-message knows

@@ -1,6 +1,7 @@
 package deskmail_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -238,5 +239,23 @@ func TestCanonicalKeyAgreesWithParse(t *testing.T) {
 		if got := deskmail.CanonicalKey(in); got != want {
 			t.Errorf("A16/CanonicalKey(%q) = %q, ParseAddress gives %q (%v)", in, got, want, err)
 		}
+	}
+}
+
+func TestAddressJSON(t *testing.T) {
+	a, _ := deskmail.ParseAddress("Jürgen <J@Bücher.example>")
+	b, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"name":"Jürgen","address":"J@xn--bcher-kva.example","local":"J","domain":"xn--bcher-kva.example"}`; string(b) != want {
+		t.Errorf("JSON %s, want %s", b, want)
+	}
+	var back deskmail.Address
+	if err := json.Unmarshal(b, &back); err != nil || back != a {
+		t.Errorf("round trip %+v %v", back, err)
+	}
+	if err := json.Unmarshal([]byte(`{"address":"mary@customer.example"}`), &back); err != nil || back.Domain != "customer.example" {
+		t.Errorf("from address alone: %+v %v", back, err)
 	}
 }

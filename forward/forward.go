@@ -150,63 +150,19 @@ func (e *LimitError) Error() string {
 // Is makes errors.Is(err, ErrTooLarge) true.
 func (e *LimitError) Is(target error) bool { return target == ErrTooLarge }
 
-// jsonAddress is the JSON form of a deskmail.Address.
-type jsonAddress struct {
-	Name    string `json:"name,omitempty"`
-	Address string `json:"address"`
-	Local   string `json:"local"`
-	Domain  string `json:"domain"`
-}
-
-func toJSONAddress(a deskmail.Address) *jsonAddress {
-	if a.Local == "" && a.Domain == "" && a.Name == "" {
-		return nil
-	}
-	return &jsonAddress{Name: a.Name, Address: a.Addr(), Local: a.Local, Domain: a.Domain}
-}
-
-func toJSONList(l []deskmail.Address) []jsonAddress {
-	if l == nil {
-		return nil
-	}
-	out := make([]jsonAddress, len(l))
-	for i, a := range l {
-		out[i] = *toJSONAddress(a)
-	}
-	return out
-}
-
-func (j *jsonAddress) address() deskmail.Address {
-	if j == nil {
-		return deskmail.Address{}
-	}
-	return deskmail.Address{Name: j.Name, Local: j.Local, Domain: j.Domain}
-}
-
-func fromJSONList(l []jsonAddress) []deskmail.Address {
-	if l == nil {
-		return nil
-	}
-	out := make([]deskmail.Address, len(l))
-	for i := range l {
-		out[i] = l[i].address()
-	}
-	return out
-}
-
 type jsonForward struct {
-	Forwarded bool          `json:"forwarded"`
-	Method    Method        `json:"method,omitempty"`
-	Evidence  string        `json:"evidence"`
-	From      *jsonAddress  `json:"from,omitempty"`
-	To        []jsonAddress `json:"to,omitempty"`
-	Cc        []jsonAddress `json:"cc,omitempty"`
-	Subject   string        `json:"subject,omitempty"`
-	Date      string        `json:"date,omitempty"`
-	Time      *time.Time    `json:"time,omitempty"`
-	Body      string        `json:"body,omitempty"`
-	Note      string        `json:"note,omitempty"`
-	Forwarder *jsonAddress  `json:"forwarder,omitempty"`
+	Forwarded bool               `json:"forwarded"`
+	Method    Method             `json:"method,omitempty"`
+	Evidence  string             `json:"evidence"`
+	From      *deskmail.Address  `json:"from,omitempty"`
+	To        []deskmail.Address `json:"to,omitempty"`
+	Cc        []deskmail.Address `json:"cc,omitempty"`
+	Subject   string             `json:"subject,omitempty"`
+	Date      string             `json:"date,omitempty"`
+	Time      *time.Time         `json:"time,omitempty"`
+	Body      string             `json:"body,omitempty"`
+	Note      string             `json:"note,omitempty"`
+	Forwarder *deskmail.Address  `json:"forwarder,omitempty"`
 }
 
 // MarshalJSON writes f with snake_case names; an address is an object with
@@ -215,8 +171,8 @@ type jsonForward struct {
 func (f Forward) MarshalJSON() ([]byte, error) {
 	j := jsonForward{
 		Forwarded: f.Forwarded, Method: f.Method, Evidence: f.Evidence,
-		From: toJSONAddress(f.From), To: toJSONList(f.To), Cc: toJSONList(f.Cc),
-		Subject: f.Subject, Date: f.Date, Body: f.Body, Note: f.Note, Forwarder: toJSONAddress(f.Forwarder),
+		From: orNil(f.From), To: f.To, Cc: f.Cc,
+		Subject: f.Subject, Date: f.Date, Body: f.Body, Note: f.Note, Forwarder: orNil(f.Forwarder),
 	}
 	if !f.Time.IsZero() {
 		t := f.Time
@@ -233,11 +189,26 @@ func (f *Forward) UnmarshalJSON(b []byte) error {
 	}
 	*f = Forward{
 		Forwarded: j.Forwarded, Method: j.Method, Evidence: j.Evidence,
-		From: j.From.address(), To: fromJSONList(j.To), Cc: fromJSONList(j.Cc),
-		Subject: j.Subject, Date: j.Date, Body: j.Body, Note: j.Note, Forwarder: j.Forwarder.address(),
+		From: deref(j.From), To: j.To, Cc: j.Cc,
+		Subject: j.Subject, Date: j.Date, Body: j.Body, Note: j.Note, Forwarder: deref(j.Forwarder),
 	}
 	if j.Time != nil {
 		f.Time = *j.Time
 	}
 	return nil
+}
+
+// orNil is nil for the zero Address, so JSON leaves it out.
+func orNil(a deskmail.Address) *deskmail.Address {
+	if a == (deskmail.Address{}) {
+		return nil
+	}
+	return &a
+}
+
+func deref(a *deskmail.Address) deskmail.Address {
+	if a == nil {
+		return deskmail.Address{}
+	}
+	return *a
 }
