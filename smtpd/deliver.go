@@ -1,6 +1,7 @@
 package smtpd
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/emersion/go-message/textproto"
 	"github.com/emersion/go-smtp"
 
 	"github.com/deskmail/deskmail"
@@ -51,7 +53,14 @@ func (ss *session) receive(r io.Reader, status smtp.StatusCollector) error {
 	ctx, cancel := context.WithTimeout(s.ctx, s.o.ProcessTimeout)
 	defer cancel()
 	env := ss.envelope()
-	decisions, err := s.o.Pipeline.ProcessAll(ctx, env, msg.text())
+	pipeline := s.o.Pipeline
+	if ss.trusted() {
+		if err := ss.checkHeaderFrom(msg.text()); err != nil {
+			return err
+		}
+		pipeline = pipeline.Trusted()
+	}
+	decisions, err := pipeline.ProcessAll(ctx, env, msg.text())
 	if err != nil {
 		s.log(slog.LevelWarn, "pipeline failed", slog.String("id", id), slog.String("error", sanitize(err.Error())))
 		return replyTemporary
@@ -152,7 +161,8 @@ func (ss *session) deliver(ctx context.Context, id string, now time.Time, msg *m
 	} else {
 		raw = append(head, msg.text()...)
 	}
-	dl := &Delivery{ID: id, Decision: d, Envelope: &e, Raw: raw, Authenticated: ss.user, TLS: ss.tls, Protocol: protocol(s.o.LMTP, ss.tls, ss.user)}
+	dl := &Delivery{ID: id, Decision: d, Envelope: &e, Raw: raw, Authenticated: ss.user, Trusted: ss.trusted(),
+		TLS: ss.tls, Protocol: protocol(s.o.LMTP, ss.tls, ss.user)}
 	err := s.o.Handler.Deliver(ctx, dl)
 	if err != nil {
 		s.log(slog.LevelWarn, "handler failed", slog.String("id", id), slog.String("account", d.Account), slog.String("error", sanitize(err.Error())))
@@ -163,6 +173,31 @@ func (ss *session) deliver(ctx context.Context, id string, now time.Time, msg *m
 		slog.String("action", string(d.Action)), slog.Int("bytes", len(msg.text())), slog.Bool("authenticated", ss.user != ""))
 	return nil
 }
+
+// checkHeaderFrom checks every address of the From header against
+// SenderCheck; a From without an address is not allowed.
+func (ss *session) checkHeaderFrom(text []byte) error {
+	if len(text) > maxHeaderScan {
+		text = text[:maxHeaderScan]
+	}
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(text)))
+	if err != nil && h.Len() == 0 {
+		return replyNotAllowed
+	}
+	addrs, _ := deskmail.ParseAddressList(h.Get("From"))
+	if len(addrs) == 0 {
+		return replyNotAllowed
+	}
+	for _, a := range addrs {
+		if err := ss.checkSender(a.Addr()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxHeaderScan bounds the header read for the From check.
+const maxHeaderScan = 1 << 20
 
 // readError turns a failure while reading DATA into its reply.
 func (ss *session) readError(err error) error {

@@ -50,6 +50,20 @@
 //   - STARTTLS (RFC 3207) with Options.TLSConfig.
 //   - A command not received within CommandTimeout (5 minutes): 421 4.4.2.
 //
+// # Submission: authenticated senders
+//
+// With Authenticate and RequireAuth the server is a submission port for
+// the host's agents. Give it SenderCheck too, which says which addresses a
+// login may send as: the MAIL FROM is checked at MAIL (553 5.7.1) and
+// every address of the From header after DATA (550 5.7.1), and the mail
+// then goes through the pipeline's trusted path (inbound.Pipeline.Trusted):
+// its From is authenticated by the login rather than by SPF, DKIM and
+// DMARC, so an agent keeps its privileges (subject-number threading,
+// forwarding a customer's mail in, private replies). Without SenderCheck an
+// authenticated session's mail is decided like any other; only
+// Delivery.Authenticated records the login. Mail given before AUTH in the
+// same session is never trusted.
+//
 // # SMTP and LMTP
 //
 // In SMTP mode the one reply after DATA covers every recipient: if the
@@ -63,9 +77,8 @@
 // # What the host receives
 //
 // Delivery holds the decision, the envelope of that account's recipients,
-// the AUTH identity (Authenticated: mail from a session that authenticated
-// came through the host's own submission path and may be trusted), the TLS
-// state, and Raw: the mail as received, prefixed with a Received field
+// the AUTH identity (Authenticated), whether the mail took the pipeline's
+// trusted path (Trusted, below), the TLS state, and Raw: the mail as received, prefixed with a Received field
 // (RFC 5321 §4.4: the client's HELO reduced to the characters of a domain,
 // its address, TLS version and cipher, the RFC 3848 protocol such as
 // ESMTPS or ESMTPSA, the id, the recipient when there is only one, the time

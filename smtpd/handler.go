@@ -43,9 +43,12 @@ type Delivery struct {
 	Raw []byte `json:"-"`
 	// Authenticated is the AUTH identity of the session, "" when the
 	// session did not authenticate. Mail from an authenticated session
-	// came through a path the host controls (its submission port): the
-	// host may treat its sender as trusted.
+	// came through a path the host controls (its submission port).
 	Authenticated string `json:"authenticated,omitempty"`
+	// Trusted reports that the mail went through the pipeline's trusted
+	// path: the session authenticated and Options.SenderCheck allowed
+	// its MAIL FROM and every From address.
+	Trusted bool `json:"trusted"`
 	// TLS reports that the session used TLS (STARTTLS).
 	TLS bool `json:"tls"`
 	// Protocol is the RFC 3848 protocol name in the Received field:

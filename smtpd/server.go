@@ -73,6 +73,10 @@ var (
 // error is a temporary failure, 454 4.7.0.
 var ErrBadCredentials = errors.New("smtpd: bad credentials")
 
+// ErrSenderNotAllowed is what a SenderCheck callback returns (or wraps)
+// for an address the user may not send as.
+var ErrSenderNotAllowed = errors.New("smtpd: sender not allowed for this login")
+
 // Options configure a Server. Pipeline, Aliases and Handler are required;
 // every zero field takes the default written beside it.
 type Options struct {
@@ -109,6 +113,16 @@ type Options struct {
 	// RequireAuth refuses MAIL FROM with 530 5.7.0 until the session
 	// authenticated: a submission port.
 	RequireAuth bool
+	// SenderCheck says whether an authenticated user may send as address,
+	// the MAIL FROM (checked at MAIL) and every address of the From header
+	// (checked after DATA). It returns nil, an error wrapping
+	// ErrSenderNotAllowed (553 5.7.1 at MAIL, 550 5.7.1 after DATA), or
+	// another error (451 4.3.0). With it, mail of authenticated sessions
+	// goes through the pipeline's trusted path (inbound.Pipeline.Trusted):
+	// its From is authenticated by the login, so an agent keeps its
+	// privileges without SPF or DKIM. Nil: authenticated mail is decided
+	// like any other, and only Delivery.Authenticated tells the host.
+	SenderCheck func(ctx context.Context, user, address string) error
 
 	// MaxMessageBytes: DefaultMaxMessageBytes.
 	MaxMessageBytes int

@@ -26,6 +26,7 @@ var (
 	replyAuthNeeded = &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "authentication required"}
 	replyAuthTemp   = &smtp.SMTPError{Code: 454, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "temporary authentication failure"}
 	replyAuthMany   = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "too many failed authentications"}
+	replyNotAllowed = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "the From header names an address this login may not send as"}
 	replyClosing    = &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2}, Message: "server shutting down"}
 )
 
@@ -55,6 +56,7 @@ type session struct {
 
 	user     string // the AUTH identity, "" when not authenticated
 	failures int
+	txAuthed bool // MAIL was given after AUTH
 
 	from  string
 	hint  int64 // the SIZE declared in MAIL FROM
@@ -75,7 +77,7 @@ var (
 )
 
 func (ss *session) Reset() {
-	ss.from, ss.hint, ss.rcpts = "", 0, nil
+	ss.from, ss.hint, ss.rcpts, ss.txAuthed = "", 0, nil, false
 }
 
 func (ss *session) Logout() error { return nil }
@@ -84,7 +86,14 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	if ss.s.o.RequireAuth && ss.user == "" {
 		return replyAuthNeeded
 	}
-	ss.from, ss.hint = from, 0
+	ss.txAuthed = ss.user != ""
+	if err := ss.checkSender(from); err != nil {
+		if err == replyNotAllowed {
+			return &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "<" + sanitize(from) + ">: not allowed for this login"}
+		}
+		return err
+	}
+	ss.from, ss.hint, ss.txAuthed = from, 0, ss.user != ""
 	if opts != nil {
 		ss.hint = opts.Size
 	}
@@ -176,6 +185,35 @@ func (ss *session) envelope() *deskmail.Envelope {
 		}
 	}
 	return env
+}
+
+// trusted reports whether the transaction's mail goes through the
+// pipeline's trusted path: the session authenticated before MAIL and its
+// senders are checked.
+func (ss *session) trusted() bool {
+	return ss.txAuthed && ss.user != "" && ss.s.o.SenderCheck != nil
+}
+
+// checkSender runs SenderCheck for an authenticated session and address
+// (empty: nothing to check). It returns nil, replyNotAllowed or
+// replyTemporary.
+func (ss *session) checkSender(addr string) error {
+	if !ss.trusted() || addr == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ss.s.ctx, ss.s.o.CommandTimeout)
+	defer cancel()
+	err := ss.s.o.SenderCheck(ctx, ss.user, addr)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrSenderNotAllowed):
+		ss.s.log(slog.LevelInfo, "sender not allowed", slog.String("user", sanitize(ss.user)), slog.String("address", sanitize(addr)))
+		return replyNotAllowed
+	default:
+		ss.s.log(slog.LevelWarn, "sender check failed", slog.String("user", sanitize(ss.user)), slog.String("error", sanitize(err.Error())))
+		return replyTemporary
+	}
 }
 
 func sanitize(s string) string { return deskmail.Sanitize(s) }

@@ -2,6 +2,7 @@ package smtpd_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"strings"
@@ -303,5 +304,71 @@ func TestShutdownDrains(t *testing.T) {
 	}
 	if _, err := net.Dial("tcp", r.addr); err == nil {
 		t.Fatal("still accepting after Shutdown")
+	}
+}
+
+// TestAuthenticatedSenderTrusted: with SenderCheck, an authenticated
+// session may send only as the login's addresses (553 5.7.1 at MAIL, 550
+// 5.7.1 for the From header), and its mail goes through the pipeline's
+// trusted path, so the From counts as authenticated without SPF or DKIM.
+func TestAuthenticatedSenderTrusted(t *testing.T) {
+	r := newRig(t, func(o *smtpd.Options) {
+		o.AllowInsecureAuth = true
+		o.Authenticate = func(context.Context, string, string) error { return nil }
+		o.SenderCheck = func(_ context.Context, user, addr string) error {
+			if user == "brad" && addr == "brad@acme.example" {
+				return nil
+			}
+			return smtpd.ErrSenderNotAllowed
+		}
+	})
+	c, err := smtp.Dial(r.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Hello("client.example"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Auth(sasl.NewPlainClient("", "brad", "pw")); err != nil {
+		t.Fatal(err)
+	}
+	var se *smtp.SMTPError
+	if err := c.Mail("eve@acme.example", nil); !errors.As(err, &se) || se.Code != 553 || se.EnhancedCode != (smtp.EnhancedCode{5, 7, 1}) {
+		t.Fatalf("MAIL as another address: %v, want 553 5.7.1", err)
+	}
+	_ = c.Reset()
+	spoof := strings.Replace(testMail, "From: Mary <mary@customer.example>", "From: Eve <eve@acme.example>", 1)
+	if err := c.SendMail("brad@acme.example", []string{acmePlatform}, strings.NewReader(spoof)); !errors.As(err, &se) || se.Code != 550 {
+		t.Fatalf("From header of another address: %v, want 550 5.7.1", err)
+	}
+	own := strings.Replace(testMail, "From: Mary <mary@customer.example>", "From: Brad <brad@acme.example>", 1)
+	if err := c.SendMail("brad@acme.example", []string{acmePlatform}, strings.NewReader(own)); err != nil {
+		t.Fatal(err)
+	}
+	got := r.deliveries()
+	if len(got) != 1 || !got[0].Trusted || got[0].Authenticated != "brad" {
+		t.Fatalf("deliveries %+v", got)
+	}
+	if _, ok := got[0].Decision.Why(inbound.CodeAuthTrusted); !ok || !got[0].Decision.Authenticated {
+		t.Errorf("decision not on the trusted path: %+v", got[0].Decision.Reasons)
+	}
+}
+
+// TestDeliveryJSON: the Delivery a host logs has snake_case keys and never
+// the mail itself.
+func TestDeliveryJSON(t *testing.T) {
+	b, err := json.Marshal(&smtpd.Delivery{ID: "X1", Raw: []byte("secret body"), Authenticated: "brad", Protocol: "ESMTPA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	for _, want := range []string{`"id":"X1"`, `"authenticated":"brad"`, `"protocol":"ESMTPA"`, `"trusted":false`, `"tls":false`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("JSON %s lacks %s", s, want)
+		}
+	}
+	if strings.Contains(s, "secret body") || strings.Contains(s, "Raw") {
+		t.Errorf("JSON carries the mail: %s", s)
 	}
 }
