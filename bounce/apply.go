@@ -115,7 +115,7 @@ func (t *Tracker) Apply(ctx context.Context, rep *Report) (Applied, error) {
 			}
 			continue
 		}
-		st, err := t.record(ctx, Outcome{Account: a.Account, Address: tg.addr, MessageID: a.MessageID,
+		st, err := t.record(ctx, Outcome{Account: a.Account, Address: tg.addr, MessageID: a.MessageID, ReportID: rep.MessageID,
 			Reason: rc.Reason, Severity: rc.Severity, Status: rc.Status, Detail: rc.Diagnostic}, a.msgKey)
 		if errors.Is(err, ErrDuplicate) {
 			ignore(tg.addr, CodeDuplicate, "this outcome for %s was applied before (the report came again): counted once", tg.addr)

@@ -222,3 +222,27 @@ func TestB10_OwnMessageErrorSurfaces(t *testing.T) {
 		t.Errorf("Apply: %v; want the callback's error, not ErrNotOurs", err)
 	}
 }
+
+// The same report delivered again under its own Message-ID is counted once,
+// even when a relay rewrote its diagnostic so the status differs.
+func TestB10_SameReportMessageIDIsCountedOnce(t *testing.T) {
+	ctx := context.Background()
+	tr, _ := attackWorld(t)
+	first := report(t, "support@desk.example", "t42.sig@desk.example", "4.2.2", "victim@example.com")
+	first.MessageID = "report-1@mx.example.com"
+	again := report(t, "support@desk.example", "t42.sig@desk.example", "4.2.0", "victim@example.com")
+	again.MessageID = "report-1@mx.example.com"
+	if _, err := tr.Apply(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	ap, err := tr.Apply(ctx, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ap.States) != 0 || len(ap.Ignored) != 1 || ap.Ignored[0].Reason.Code != bounce.CodeDuplicate {
+		t.Fatalf("second delivery of report-1: states %d, ignored %+v", len(ap.States), ap.Ignored)
+	}
+	if st := state(t, tr, "victim@example.com"); st.SoftCount != 1 {
+		t.Errorf("soft count %d, want 1", st.SoftCount)
+	}
+}

@@ -54,6 +54,9 @@ type Report struct {
 	// From, To and Subject are the report's own header fields (To is where
 	// the report was sent: a VERP return path when we set one).
 	From, To, Subject string
+	// MessageID is the report's own Message-ID, without angle brackets:
+	// the same report delivered twice is applied once.
+	MessageID string
 	// Envelope lists the addresses the report was delivered to, from
 	// Delivered-To, X-Original-To and To, for finding a VERP token.
 	Envelope []string

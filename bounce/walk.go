@@ -40,6 +40,7 @@ func (p *parser) parse(h textproto.Header, body []byte) {
 	rep.From = decodeWords(h.Get("From"))
 	rep.To = h.Get("To")
 	rep.Subject = decodeWords(h.Get("Subject"))
+	rep.MessageID = trimID(h.Get("Message-Id"))
 	for _, k := range []string{"Delivered-To", "X-Original-To", "Envelope-To", "To"} {
 		for _, v := range h.Values(k) {
 			for _, a := range splitAddrs(v) {
