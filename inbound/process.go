@@ -184,7 +184,28 @@ func (p *Pipeline) process(ctx context.Context, env *deskmail.Envelope, raw []by
 	if err := p.participants(ctx, d, acct, toCc); err != nil {
 		return d, err
 	}
-	return d, p.applyAuth(ctx, d, env, rec)
+	if err := p.applyAuth(ctx, d, env, rec); err != nil {
+		return d, err
+	}
+	return d, p.received(ctx, d)
+}
+
+// received tells the bounce state that mail came from the sender: evidence
+// that a soft-bouncing address works again. Only an authenticated From
+// counts (anyone can write an address into From), only for mail that
+// becomes a ticket or joins one, and never for the original sender inside
+// an agent's forward.
+func (p *Pipeline) received(ctx context.Context, d *Decision) error {
+	if p.o.Bounces == nil || !d.Authenticated || d.From.Local == "" {
+		return nil
+	}
+	if d.Action != ActionNewTicket && d.Action != ActionAppend {
+		return nil
+	}
+	if _, err := p.o.Bounces.Received(ctx, d.Account, d.From.Key()); err != nil {
+		return temporary("bounces", err)
+	}
+	return nil
 }
 
 // ProcessAll is Process for an SMTP transaction whose recipients may belong
