@@ -16,6 +16,8 @@
 //	bounces := db.BounceStore()    // bounce.Store
 //	keys := db.DKIMKeyStore()      // dkim.KeyStore
 //	relays := db.RelayStore()      // relay.Store
+//	allowed := db.AllowStore()     // allow.Store (recovered senders)
+//	mailboxes := db.FetchStore()   // fetch.Store (IMAP and POP3 bookkeeping)
 //
 // Open takes a PostgreSQL URL or key=value string (see pgxpool.ParseConfig:
 // pool_max_conns and the other pool_* parameters apply, and any unknown
@@ -60,6 +62,8 @@
 //	deskmail_relay_usage       (account, day) PK, total, relays jsonb {relay id: count}
 //	deskmail_relay_breakers    (account, day, relay) PK, faults, open, exhausted, just_opened
 //	deskmail_relay_reserve(…)  function: decides reservations of one account and day in order
+//	deskmail_allow             (account, sender, failure, spf, spf_domain, dkim, network) PK, by_whom, at
+//	deskmail_fetch_state       (account, source) PK, doc jsonb (fetch.State)
 //
 // Aggregates that are read and written whole (an alias account, a domain's
 // DKIM keys, fetch health) are JSON documents; counters and the rows other
@@ -116,7 +120,8 @@
 //   - The message index (threading.Store) is unique per account by its
 //     primary key: Add is INSERT … ON CONFLICT DO NOTHING, and the first
 //     writer wins; Lookup is one query over all the ids.
-//   - Alias fetch health and DKIM updates work as bounce updates do.
+//   - Alias fetch health, fetch state and DKIM updates work as bounce
+//     updates do.
 //     UpdateAccount of alias runs fn under the account's row lock, in a
 //     transaction that also rewrites the address index; the index's primary
 //     key makes support addresses unique across accounts
