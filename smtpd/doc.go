@@ -93,10 +93,14 @@
 // forward parsers) needs all of it, but never more than MaxMemory bytes
 // (4 x MaxMessageBytes, 100 MiB by default) across all sessions. Each mail
 // starts in a shared small budget (64 KiB, or its declared SIZE) and grows
-// there up to 1 MiB; a larger mail waits for one of the big lanes, each
-// the size of the largest mail (two by default). A session waiting for
+// there up to 1 MiB; a larger mail waits for a big lane, one buffer the
+// size of the largest mail. The big lanes take at most half of MaxMemory
+// and the small budget the rest (by default one big lane of 25 MiB and 75
+// MiB for the rest; measured peak resident set for 200 concurrent 25 MB
+// mails: about 160 MB). A session waiting for
 // memory stops reading, so TCP holds its client back; waits count against
-// DataTimeout. Buffers are reused, and fields are written in room kept
+// DataTimeout. Buffers are reused (a big one is kept until 30 seconds
+// pass without a large mail), and fields are written in room kept
 // before the text, so handing a mail on copies nothing. Client text
 // written to logs or replies (HELO, addresses, errors) goes through
 // deskmail.Sanitize; passwords are never logged.
