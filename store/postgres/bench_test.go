@@ -65,7 +65,10 @@ func benchDB(b *testing.B) *postgres.DB {
 	if benchErr != nil {
 		b.Fatal(benchErr)
 	}
-	db := postgres.New(benchPool)
+	db, err := postgres.New(benchPool)
+	if err != nil {
+		b.Fatal(err)
+	}
 	migrateOnce(b, db)
 	return db
 }

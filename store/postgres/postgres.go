@@ -43,14 +43,20 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", redact(err, cfg.ConnConfig.Password))
 	}
-	db := New(pool)
-	db.closer = true
+	db := &DB{pool: pool, closer: true}
 	return db, nil
 }
 
-// New returns a DB on a pool the host owns; Close leaves the pool open.
-func New(pool *pgxpool.Pool) *DB {
-	return &DB{pool: pool}
+// ErrNoPool is returned by New without a pool.
+var ErrNoPool = errors.New("postgres: no pool")
+
+// New returns a DB on a pool the host owns; Close leaves the pool open. It
+// returns ErrNoPool for a nil pool.
+func New(pool *pgxpool.Pool) (*DB, error) {
+	if pool == nil {
+		return nil, ErrNoPool
+	}
+	return &DB{pool: pool}, nil
 }
 
 // Pool returns the underlying pool.

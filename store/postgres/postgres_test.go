@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sync"
 	"testing"
@@ -73,4 +74,10 @@ func TestBounceStore(t *testing.T) {
 func TestDKIMKeyStore(t *testing.T) {
 	db := testDB(t)
 	dkimtest.TestStore(t, func(*testing.T) dkim.KeyStore { return db.DKIMKeyStore() })
+}
+
+func TestNewWithoutPool(t *testing.T) {
+	if _, err := postgres.New(nil); !errors.Is(err, postgres.ErrNoPool) {
+		t.Errorf("New(nil) = %v, want ErrNoPool", err)
+	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/deskmail/deskmail/relay"
 	"github.com/deskmail/deskmail/senderauth"
 	"github.com/deskmail/deskmail/smtpd"
+	"github.com/deskmail/deskmail/store/postgres"
 	"github.com/deskmail/deskmail/threading"
 )
 
@@ -201,6 +202,8 @@ func main() {
 		_, err := compose.NewIdentityRoutes(nil)
 		return err
 	})
+
+	check("postgres.New without a pool", postgres.ErrNoPool, func() error { _, err := postgres.New(nil); return err })
 
 	if failed {
 		fmt.Println("FAIL: a constructor accepted a missing dependency or panicked")
