@@ -152,11 +152,6 @@ type counter struct {
 }
 
 func (c *counter) add() { c.mu.Lock(); c.n++; c.mu.Unlock() }
-func (c *counter) get() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n
-}
 
 func (m *mailbox) source(id string) *fetch.Source {
 	host, port := splitHostPort(m.addr)

@@ -25,10 +25,7 @@ type line struct {
 func (l line) continued() bool {
 	s := l.orig
 	for l.depth > 0 && s != "" {
-		s = strings.TrimLeft(s, " \t")
-		if strings.HasPrefix(s, ">") {
-			s = s[1:]
-		}
+		s = strings.TrimPrefix(strings.TrimLeft(s, " \t"), ">")
 		if l.depth--; l.depth == 0 && strings.HasPrefix(s, " ") {
 			s = s[1:] // the space after the last marker
 		}
