@@ -27,8 +27,11 @@ func TestZeroValuesReturnErrors(t *testing.T) {
 	var tr bounce.Tracker
 	var nilTr *bounce.Tracker
 	for name, err := range map[string]error{
-		"Reserve":  func() error { _, err := tr.Reserve(ctx, "a", "x@example.com", ""); return err }(),
-		"Record":   func() error { _, err := tr.Record(ctx, bounce.Outcome{Account: "a", Address: "x@example.com"}); return err }(),
+		"Reserve": func() error { _, err := tr.Reserve(ctx, "a", "x@example.com", ""); return err }(),
+		"Record": func() error {
+			_, err := tr.Record(ctx, bounce.Outcome{Account: "a", Address: "x@example.com"})
+			return err
+		}(),
 		"Apply":    func() error { _, err := tr.Apply(ctx, &bounce.Report{}); return err }(),
 		"Received": func() error { _, err := tr.Received(ctx, "a", "x@example.com"); return err }(),
 		"Gate":     func() error { _, err := tr.Gate(ctx, "a"); return err }(),

@@ -22,7 +22,7 @@ type Classification struct {
 // code (0 when unknown), the enhanced status code ("" when none) and the
 // reply text, with the same taxonomy as bounces. A 2xx reply is delivered.
 // A nil policy means DefaultPolicy.
-func ClassifyReply(code int, enhanced, text string, policy Policy) Classification {
+func ClassifyReply(code int, enhanced, text string, policy SeverityPolicy) Classification {
 	if policy == nil {
 		policy = DefaultPolicy
 	}

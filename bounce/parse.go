@@ -25,27 +25,27 @@ type ParseOptions struct {
 	// means DefaultMaxBytes. The rest of the input is not read.
 	MaxBytes int
 	// Policy maps reasons to severities. Nil means DefaultPolicy.
-	Policy Policy
+	Policy SeverityPolicy
 }
 
-// Kind is what a parsed mail is.
-type Kind string
+// ReportKind is what a parsed mail is.
+type ReportKind string
 
 // The kinds of mail Parse tells apart.
 const (
-	KindNone      Kind = ""          // not a report: an ordinary mail
-	KindFailure   Kind = "failure"   // a non-delivery report (at least one failed recipient)
-	KindDelay     Kind = "delay"     // a delay notice: delivery is still being tried
-	KindDelivery  Kind = "delivery"  // a delivery success notice (RFC 3464 Action: delivered)
-	KindComplaint Kind = "complaint" // an abuse or feedback report (ARF, RFC 5965)
-	KindVacation  Kind = "vacation"  // an auto-reply such as a vacation notice (RFC 3834)
+	KindNone      ReportKind = ""          // not a report: an ordinary mail
+	KindFailure   ReportKind = "failure"   // a non-delivery report (at least one failed recipient)
+	KindDelay     ReportKind = "delay"     // a delay notice: delivery is still being tried
+	KindDelivery  ReportKind = "delivery"  // a delivery success notice (RFC 3464 Action: delivered)
+	KindComplaint ReportKind = "complaint" // an abuse or feedback report (ARF, RFC 5965)
+	KindVacation  ReportKind = "vacation"  // an auto-reply such as a vacation notice (RFC 3834)
 )
 
 // Report is what Parse found in one mail.
 type Report struct {
 	// Kind says what the mail is. KindNone means it is not a report; the
 	// other fields are then mostly empty.
-	Kind Kind
+	Kind ReportKind
 	// FeedbackType is the ARF Feedback-Type ("abuse", "fraud", …) of a
 	// complaint.
 	FeedbackType string
@@ -177,7 +177,7 @@ func ParseWithOptions(r io.Reader, opts *ParseOptions) (*Report, error) {
 
 func parseBytes(b []byte, opts *ParseOptions) (*Report, error) {
 	max := DefaultMaxBytes
-	var policy Policy = DefaultPolicy
+	var policy SeverityPolicy = DefaultPolicy
 	if opts != nil {
 		if opts.MaxBytes > 0 {
 			max = opts.MaxBytes

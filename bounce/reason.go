@@ -90,18 +90,19 @@ const (
 	SeverityNone Severity = "none"
 )
 
-// Policy maps a reason to a severity. A host passes its own Policy (in
-// ParseOptions and the Tracker's Options) to change what blocks an address;
-// DefaultPolicy is used otherwise. A Policy must be safe for concurrent use.
-type Policy interface {
+// SeverityPolicy maps a reason to a severity. A host passes its own (in
+// ParseOptions and the Tracker's Options) to change what blocks an
+// address; DefaultPolicy is used otherwise. A SeverityPolicy must be safe
+// for concurrent use.
+type SeverityPolicy interface {
 	Severity(r Reason) Severity
 }
 
-// PolicyFunc adapts a function to a Policy.
-type PolicyFunc func(Reason) Severity
+// SeverityPolicyFunc adapts a function to a SeverityPolicy.
+type SeverityPolicyFunc func(Reason) Severity
 
 // Severity calls f.
-func (f PolicyFunc) Severity(r Reason) Severity { return f(r) }
+func (f SeverityPolicyFunc) Severity(r Reason) Severity { return f(r) }
 
 // PolicyMap is a Policy from a map; reasons missing from the map fall back to
 // DefaultPolicy.

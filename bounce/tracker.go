@@ -49,7 +49,7 @@ type Options struct {
 	// Logger receives a line per state change. Nil means no logging.
 	Logger *slog.Logger
 	// Policy maps reasons to severities. Nil means DefaultPolicy.
-	Policy Policy
+	Policy SeverityPolicy
 	// SoftSends is how many more sends a soft bounce allows (B3). Zero
 	// means DefaultSoftSends.
 	SoftSends int

@@ -9,7 +9,7 @@ import (
 )
 
 type parser struct {
-	policy Policy
+	policy SeverityPolicy
 	rep    Report
 
 	texts    [][]byte // human-readable text parts before the original

@@ -12,7 +12,7 @@ import (
 func TestWrittenCorpus(t *testing.T) {
 	tests := []struct {
 		file      string
-		kind      Kind
+		kind      ReportKind
 		recipient string
 		reason    Reason
 	}{

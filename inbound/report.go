@@ -37,7 +37,7 @@ func (p *Pipeline) maybeReport(env *deskmail.Envelope, h deskmail.Header, from d
 	return false
 }
 
-func isReport(k bounce.Kind) bool {
+func isReport(k bounce.ReportKind) bool {
 	switch k {
 	case bounce.KindFailure, bounce.KindDelay, bounce.KindDelivery, bounce.KindComplaint:
 		return true

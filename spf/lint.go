@@ -8,20 +8,20 @@ import (
 	"strings"
 )
 
-// Severity grades a lint Problem.
-type Severity int
+// Level grades a lint Problem.
+type Level int
 
-// The severities.
+// The levels of a lint Problem.
 const (
 	// Warning: receivers evaluate the record, but it is fragile, slow or
 	// more permissive than intended.
-	Warning Severity = iota + 1
+	Warning Level = iota + 1
 	// Error: receivers get permerror or an unintended result.
 	Error
 )
 
 // String returns "error" or "warning".
-func (s Severity) String() string {
+func (s Level) String() string {
 	if s == Error {
 		return "error"
 	}
@@ -30,7 +30,7 @@ func (s Severity) String() string {
 
 // Problem is one finding of Lint.
 type Problem struct {
-	Severity Severity `json:"severity,omitempty"`
+	Level Level `json:"level,omitempty"`
 	// Code is a stable identifier: "syntax", "multiple-records",
 	// "no-record", "dns", "too-many-lookups", "void-lookup",
 	// "void-lookups", "loop",
@@ -53,7 +53,7 @@ type Problem struct {
 // term, message.
 func (p Problem) String() string {
 	var b strings.Builder
-	b.WriteString(p.Severity.String())
+	b.WriteString(p.Level.String())
 	if p.Domain != "" {
 		b.WriteString(": ")
 		b.WriteString(p.Domain)
@@ -98,10 +98,10 @@ type LintReport struct {
 	Problems    []Problem `json:"problems,omitempty"`
 }
 
-// HasErrors reports whether a Problem has Severity Error.
+// HasErrors reports whether a Problem has Level Error.
 func (r *LintReport) HasErrors() bool {
 	for _, p := range r.Problems {
-		if p.Severity == Error {
+		if p.Level == Error {
 			return true
 		}
 	}
@@ -144,8 +144,8 @@ func newLinter(ctx context.Context, opts *LintOptions, rep *LintReport) *linter 
 	return l
 }
 
-func (l *linter) add(sev Severity, code, domain string, pos int, term, format string, args ...any) {
-	l.rep.Problems = append(l.rep.Problems, Problem{Severity: sev, Code: code, Domain: domain, Pos: pos, Term: term, Message: fmt.Sprintf(format, args...)})
+func (l *linter) add(sev Level, code, domain string, pos int, term, format string, args ...any) {
+	l.rep.Problems = append(l.rep.Problems, Problem{Level: sev, Code: code, Domain: domain, Pos: pos, Term: term, Message: fmt.Sprintf(format, args...)})
 }
 
 // Lint fetches domain's SPF record and reports its problems, following

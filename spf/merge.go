@@ -105,7 +105,7 @@ func AuthorizesInclude(ctx context.Context, domain, provider string, opts *LintO
 	}
 	a := &Authorization{}
 	for _, p := range rep.Problems {
-		if p.Severity != Error || p.Code == "pass-all" {
+		if p.Level != Error || p.Code == "pass-all" {
 			continue
 		}
 		switch p.Code {

@@ -232,7 +232,7 @@ func parseTerm(t *Term) error {
 	return nil
 }
 
-func mechanismKind(name string) Kind {
+func mechanismKind(name string) TermKind {
 	switch len(name) {
 	case 1:
 		if name[0]|0x20 == 'a' {

@@ -6,28 +6,28 @@ import (
 	"strings"
 )
 
-// Kind is the kind of a term of an SPF record.
-type Kind uint8
+// TermKind is the kind of a term of an SPF record.
+type TermKind uint8
 
 // The mechanisms and modifiers of RFC 7208 sections 5 and 6.
 const (
-	KindAll      Kind = iota + 1 // all
-	KindInclude                  // include:domain
-	KindA                        // a[:domain][/cidr][//cidr6]
-	KindMX                       // mx[:domain][/cidr][//cidr6]
-	KindPTR                      // ptr[:domain]
-	KindIP4                      // ip4:network[/cidr]
-	KindIP6                      // ip6:network[/cidr]
-	KindExists                   // exists:domain
-	KindRedirect                 // redirect=domain
-	KindExp                      // exp=domain
-	KindModifier                 // an unknown modifier name=value, ignored
+	KindAll      TermKind = iota + 1 // all
+	KindInclude                      // include:domain
+	KindA                            // a[:domain][/cidr][//cidr6]
+	KindMX                           // mx[:domain][/cidr][//cidr6]
+	KindPTR                          // ptr[:domain]
+	KindIP4                          // ip4:network[/cidr]
+	KindIP6                          // ip6:network[/cidr]
+	KindExists                       // exists:domain
+	KindRedirect                     // redirect=domain
+	KindExp                          // exp=domain
+	KindModifier                     // an unknown modifier name=value, ignored
 )
 
 var kindNames = [...]string{"", "all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists", "redirect", "exp", "modifier"}
 
 // String returns the mechanism or modifier name ("include").
-func (k Kind) String() string {
+func (k TermKind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]
 	}
@@ -35,11 +35,11 @@ func (k Kind) String() string {
 }
 
 // IsMechanism reports whether k is a mechanism (not a modifier).
-func (k Kind) IsMechanism() bool { return k >= KindAll && k <= KindExists }
+func (k TermKind) IsMechanism() bool { return k >= KindAll && k <= KindExists }
 
 // CountsLookup reports whether a term of kind k queries DNS and counts
 // towards the 10-lookup limit.
-func (k Kind) CountsLookup() bool {
+func (k TermKind) CountsLookup() bool {
 	switch k {
 	case KindInclude, KindA, KindMX, KindPTR, KindExists, KindRedirect:
 		return true
@@ -73,7 +73,7 @@ func (q Qualifier) Result() Result {
 
 // Term is one mechanism or modifier of a record.
 type Term struct {
-	Kind Kind `json:"kind,omitempty"`
+	Kind TermKind `json:"kind,omitempty"`
 
 	// Qualifier of a mechanism; QualifierPass when none was written.
 	// Zero for modifiers.

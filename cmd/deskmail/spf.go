@@ -135,12 +135,12 @@ func runSPFCheck(io *cliIO, args []string) int {
 }
 
 type spfProblemJSON struct {
-	Severity string `json:"severity"`
-	Code     string `json:"code"`
-	Domain   string `json:"domain,omitempty"`
-	Pos      int    `json:"pos"`
-	Term     string `json:"term,omitempty"`
-	Message  string `json:"message"`
+	Level   string `json:"level"`
+	Code    string `json:"code"`
+	Domain  string `json:"domain,omitempty"`
+	Pos     int    `json:"pos"`
+	Term    string `json:"term,omitempty"`
+	Message string `json:"message"`
 }
 
 type spfIncludeJSON struct {
@@ -165,7 +165,7 @@ func lintJSON(r *spf.LintReport) spfLintJSON {
 	out := spfLintJSON{Domain: r.Domain, Record: r.Record, Lookups: r.Lookups, WorstPath: r.WorstPath,
 		VoidLookups: r.VoidLookups, Errors: r.HasErrors(), Problems: []spfProblemJSON{}, Includes: []spfIncludeJSON{}}
 	for _, p := range r.Problems {
-		out.Problems = append(out.Problems, spfProblemJSON{Severity: p.Severity.String(), Code: p.Code, Domain: p.Domain, Pos: p.Pos, Term: p.Term, Message: p.Message})
+		out.Problems = append(out.Problems, spfProblemJSON{Level: p.Level.String(), Code: p.Code, Domain: p.Domain, Pos: p.Pos, Term: p.Term, Message: p.Message})
 	}
 	for _, i := range r.Includes {
 		out.Includes = append(out.Includes, spfIncludeJSON(i))
