@@ -6,6 +6,7 @@ import (
 	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -208,5 +209,59 @@ func TestHostileTenThousandRcpts(t *testing.T) {
 	got := r.deliveries()
 	if len(got) != 1 || len(got[0].Envelope.To) != smtpd.DefaultMaxRecipients {
 		t.Fatalf("deliveries %d", len(got))
+	}
+}
+
+// TestHostileLongLine: a line over MaxLineLength in DATA is answered 500
+// 5.5.2 and nothing is delivered.
+func TestHostileLongLine(t *testing.T) {
+	r := newRig(t, func(o *smtpd.Options) { o.MaxLineLength = 1000 })
+	l := dialLine(t, r.addr)
+	l.reply()
+	l.cmd("EHLO long.example")
+	l.cmd("MAIL FROM:<a@customer.example>")
+	l.cmd("RCPT TO:<" + acmePlatform + ">")
+	expect(t, l.cmd("DATA"), "354 ")
+	l.send("Subject: long\r\n\r\n" + strings.Repeat("y", 5000) + "\r\n.\r\n")
+	expect(t, l.reply(), "500 5.5.2 ")
+	if n := len(r.deliveries()); n != 0 {
+		t.Fatalf("%d deliveries", n)
+	}
+}
+
+// TestConcurrentNothingLost: 40 clients send 10 mails each over their own
+// sessions; every acknowledged mail reached the handler exactly once.
+func TestConcurrentNothingLost(t *testing.T) {
+	r := newRig(t, nil)
+	const clients, each = 40, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for j := 0; j < each; j++ {
+				m := strings.Replace(testMail, "<m1@customer.example>", fmt.Sprintf("<c%d-%d@customer.example>", i, j), 1)
+				if err := send(r.addr, "mary@customer.example", []string{acmePlatform}, strings.NewReader(m)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, d := range r.deliveries() {
+		if seen[d.Decision.MessageID] {
+			t.Fatalf("%s delivered twice", d.Decision.MessageID)
+		}
+		seen[d.Decision.MessageID] = true
+	}
+	if len(seen) != clients*each {
+		t.Fatalf("%d mails delivered, %d acknowledged", len(seen), clients*each)
 	}
 }

@@ -372,3 +372,30 @@ func TestDeliveryJSON(t *testing.T) {
 		t.Errorf("JSON carries the mail: %s", s)
 	}
 }
+
+// TestSMTPTwoAccounts: in SMTP mode a mail for two tenants is decided once
+// per account and acknowledged once both took it; if one fails, the one
+// reply is 451.
+func TestSMTPTwoAccounts(t *testing.T) {
+	r := newRig(t, nil)
+	if err := send(r.addr, "mary@customer.example", []string{acmePlatform, betaSupport}, strings.NewReader(testMail)); err != nil {
+		t.Fatal(err)
+	}
+	got := r.deliveries()
+	if len(got) != 2 || got[0].Decision.Account != "acme" || got[1].Decision.Account != "beta" {
+		t.Fatalf("deliveries %d", len(got))
+	}
+	if got[0].Envelope.To[0] != acmePlatform || got[1].Envelope.To[0] != betaSupport {
+		t.Errorf("envelopes %v %v", got[0].Envelope.To, got[1].Envelope.To)
+	}
+	r.fail = func(d *smtpd.Delivery) error {
+		if d.Decision.Account == "beta" {
+			return errors.New("down")
+		}
+		return nil
+	}
+	var se *smtp.SMTPError
+	if err := send(r.addr, "mary@customer.example", []string{acmePlatform, betaSupport}, strings.NewReader(testMail)); !errors.As(err, &se) || se.Code != 451 {
+		t.Fatalf("SendMail: %v, want 451", err)
+	}
+}
