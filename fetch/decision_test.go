@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/deskmail/deskmail/fetch"
 	"github.com/deskmail/deskmail/inbound"
 )
 
@@ -55,5 +54,5 @@ func TestA2A14D4FetchedDecisions(t *testing.T) {
 			}
 		})
 	}
-	var _ fetch.Handler = fetch.HandlerFunc(nil)
+	var _ inbound.Handler = (*harness)(nil)
 }

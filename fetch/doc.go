@@ -4,7 +4,8 @@
 //
 // A host describes each mailbox as a Source (server, TLS mode, login,
 // folder, what to do with a message once filed), builds one Fetcher with
-// its inbound.Pipeline and a Handler that files a message, and calls Fetch
+// its inbound.Pipeline and an inbound.Handler that files a message (the
+// same Handler the smtpd door takes), and calls Fetch
 // on a schedule or Watch in a goroutine per source:
 //
 //	f, err := fetch.New(&fetch.Options{Pipeline: pipe, Handler: host, Store: store, Health: monitor})

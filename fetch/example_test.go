@@ -34,7 +34,8 @@ func Example() {
 	pipe, _ := inbound.New(&inbound.Options{Aliases: aliases, Threader: th,
 		Auth: &senderauth.Options{Resolver: dnstest.New()}})
 	tickets := 0
-	host := fetch.HandlerFunc(func(ctx context.Context, d *inbound.Decision, raw []byte) error {
+	host := inbound.HandlerFunc(func(ctx context.Context, dl *inbound.Delivery) error {
+		d := dl.Decision
 		ticket := d.Ticket
 		if d.Action == inbound.ActionNewTicket {
 			tickets++

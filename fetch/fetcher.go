@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/deskmail/deskmail"
@@ -33,32 +34,7 @@ const (
 	DefaultBatchBytes = 8 << 20
 )
 
-// Handler is the host's side of a fetch: it files one message.
-type Handler interface {
-	// Deliver files raw as d says (a new ticket, an append, a suspended
-	// mail ...). It is called for every message except a duplicate (a
-	// Message-ID already on a ticket), in the mailbox's order. It should
-	// index the Message-ID (threading.Threader.Remember) in the same
-	// transaction as the ticket, which is what makes a fetch interrupted
-	// after Deliver and before the server-side action file nothing twice.
-	// Only after a nil return is the message flagged, moved or deleted on
-	// the server; an error stops the fetch, and the message is read again
-	// by the next one.
-	Deliver(ctx context.Context, d *inbound.Decision, raw []byte) error
-}
-
-// HandlerFunc adapts a function to Handler.
-type HandlerFunc func(ctx context.Context, d *inbound.Decision, raw []byte) error
-
-var (
-	_ Handler     = HandlerFunc(nil)
-	_ TokenSource = TokenFunc(nil)
-)
-
-// Deliver implements Handler.
-func (f HandlerFunc) Deliver(ctx context.Context, d *inbound.Decision, raw []byte) error {
-	return f(ctx, d, raw)
-}
+var _ TokenSource = TokenFunc(nil)
 
 // Dialer opens network connections; *net.Dialer is one.
 type Dialer interface {
@@ -70,8 +46,16 @@ type Dialer interface {
 type Options struct {
 	// Pipeline decides what each message is. Required.
 	Pipeline *inbound.Pipeline
-	// Handler files each message. Required.
-	Handler Handler
+	// Handler files each message (inbound.Delivery with Source, Protocol
+	// and the login). It is called for every message except a duplicate
+	// (a Message-ID already on a ticket), in the mailbox's order. It
+	// should index the Message-ID (threading.Threader.Remember) in the
+	// same transaction as the ticket, which is what makes a fetch
+	// interrupted after Deliver and before the server-side action file
+	// nothing twice. Only after a nil return is the message flagged, moved
+	// or deleted on the server; an error stops the fetch, and the message
+	// is read again by the next one. Required.
+	Handler inbound.Handler
 	// Store keeps the UID and UIDL bookkeeping. Nil: a MemoryStore of the
 	// Fetcher's own (lost at exit: give a database store in production).
 	Store Store
@@ -324,7 +308,9 @@ func (f *Fetcher) deliver(ctx context.Context, src *Source, res *Result, raw []b
 			return true, nil
 		}
 	}
-	if err := f.o.Handler.Deliver(ctx, d, raw); err != nil {
+	dl := &inbound.Delivery{ID: src.Account + "/" + src.ID, Decision: d, Envelope: &deskmail.Envelope{}, Raw: raw,
+		Authenticated: src.Username, Trusted: src.Trusted, TLS: src.TLS != TLSNone, Protocol: strings.ToUpper(string(src.Protocol)), Source: src.ID}
+	if err := f.o.Handler.Deliver(ctx, dl); err != nil {
 		return false, &hostError{fmt.Errorf("fetch: deliver: %w", err)}
 	}
 	res.Delivered++

@@ -73,7 +73,8 @@ func newHarness(t testing.TB) *harness {
 }
 
 // Deliver files d: a ticket per new mail, the Message-ID indexed with it.
-func (h *harness) Deliver(ctx context.Context, d *inbound.Decision, raw []byte) error {
+func (h *harness) Deliver(ctx context.Context, dl *inbound.Delivery) error {
+	d := dl.Decision
 	h.mu.Lock()
 	if h.refuse != nil {
 		h.mu.Unlock()

@@ -161,7 +161,7 @@ func (ss *session) deliver(ctx context.Context, id string, now time.Time, msg *m
 	} else {
 		raw = append(head, msg.text()...)
 	}
-	dl := &Delivery{ID: id, Decision: d, Envelope: &e, Raw: raw, Authenticated: ss.user, Trusted: ss.trusted(),
+	dl := &inbound.Delivery{ID: id, Decision: d, Envelope: &e, Raw: raw, Authenticated: ss.user, Trusted: ss.trusted(),
 		TLS: ss.tls, Protocol: protocol(s.o.LMTP, ss.tls, ss.user)}
 	err := s.o.Handler.Deliver(ctx, dl)
 	if err != nil {

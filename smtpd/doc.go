@@ -9,7 +9,7 @@
 //		Aliases:  aliasStore,   // the pipeline's alias.Store
 //		VERP:     verp,         // accept bounces to our VERP return paths
 //		Domain:   "mx.desk.example",
-//		Handler: smtpd.HandlerFunc(func(ctx context.Context, d *smtpd.Delivery) error {
+//		Handler: inbound.HandlerFunc(func(ctx context.Context, d *inbound.Delivery) error {
 //			return host.File(ctx, d.Decision, d.Raw) // nil: 250; error: 451
 //		}),
 //	})
@@ -61,7 +61,7 @@
 // DMARC, so an agent keeps its privileges (subject-number threading,
 // forwarding a customer's mail in, private replies). Without SenderCheck an
 // authenticated session's mail is decided like any other; only
-// Delivery.Authenticated records the login. Mail given before AUTH in the
+// inbound.Delivery.Authenticated records the login. Mail given before AUTH in the
 // same session is never trusted.
 //
 // # SMTP and LMTP
@@ -76,7 +76,7 @@
 //
 // # What the host receives
 //
-// Delivery holds the decision, the envelope of that account's recipients,
+// inbound.Delivery holds the decision, the envelope of that account's recipients,
 // the AUTH identity (Authenticated), whether the mail took the pipeline's
 // trusted path (Trusted, below), the TLS state, and Raw: the mail as received, prefixed with a Received field
 // (RFC 5321 §4.4: the client's HELO reduced to the characters of a domain,

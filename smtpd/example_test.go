@@ -27,7 +27,7 @@ func Example() {
 		Pipeline: pipeline,
 		Aliases:  aliases,
 		Domain:   "mx.acme.example",
-		Handler: smtpd.HandlerFunc(func(_ context.Context, d *smtpd.Delivery) error {
+		Handler: inbound.HandlerFunc(func(_ context.Context, d *inbound.Delivery) error {
 			fmt.Printf("%s for %s: %q from %s\n", d.Decision.Action, d.Decision.Account, d.Decision.Subject, d.Decision.ContactAddr)
 			return nil // the client gets 250 now
 		}),

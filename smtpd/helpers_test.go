@@ -73,8 +73,8 @@ type rig struct {
 	opts smtpd.Options
 
 	mu   sync.Mutex
-	got  []*smtpd.Delivery
-	fail func(*smtpd.Delivery) error // nil: accept everything
+	got  []*inbound.Delivery
+	fail func(*inbound.Delivery) error // nil: accept everything
 }
 
 // newRig starts a server on loopback; edit changes the options first.
@@ -94,7 +94,7 @@ func newRigOn(t testing.TB, addr string, edit func(*smtpd.Options)) *rig {
 	r := &rig{}
 	r.opts = smtpd.Options{Pipeline: p, Aliases: st, VERP: testVERP(t), Domain: "mx.desk.example",
 		Now: func() time.Time { return time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC) }}
-	r.opts.Handler = smtpd.HandlerFunc(func(_ context.Context, d *smtpd.Delivery) error {
+	r.opts.Handler = inbound.HandlerFunc(func(_ context.Context, d *inbound.Delivery) error {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if r.fail != nil {
@@ -130,10 +130,10 @@ func newRigOn(t testing.TB, addr string, edit func(*smtpd.Options)) *rig {
 	return r
 }
 
-func (r *rig) deliveries() []*smtpd.Delivery {
+func (r *rig) deliveries() []*inbound.Delivery {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]*smtpd.Delivery(nil), r.got...)
+	return append([]*inbound.Delivery(nil), r.got...)
 }
 
 // line is a raw client for the tests that misbehave on purpose.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskmail/deskmail/inbound"
 	"github.com/deskmail/deskmail/smtpd"
 )
 
@@ -34,7 +35,7 @@ func TestPostfixRelaysIntoLMTP(t *testing.T) {
 	if err := send(smtpAddr, "mary@customer.example", []string{acmePlatform, "nobody@acme.desk.example"}, strings.NewReader(mail)); err != nil {
 		t.Fatalf("Postfix refused the mail: %v", err)
 	}
-	var got *smtpd.Delivery
+	var got *inbound.Delivery
 	for deadline := time.Now().Add(60 * time.Second); got == nil && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		for _, d := range r.deliveries() {
 			if bytes.Contains(d.Raw, []byte(id)) {

@@ -93,7 +93,7 @@ type Options struct {
 	// address. Nil: only support addresses are recipients.
 	VERP *bounce.VERP
 	// Handler receives every decided mail. Required.
-	Handler Handler
+	Handler inbound.Handler
 
 	// LMTP serves LMTP (RFC 2033) instead of SMTP: LHLO instead of EHLO,
 	// and one reply per recipient after the final dot.

@@ -20,7 +20,7 @@ import (
 func TestNewRequires(t *testing.T) {
 	st := testAliases(t)
 	p, _ := inbound.New(&inbound.Options{Aliases: st, SkipAuth: true})
-	h := smtpd.HandlerFunc(func(context.Context, *smtpd.Delivery) error { return nil })
+	h := inbound.HandlerFunc(func(context.Context, *inbound.Delivery) error { return nil })
 	auth := func(context.Context, string, string) error { return nil }
 	for _, tc := range []struct {
 		name string
@@ -136,7 +136,7 @@ func TestDelivery(t *testing.T) {
 // it; a handler error is a temporary failure.
 func TestHandlerErrorIs451(t *testing.T) {
 	r := newRig(t, nil)
-	r.fail = func(*smtpd.Delivery) error { return errors.New("database down: password=hunter2") }
+	r.fail = func(*inbound.Delivery) error { return errors.New("database down: password=hunter2") }
 	err := send(r.addr, "mary@customer.example", []string{acmePlatform}, strings.NewReader(testMail))
 	var se *smtp.SMTPError
 	if !errors.As(err, &se) || se.Code != 451 || strings.Contains(se.Message, "hunter2") {
@@ -149,7 +149,7 @@ func TestHandlerErrorIs451(t *testing.T) {
 // account defers only that account's recipients.
 func TestLMTPPerRecipient(t *testing.T) {
 	r := newRig(t, func(o *smtpd.Options) { o.LMTP = true })
-	r.fail = func(d *smtpd.Delivery) error {
+	r.fail = func(d *inbound.Delivery) error {
 		if d.Decision.Account == "beta" {
 			return errors.New("beta's database is down")
 		}
@@ -276,7 +276,7 @@ func TestShutdownDrains(t *testing.T) {
 	release := make(chan struct{})
 	entered := make(chan struct{})
 	r := newRig(t, nil)
-	r.fail = func(*smtpd.Delivery) error { close(entered); <-release; return nil }
+	r.fail = func(*inbound.Delivery) error { close(entered); <-release; return nil }
 
 	idle := dialLine(t, r.addr)
 	expect(t, idle.reply(), "220 ")
@@ -358,7 +358,7 @@ func TestAuthenticatedSenderTrusted(t *testing.T) {
 // TestDeliveryJSON: the Delivery a host logs has snake_case keys and never
 // the mail itself.
 func TestDeliveryJSON(t *testing.T) {
-	b, err := json.Marshal(&smtpd.Delivery{ID: "X1", Raw: []byte("secret body"), Authenticated: "brad", Protocol: "ESMTPA"})
+	b, err := json.Marshal(&inbound.Delivery{ID: "X1", Raw: []byte("secret body"), Authenticated: "brad", Protocol: "ESMTPA"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +388,7 @@ func TestSMTPTwoAccounts(t *testing.T) {
 	if got[0].Envelope.To[0] != acmePlatform || got[1].Envelope.To[0] != betaSupport {
 		t.Errorf("envelopes %v %v", got[0].Envelope.To, got[1].Envelope.To)
 	}
-	r.fail = func(d *smtpd.Delivery) error {
+	r.fail = func(d *inbound.Delivery) error {
 		if d.Decision.Account == "beta" {
 			return errors.New("down")
 		}

@@ -106,7 +106,8 @@ type host struct {
 	filed int
 }
 
-func (h *host) Deliver(ctx context.Context, d *inbound.Decision, raw []byte) error {
+func (h *host) Deliver(ctx context.Context, dl *inbound.Delivery) error {
+	d := dl.Decision
 	h.filed++
 	return h.th.Remember(ctx, d.Account, strconv.Itoa(h.filed), false, d.MessageID)
 }

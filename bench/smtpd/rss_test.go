@@ -16,6 +16,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/deskmail/deskmail/inbound"
 	"github.com/deskmail/deskmail/smtpd"
 )
 
@@ -129,7 +130,7 @@ func TestRSSChild(t *testing.T) {
 	var mu sync.Mutex
 	srv := newDeskmail(t, func(o *smtpd.Options) {
 		h := o.Handler
-		o.Handler = smtpd.HandlerFunc(func(ctx context.Context, d *smtpd.Delivery) error {
+		o.Handler = inbound.HandlerFunc(func(ctx context.Context, d *inbound.Delivery) error {
 			if err := h.Deliver(ctx, d); err != nil {
 				return err
 			}

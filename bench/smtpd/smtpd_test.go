@@ -79,7 +79,7 @@ func newDeskmail(tb testing.TB, edit func(*smtpd.Options)) *smtpd.Server {
 	}
 	var n atomic.Int64
 	o := &smtpd.Options{Pipeline: pipe, Aliases: aliases, Domain: "mx.desk.example", MaxSessionsPerIP: 1000,
-		Handler: smtpd.HandlerFunc(func(_ context.Context, d *smtpd.Delivery) error {
+		Handler: inbound.HandlerFunc(func(_ context.Context, d *inbound.Delivery) error {
 			if d.Decision.Action != inbound.ActionNewTicket {
 				return fmt.Errorf("bench: decision %s", d.Decision.Action)
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/deskmail/deskmail/inbound"
 	"github.com/deskmail/deskmail/smtpd"
 )
 
@@ -24,7 +25,7 @@ func listen(d *desk, addr string) (*smtpd.Server, net.Listener, error) {
 		Aliases:  d.aliases,
 		VERP:     d.verp,
 		Domain:   "mx." + d.names.platformDomain,
-		Handler: smtpd.HandlerFunc(func(ctx context.Context, dl *smtpd.Delivery) error {
+		Handler: inbound.HandlerFunc(func(ctx context.Context, dl *inbound.Delivery) error {
 			d.apply(ctx, dl.Decision)
 			return nil
 		}),

@@ -154,7 +154,7 @@ func main() {
 		return err
 	})
 
-	handler := smtpd.HandlerFunc(func(ctx context.Context, d *smtpd.Delivery) error { return nil })
+	handler := inbound.HandlerFunc(func(ctx context.Context, d *inbound.Delivery) error { return nil })
 	check("smtpd.New", nil, func() error {
 		_, err := smtpd.New(&smtpd.Options{Pipeline: pipe, Aliases: aliases, Handler: handler, Domain: "mx.desk.example"})
 		return err
@@ -172,7 +172,7 @@ func main() {
 		return err
 	})
 
-	fetchHandler := fetch.HandlerFunc(func(ctx context.Context, d *inbound.Decision, raw []byte) error { return nil })
+	fetchHandler := inbound.HandlerFunc(func(ctx context.Context, dl *inbound.Delivery) error { return nil })
 	check("fetch.New", nil, func() error {
 		_, err := fetch.New(&fetch.Options{Pipeline: pipe, Handler: fetchHandler, Health: &alias.HealthMonitor{Store: aliases}})
 		return err
