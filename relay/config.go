@@ -67,7 +67,6 @@ func (m AuthMechanism) Valid() bool {
 	return false
 }
 
-
 // ReturnPathMode is the reverse-path (MAIL FROM) used on a relay route (B8).
 // What each choice does to SPF and DMARC alignment (R12) is computed, with
 // real DNS, by the sender-authentication package's Explain.
