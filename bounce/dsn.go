@@ -3,6 +3,8 @@ package bounce
 import (
 	"bytes"
 	"strings"
+
+	"github.com/deskmail/deskmail/internal/mailparse"
 )
 
 // field is one "Name: value" line of a delivery-status or feedback block,
@@ -236,7 +238,7 @@ func (p *parser) parseOriginal() {
 	}
 	o := &p.rep.Original
 	o.Raw = b
-	scanHeader(b, func(name, value string) {
+	mailparse.ScanFields(b, func(name, value string) {
 		switch {
 		case strings.EqualFold(name, "Message-Id") && o.MessageID == "":
 			o.MessageID = strings.Trim(value, "<> ")
@@ -250,51 +252,6 @@ func (p *parser) parseOriginal() {
 			o.Date = value
 		}
 	})
-}
-
-// scanHeader calls fn for each field of a header block, unfolding
-// continuation lines.
-func scanHeader(b []byte, fn func(name, value string)) {
-	var name string
-	var value []byte
-	flush := func() {
-		if name != "" {
-			fn(name, strings.TrimSpace(string(value)))
-		}
-		name, value = "", value[:0]
-	}
-	for len(b) > 0 {
-		line := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
-		if len(line) == 0 {
-			break
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			if name != "" {
-				value = append(value, ' ')
-				value = append(value, bytes.TrimSpace(line)...)
-			}
-			continue
-		}
-		i := bytes.IndexByte(line, ':')
-		if i <= 0 {
-			// Broken mailers write folded parameters ("boundary=...")
-			// at the start of a line.
-			if name != "" {
-				value = append(value, ' ')
-				value = append(value, bytes.TrimSpace(line)...)
-			}
-			continue
-		}
-		flush()
-		name = string(bytes.TrimSpace(line[:i]))
-		value = append(value, line[i+1:]...)
-	}
-	flush()
 }
 
 // trimBrokenHeader keeps the leading lines of b that read as header fields.

@@ -322,17 +322,30 @@ func partHeader(b []byte) (textproto.Header, []byte) {
 	return h, body
 }
 
-// lenientHeader reads the fields of a broken header block: a line without a
-// colon continues the previous field (broken mailers fold parameters such
-// as boundary= to the start of a line).
+// lenientHeader reads the fields of a broken header block (ScanFields).
 func lenientHeader(b []byte) textproto.Header {
 	var h textproto.Header
+	var fields [][2]string
+	ScanFields(b, func(name, value string) { fields = append(fields, [2]string{name, value}) })
+	// textproto.Header.Add puts fields first; add in reverse to keep order.
+	for i := len(fields) - 1; i >= 0; i-- {
+		h.Add(fields[i][0], fields[i][1])
+	}
+	return h
+}
+
+// ScanFields calls fn for each field of a header block, in order, with
+// continuation lines unfolded, up to the first empty line. It is lenient
+// the way broken mailers need: a line without a colon (or whose name would
+// hold white space) continues the previous field, since such mailers fold
+// parameters like boundary= to the start of a line; LF and CRLF line ends
+// both work.
+func ScanFields(b []byte, fn func(name, value string)) {
 	var name string
 	var value []byte
-	var fields [][2]string
 	flush := func() {
 		if name != "" {
-			fields = append(fields, [2]string{name, strings.TrimSpace(string(value))})
+			fn(name, strings.TrimSpace(string(value)))
 		}
 		name, value = "", value[:0]
 	}
@@ -343,6 +356,7 @@ func lenientHeader(b []byte) textproto.Header {
 		} else {
 			b = nil
 		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
 		if len(line) == 0 {
 			break
 		}
@@ -359,11 +373,6 @@ func lenientHeader(b []byte) textproto.Header {
 		value = append(value, line[i+1:]...)
 	}
 	flush()
-	// textproto.Header.Add puts fields first; add in reverse to keep order.
-	for i := len(fields) - 1; i >= 0; i-- {
-		h.Add(fields[i][0], fields[i][1])
-	}
-	return h
 }
 
 // MediaType parses a Content-Type value leniently: the lower-case media type
