@@ -435,9 +435,14 @@ func quoteLocal(local string) string {
 	if dotAtom && !prevDot {
 		return local
 	}
+	return quotedString(local)
+}
+
+// quotedString returns s as an RFC 5322 quoted-string.
+func quotedString(s string) string {
 	var sb strings.Builder
 	sb.WriteByte('"')
-	for _, r := range local {
+	for _, r := range s {
 		if r == '"' || r == '\\' {
 			sb.WriteByte('\\')
 		}

@@ -62,16 +62,7 @@ func quotePhrase(name string, utf8ok bool) string {
 	if plain {
 		return name
 	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range name {
-		if r == '"' || r == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	b.WriteByte('"')
-	return b.String()
+	return quotedString(name)
 }
 
 // maxRun is the longest run without white space written raw: a header
