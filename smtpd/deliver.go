@@ -53,6 +53,11 @@ func (ss *session) receive(r io.Reader, status smtp.StatusCollector) error {
 	ctx, cancel := context.WithTimeout(s.ctx, s.o.ProcessTimeout)
 	defer cancel()
 	env := ss.envelope()
+	if ss.relayTrusted() {
+		if ip, helo, ok := relayedClient(msg.text()); ok {
+			env.ClientIP, env.HELO = ip, helo
+		}
+	}
 	pipeline := s.o.Pipeline
 	if ss.trusted() {
 		if err := ss.checkHeaderFrom(msg.text()); err != nil {

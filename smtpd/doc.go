@@ -119,9 +119,10 @@
 // (default_destination_concurrency_limit, 20). Postfix then refuses nothing
 // itself: our 550 at RCPT makes it bounce unknown recipients, and 451 makes
 // it queue and retry. The pipeline authenticates the sender from the
-// client address it sees, so behind an MTA give the pipeline a way to see
-// the original client (or let the MTA authenticate and turn the
-// pipeline's own checks off).
+// client address, so list the relay's address in Options.TrustedRelays:
+// the client and HELO are then read from the Received field the relay
+// added on top (Postfix, Sendmail, Exim and Microsoft forms), and SPF is
+// checked for the sender's server, not for Postfix.
 //
 // # Shutdown
 //

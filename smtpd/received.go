@@ -1,12 +1,17 @@
 package smtpd
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/tls"
 	"fmt"
+	"io"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/emersion/go-message/textproto"
 )
 
 // idSource makes transaction ids: the server's start time and a counter,
@@ -199,4 +204,52 @@ func fieldAuthServID(f []byte) (string, bool) {
 		return "", false
 	}
 	return authServID(string(f[colon+1:])), true
+}
+
+// relayTrusted reports whether the session's client is a trusted relay.
+func (ss *session) relayTrusted() bool {
+	for _, p := range ss.s.o.TrustedRelays {
+		if ss.ip.IsValid() && p.Contains(ss.ip.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// relayedClient reads the client a relay received the mail from out of the
+// mail's topmost Received field, as Postfix, Exim, Sendmail and Microsoft
+// write it: "from HELO (rDNS [IP])" (the IP may carry an "IPv6:" prefix;
+// Exim writes "from rDNS ([IP]:port helo=HELO)").
+func relayedClient(raw []byte) (netip.Addr, string, bool) {
+	h, err := textproto.ReadHeader(bufio.NewReader(io.LimitReader(bytes.NewReader(raw), 256<<10)))
+	if err != nil {
+		return netip.Addr{}, "", false
+	}
+	v := h.Get("Received")
+	rest, ok := strings.CutPrefix(strings.TrimSpace(v), "from ")
+	if !ok {
+		return netip.Addr{}, "", false
+	}
+	helo, rest, _ := strings.Cut(strings.TrimSpace(rest), " ")
+	open := strings.IndexByte(rest, '(')
+	if open < 0 {
+		return netip.Addr{}, "", false
+	}
+	comment := rest[open:]
+	if c := strings.IndexByte(comment, ')'); c >= 0 {
+		comment = comment[:c]
+	}
+	lb, rb := strings.IndexByte(comment, '['), strings.IndexByte(comment, ']')
+	if lb < 0 || rb < lb {
+		return netip.Addr{}, "", false
+	}
+	lit := strings.TrimPrefix(strings.TrimPrefix(comment[lb+1:rb], "IPv6:"), "ipv6:")
+	ip, err := netip.ParseAddr(lit)
+	if err != nil {
+		return netip.Addr{}, "", false
+	}
+	if _, h, ok := strings.Cut(comment, "helo="); ok { // Exim names the HELO in the comment
+		helo, _, _ = strings.Cut(h, " ")
+	}
+	return ip.Unmap(), strings.Trim(helo, "[]"), true
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -94,6 +95,17 @@ type Options struct {
 	VERP *bounce.VERP
 	// Handler receives every decided mail. Required.
 	Handler inbound.Handler
+
+	// TrustedRelays are the networks of MTAs that relay mail into this
+	// server (Postfix in front of an LMTP listener). For a session from
+	// one of them, the client the pipeline authenticates (ClientIP, HELO)
+	// is taken from the topmost Received field, which that relay wrote
+	// ("from HELO (name [IP])"), instead of the relay itself; a mail
+	// whose topmost Received field says nothing usable keeps the relay's
+	// address. Never list a network anyone else can send from: its
+	// Received fields would decide SPF. Empty: the connecting client is
+	// the sender's server.
+	TrustedRelays []netip.Prefix
 
 	// LMTP serves LMTP (RFC 2033) instead of SMTP: LHLO instead of EHLO,
 	// and one reply per recipient after the final dot.
