@@ -85,6 +85,10 @@ const (
 // Decision is the pipeline's answer for one mail. The host applies it: the
 // pipeline never writes host data.
 type Decision struct {
+	// Recipients are the envelope recipients the decision is for: all of
+	// them from Process, one account's from ProcessAll (a delivery report,
+	// applied once, covers the groups after it too).
+	Recipients []string `json:"recipients,omitempty"`
 	// Action is what to do.
 	Action Action `json:"action"`
 	// Held is the action the mail would have had, when Action is

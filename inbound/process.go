@@ -47,6 +47,7 @@ func (p *Pipeline) run(ctx context.Context, env *deskmail.Envelope, raw []byte, 
 	if err != nil {
 		return nil, err
 	}
+	d.Recipients = append([]string(nil), env.To...)
 	switch d.Action {
 	case ActionNewTicket, ActionAppend:
 		d.NoAutoResponse = d.AutoReply.Automatic() || d.noAuto
@@ -241,7 +242,7 @@ func (p *Pipeline) ProcessAll(ctx context.Context, env *deskmail.Envelope, raw [
 		groups[acct] = append(groups[acct], r)
 	}
 	out := make([]*Decision, 0, len(order))
-	for _, acct := range order {
+	for i, acct := range order {
 		e := *env
 		e.To = groups[acct]
 		d, err := p.Process(ctx, &e, raw)
@@ -250,6 +251,11 @@ func (p *Pipeline) ProcessAll(ctx context.Context, env *deskmail.Envelope, raw [
 		}
 		out = append(out, d)
 		if d.Action == ActionBounce {
+			// The report is applied once; the later groups' recipients
+			// share this decision.
+			for _, rest := range order[i+1:] {
+				d.Recipients = append(d.Recipients, groups[rest]...)
+			}
 			break
 		}
 	}

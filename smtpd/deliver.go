@@ -80,23 +80,30 @@ func (ss *session) receive(r io.Reader, status smtp.StatusCollector) error {
 	}
 	msg.start += stripAuthResults(msg.text(), ids)
 
-	groups := ss.groups(env, len(decisions))
+	// Each decision names the recipients it is for (ProcessAll groups them
+	// by account; a delivery report covers the groups after it).
 	var first error
-	for i, g := range groups {
-		var derr error
-		if i < len(decisions) {
-			derr = ss.deliver(ctx, id, now, msg, decisions[i], env, g)
-		}
-		// Groups past the decisions were covered by an earlier one (a
-		// delivery report is applied once).
+	answered := make([]bool, len(ss.rcpts))
+	for _, d := range decisions {
+		derr := ss.deliver(ctx, id, now, msg, d, env, d.Recipients)
 		if derr != nil && first == nil {
 			first = derr
 		}
 		if status != nil {
-			for _, r := range ss.rcpts {
-				if inGroup(r.addr, g) {
+			for i, r := range ss.rcpts {
+				if !answered[i] && inGroup(r.addr, d.Recipients) {
+					answered[i] = true
 					status.SetStatus(r.addr, derr)
 				}
+			}
+		}
+	}
+	if status != nil {
+		// A recipient no decision named (none should be) shares the
+		// transaction's outcome.
+		for i, r := range ss.rcpts {
+			if !answered[i] {
+				status.SetStatus(r.addr, first)
 			}
 		}
 	}
@@ -104,41 +111,6 @@ func (ss *session) receive(r io.Reader, status smtp.StatusCollector) error {
 		return nil
 	}
 	return first
-}
-
-// groups splits the envelope's recipients the way ProcessAll does: by the
-// account each routes to, in the order the accounts first appear. When the
-// pipeline returned more decisions than that (it should not), every
-// decision is handed over with the whole envelope.
-func (ss *session) groups(env *deskmail.Envelope, decisions int) [][]string {
-	if len(env.To) <= 1 {
-		return [][]string{env.To}
-	}
-	var order []string
-	by := map[string][]string{}
-	acct := map[string]string{}
-	for _, r := range ss.rcpts {
-		acct[r.addr] = r.account
-	}
-	for _, to := range env.To {
-		a := acct[to]
-		if _, ok := by[a]; !ok {
-			order = append(order, a)
-		}
-		by[a] = append(by[a], to)
-	}
-	if decisions > len(order) {
-		out := make([][]string, decisions)
-		for i := range out {
-			out[i] = env.To
-		}
-		return out
-	}
-	out := make([][]string, len(order))
-	for i, a := range order {
-		out[i] = by[a]
-	}
-	return out
 }
 
 func inGroup(addr string, g []string) bool {
