@@ -21,7 +21,7 @@ import (
 
 const inboundUsage = `
 Usage: deskmail inbound -config FILE [-json] [-zone FILE] [-ip IP] [-helo NAME]
-                        [-from SENDER] [-rcpt ADDR[,ADDR…]] MESSAGE|-...
+                        [-from SENDER] [-rcpt ADDR[,ADDR…]] [-trusted] MESSAGE|-...
 
 Runs the inbound pipeline on each message as if it had just arrived, and
 prints the decision: new_ticket, append, suspend, drop, bounce_processed,
@@ -38,6 +38,10 @@ Flags:
   -helo NAME     the HELO/EHLO name.
   -from SENDER   the envelope sender (MAIL FROM); empty is the null sender.
   -rcpt ADDRS    envelope recipients, comma separated (RCPT TO).
+  -trusted       decide as for a path the host authenticated itself (its
+                 own submission server, a fetch of an agent's own
+                 mailbox): the From is authenticated without SPF, DKIM or
+                 DMARC. Never for mail from the Internet.
   -json          one JSON object per message.
 
 The configuration is one JSON object; only "accounts" is required:
@@ -258,6 +262,7 @@ func runInbound(io *cliIO, args []string) int {
 	helo := fs.String("helo", "", "HELO/EHLO name")
 	from := fs.String("from", "", "envelope sender (MAIL FROM)")
 	rcpt := fs.String("rcpt", "", "envelope recipients, comma separated")
+	trusted := fs.Bool("trusted", false, "the path is one the host authenticated")
 	pos, code := parseFlags(fs, args)
 	if code != flagsOK {
 		return code
@@ -288,6 +293,9 @@ func runInbound(io *cliIO, args []string) int {
 	p, err := loadInbound(*config, res)
 	if err != nil {
 		return inputError(io, *jsonOut, *config, err)
+	}
+	if *trusted {
+		p = p.Trusted()
 	}
 	code = exitOK
 	for _, name := range pos {

@@ -93,6 +93,12 @@ func TestInboundCommand(t *testing.T) {
 			t.Fatalf("%+v", d)
 		}
 	})
+	t.Run("-trusted: the host's own path is authenticated without DMARC", func(t *testing.T) {
+		code, out, _ := inboundCLI("inbound", "-trusted", "-config", cfg, "-zone", zone, "-ip", "203.0.113.5", "-from", "mary@customer.example", "-rcpt", "acme@desk.example", files[0])
+		if code != exitOK || !strings.Contains(out, "auth_trusted") {
+			t.Fatalf("exit %d: %s", code, out)
+		}
+	})
 	t.Run("fetched mail from stdin without envelope", func(t *testing.T) {
 		var out bytes.Buffer
 		code := run([]string{"inbound", "-config", cfg, "-"}, &cliIO{stdin: strings.NewReader(newMail), stdout: &out, stderr: &out, getenv: func(string) string { return "" }})
