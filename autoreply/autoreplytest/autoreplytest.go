@@ -16,14 +16,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/deskmail/deskmail/internal/storetest"
+
 	"github.com/deskmail/deskmail/autoreply"
 )
 
-var run atomic.Int64
-
 // prefix returns a key prefix unique to the subtest and this run.
 func prefix(t *testing.T) string {
-	return fmt.Sprintf("%s/%d-%d/", t.Name(), time.Now().UnixNano(), run.Add(1))
+	return storetest.Prefix("ar")
 }
 
 // day0 is the day the suite counts on; later days follow it. It is a fixed

@@ -7,19 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/deskmail/deskmail/internal/storetest"
 
 	"github.com/deskmail/deskmail/bounce"
 )
 
-var seq atomic.Int64
-
 // prefix returns a key prefix unique to one subtest, so that a shared
 // database can run the suite repeatedly and in parallel.
 func prefix(t *testing.T) string {
-	return fmt.Sprintf("bt%d-%d-", time.Now().UnixNano(), seq.Add(1))
+	return storetest.Prefix("bt")
 }
 
 // TestStore runs the contract of bounce.Store against stores made by

@@ -6,21 +6,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/deskmail/deskmail/internal/storetest"
 
 	"github.com/deskmail/deskmail/fetch"
 )
 
-var seq atomic.Int64
-
 // prefix returns a key prefix unique to one subtest, so that a shared
 // database can run the suite repeatedly and in parallel.
 func prefix(t *testing.T) string {
-	return fmt.Sprintf("ft%d-%d-%s-", time.Now().UnixNano(), seq.Add(1), strings.ReplaceAll(t.Name(), "/", "."))
+	return storetest.Prefix("ft")
 }
 
 // TestStore runs the contract of fetch.Store against stores made by

@@ -8,22 +8,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/deskmail/deskmail/internal/storetest"
+
 	"github.com/deskmail/deskmail"
 	"github.com/deskmail/deskmail/threading"
 )
 
-var prefixSeq atomic.Int64
-
 // prefix returns a key prefix unique to this run and subtest, so a shared
 // database can run the suite many times, in parallel.
 func prefix(t *testing.T) string {
-	return fmt.Sprintf("tt%d-%d-%s-", time.Now().UnixNano(), prefixSeq.Add(1), strings.ReplaceAll(t.Name(), "/", "."))
+	return storetest.Prefix("tt")
 }
 
 // TestStore runs the conformance suite of threading.Store against stores

@@ -7,20 +7,20 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/deskmail/deskmail/internal/storetest"
 
 	"github.com/deskmail/deskmail/inbound/allow"
 )
 
-var seq atomic.Int64
-
 // account returns an account name unique to one subtest, so that a shared
 // database can run the suite repeatedly.
 func account() string {
-	return fmt.Sprintf("at%d-%d", time.Now().UnixNano(), seq.Add(1))
+	return strings.TrimSuffix(storetest.Prefix("at"), "-")
 }
 
 func key(acct string) allow.Key {
