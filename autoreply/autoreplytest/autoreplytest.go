@@ -21,11 +21,6 @@ import (
 	"github.com/deskmail/deskmail/autoreply"
 )
 
-// prefix returns a key prefix unique to the subtest and this run.
-func prefix(t *testing.T) string {
-	return storetest.Prefix("ar")
-}
-
 // day0 is the day the suite counts on; later days follow it. It is a fixed
 // date so a store that forgets old days does not drop another subtest's
 // counts.
@@ -38,7 +33,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) autoreply.Store) {
 	ctx := context.Background()
 
 	t.Run("L2/reserve counts up to the limit", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ar")
 		for i := 1; i <= 3; i++ {
 			r, err := s.Reserve(ctx, p+"acct", p+"a@example.com", day0, 3)
 			if err != nil || !r.Reserved || r.Count != i {
@@ -52,7 +47,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) autoreply.Store) {
 	})
 
 	t.Run("L2/exact limit under concurrent writers", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ar")
 		const writers, each, limit = 16, 10, 37
 		var ok atomic.Int64
 		var wg sync.WaitGroup
@@ -92,7 +87,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) autoreply.Store) {
 	})
 
 	t.Run("L2/a new day starts a new count", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ar")
 		for i := 0; i < 2; i++ {
 			if _, err := s.Reserve(ctx, p+"acct", p+"a@example.com", day0, 2); err != nil {
 				t.Fatal(err)
@@ -108,7 +103,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) autoreply.Store) {
 	})
 
 	t.Run("L2/only the date of day counts", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ar")
 		if _, err := s.Reserve(ctx, p+"acct", p+"a@example.com", day0, 1); err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +114,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) autoreply.Store) {
 	})
 
 	t.Run("L2/day rollover on a fake clock in the limiter's time zone", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ar")
 		tokyo := time.FixedZone("JST", 9*3600)
 		now := time.Date(2030, 6, 1, 23, 59, 0, 0, tokyo)
 		l := autoreply.NewLimiter(s, &autoreply.LimitOptions{Limit: 1, Location: tokyo, Now: func() time.Time { return now }})
@@ -137,7 +132,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) autoreply.Store) {
 	})
 
 	t.Run("L2/accounts are isolated", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ar")
 		if _, err := s.Reserve(ctx, p+"a", p+"x@example.com", day0, 1); err != nil {
 			t.Fatal(err)
 		}
@@ -148,7 +143,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) autoreply.Store) {
 	})
 
 	t.Run("L2/recipients are isolated", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ar")
 		if _, err := s.Reserve(ctx, p+"a", p+"x@example.com", day0, 1); err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +154,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) autoreply.Store) {
 	})
 
 	t.Run("L2/a zero or negative limit reserves nothing", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ar")
 		for _, limit := range []int{0, -1} {
 			r, err := s.Reserve(ctx, p+"a", p+"x@example.com", day0, limit)
 			if err != nil || r.Reserved || r.Count != 0 {
@@ -169,7 +164,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) autoreply.Store) {
 	})
 
 	t.Run("L2/a lowered limit holds", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ar")
 		for i := 0; i < 3; i++ {
 			if _, err := s.Reserve(ctx, p+"a", p+"x@example.com", day0, 5); err != nil {
 				t.Fatal(err)
@@ -182,7 +177,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) autoreply.Store) {
 	})
 
 	t.Run("L2/empty keys are rejected", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ar")
 		if _, err := s.Reserve(ctx, "", p+"x@example.com", day0, 1); !errors.Is(err, autoreply.ErrEmptyKey) {
 			t.Errorf("empty account: %v, want ErrEmptyKey", err)
 		}
@@ -192,7 +187,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) autoreply.Store) {
 	})
 
 	t.Run("L2/a canceled context reserves nothing", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ar")
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		if r, err := s.Reserve(cctx, p+"a", p+"x@example.com", day0, 1); err == nil && r.Reserved {

@@ -15,19 +15,13 @@ import (
 	"github.com/deskmail/deskmail/bounce"
 )
 
-// prefix returns a key prefix unique to one subtest, so that a shared
-// database can run the suite repeatedly and in parallel.
-func prefix(t *testing.T) string {
-	return storetest.Prefix("bt")
-}
-
 // TestStore runs the contract of bounce.Store against stores made by
 // newStore, one subtest per clause.
 func TestStore(t *testing.T, newStore func(t *testing.T) bounce.Store) {
 	ctx := context.Background()
 
 	t.Run("round trip", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("bt")
 		at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 		got, err := s.Update(ctx, p+"acct", "a@example.com", func(st *bounce.AddressState) error {
 			if st.State != bounce.StateOK || st.Account != p+"acct" || st.Address != "a@example.com" {
@@ -51,7 +45,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) bounce.Store) {
 	})
 
 	t.Run("not found", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("bt")
 		if _, err := s.Get(ctx, p+"acct", "nobody@example.com"); !errors.Is(err, bounce.ErrNotFound) {
 			t.Errorf("Get: %v, want ErrNotFound", err)
 		}
@@ -67,7 +61,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) bounce.Store) {
 	})
 
 	t.Run("pending sends and idempotency keys round trip", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("bt")
 		at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 		_, err := s.Update(ctx, p+"acct", "a@example.com", func(st *bounce.AddressState) error {
 			if len(st.Pending) != 0 || len(st.Seen) != 0 {
@@ -97,7 +91,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) bounce.Store) {
 	})
 
 	t.Run("sent recipients merge sorted and unique", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("bt")
 		acct := p + "acct"
 		at := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
 		if err := s.AddSent(ctx, acct, bounce.SentMessage{MessageID: "m@x", Recipients: []string{"b@example.com", "a@example.com"}, At: at}); err != nil {
@@ -131,7 +125,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) bounce.Store) {
 	})
 
 	t.Run("sent records expire by PruneSent", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("bt")
 		acct := p + "acct"
 		old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC) // before any other subtest's records
 		s.AddSent(ctx, acct, bounce.SentMessage{MessageID: "old@x", Recipients: []string{"a@example.com"}, At: old})
@@ -149,7 +143,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) bounce.Store) {
 	})
 
 	t.Run("no recipient lost under concurrent AddSent", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("bt")
 		acct := p + "acct"
 		at := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
 		const n = 40
@@ -175,7 +169,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) bounce.Store) {
 	})
 
 	t.Run("failed update stores nothing", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("bt")
 		boom := errors.New("boom")
 		_, err := s.Update(ctx, p+"acct", "a@example.com", func(st *bounce.AddressState) error {
 			st.State = bounce.StateHardBlocked
@@ -190,7 +184,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) bounce.Store) {
 	})
 
 	t.Run("per-account isolation", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("bt")
 		day := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		s.Update(ctx, p+"a", "x@example.com", func(st *bounce.AddressState) error { st.State = bounce.StateHardBlocked; return nil })
 		if _, err := s.Get(ctx, p+"b", "x@example.com"); !errors.Is(err, bounce.ErrNotFound) {
@@ -211,7 +205,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) bounce.Store) {
 	})
 
 	t.Run("deliveries upsert per message and recipient", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("bt")
 		at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		acct := p + "acct"
 		s.PutDelivery(ctx, acct, bounce.Delivery{MessageID: "m@x", Recipient: "b@example.com", Status: bounce.DeliverySent, Updated: at})
@@ -229,7 +223,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) bounce.Store) {
 	})
 
 	t.Run("window rollover on a fake clock", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("bt")
 		acct := p + "acct"
 		d0 := time.Date(2026, 3, 1, 23, 59, 0, 0, time.UTC)
 		s.AddCounts(ctx, acct, d0, 100, 10)
@@ -246,7 +240,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) bounce.Store) {
 	})
 
 	t.Run("no lost update under concurrent writers", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("bt")
 		acct := p + "acct"
 		day := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		const n = 50
@@ -287,7 +281,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) bounce.Store) {
 	})
 
 	t.Run("context cancelled", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("bt")
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		if _, err := s.Update(cctx, p+"acct", "a@example.com", func(*bounce.AddressState) error { return nil }); err == nil {

@@ -15,19 +15,13 @@ import (
 	"github.com/deskmail/deskmail/fetch"
 )
 
-// prefix returns a key prefix unique to one subtest, so that a shared
-// database can run the suite repeatedly and in parallel.
-func prefix(t *testing.T) string {
-	return storetest.Prefix("ft")
-}
-
 // TestStore runs the contract of fetch.Store against stores made by
 // newStore, one subtest per clause.
 func TestStore(t *testing.T, newStore func(t *testing.T) fetch.Store) {
 	ctx := context.Background()
 
 	t.Run("round trip", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ft")
 		at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 		got, err := s.Update(ctx, p+"acct", "src", func(st *fetch.State) error {
 			if st.UIDValidity != 0 || st.LastUID != 0 || len(st.UIDLs) != 0 || st.Settings != "" || !st.LastFetch.IsZero() {
@@ -51,14 +45,14 @@ func TestStore(t *testing.T, newStore func(t *testing.T) fetch.Store) {
 	})
 
 	t.Run("not found", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ft")
 		if _, err := s.State(ctx, p+"acct", "none"); !errors.Is(err, fetch.ErrNotFound) {
 			t.Errorf("State: %v, want ErrNotFound", err)
 		}
 	})
 
 	t.Run("failed update stores nothing", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ft")
 		boom := errors.New("boom")
 		if _, err := s.Update(ctx, p+"acct", "src", func(st *fetch.State) error { st.LastUID = 9; return boom }); !errors.Is(err, boom) {
 			t.Fatalf("Update: %v, want the callback's error", err)
@@ -74,7 +68,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) fetch.Store) {
 	})
 
 	t.Run("copies", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ft")
 		got, err := s.Update(ctx, p+"acct", "src", func(st *fetch.State) error { st.UIDLs = []string{"a"}; return nil })
 		if err != nil {
 			t.Fatal(err)
@@ -89,7 +83,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) fetch.Store) {
 	})
 
 	t.Run("isolation", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ft")
 		for i, k := range [][2]string{{p + "a1", "s1"}, {p + "a1", "s2"}, {p + "a2", "s1"}} {
 			uid := uint32(i + 1)
 			if _, err := s.Update(ctx, k[0], k[1], func(st *fetch.State) error { st.LastUID = uid; return nil }); err != nil {
@@ -107,7 +101,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) fetch.Store) {
 	})
 
 	t.Run("no lost updates", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ft")
 		const writers, each = 8, 25
 		var wg sync.WaitGroup
 		errc := make(chan error, writers)
@@ -140,7 +134,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) fetch.Store) {
 	})
 
 	t.Run("cancelled context", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("ft")
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		if _, err := s.Update(cctx, p+"acct", "src", func(st *fetch.State) error { st.LastUID = 3; return nil }); err == nil {

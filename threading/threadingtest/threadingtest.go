@@ -19,12 +19,6 @@ import (
 	"github.com/deskmail/deskmail/threading"
 )
 
-// prefix returns a key prefix unique to this run and subtest, so a shared
-// database can run the suite many times, in parallel.
-func prefix(t *testing.T) string {
-	return storetest.Prefix("tt")
-}
-
 // TestStore runs the conformance suite of threading.Store against stores
 // made by newStore, one subtest per clause of the contract. Every subtest
 // uses accounts and ids of its own, so newStore may return the same shared
@@ -32,7 +26,7 @@ func prefix(t *testing.T) string {
 func TestStore(t *testing.T, newStore func(t *testing.T) threading.Store) {
 	ctx := context.Background()
 	t.Run("RoundTrip", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("tt")
 		created := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 		want := threading.Entry{MessageID: p + "a@example.com", Ticket: p + "T1", Outbound: true, Created: created}
 		if err := s.Add(ctx, p+"acct", want); err != nil {
@@ -55,7 +49,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) threading.Store) {
 		}
 	})
 	t.Run("NotFound", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("tt")
 		_, err := s.Lookup(ctx, p+"acct", []string{p + "missing@example.com"})
 		if !errors.Is(err, threading.ErrNotFound) {
 			t.Errorf("Lookup of a missing id: %v, want ErrNotFound", err)
@@ -66,7 +60,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) threading.Store) {
 		}
 	})
 	t.Run("FirstOfIDsWins", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("tt")
 		for i, tk := range []string{"T1", "T2"} {
 			if err := s.Add(ctx, p+"acct", threading.Entry{MessageID: fmt.Sprintf("%s%d@x", p, i), Ticket: tk}); err != nil {
 				t.Fatal(err)
@@ -79,7 +73,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) threading.Store) {
 		}
 	})
 	t.Run("UniquePerAccount", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("tt")
 		id := p + "dup@example.com"
 		if err := s.Add(ctx, p+"acct", threading.Entry{MessageID: id, Ticket: "T1"}); err != nil {
 			t.Fatal(err)
@@ -94,7 +88,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) threading.Store) {
 		}
 	})
 	t.Run("AccountIsolation", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("tt")
 		id := p + "shared@example.com"
 		if err := s.Add(ctx, p+"a", threading.Entry{MessageID: id, Ticket: "TA"}); err != nil {
 			t.Fatal(err)
@@ -113,7 +107,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) threading.Store) {
 		}
 	})
 	t.Run("CaseSensitiveIDs", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("tt")
 		if err := s.Add(ctx, p+"acct", threading.Entry{MessageID: p + "Abc@X", Ticket: "T1"}); err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +116,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) threading.Store) {
 		}
 	})
 	t.Run("ConcurrentAdds", func(t *testing.T) {
-		s, p := newStore(t), prefix(t)
+		s, p := newStore(t), storetest.Prefix("tt")
 		const writers, ids = 8, 20
 		var wg sync.WaitGroup
 		var won [ids]atomic.Int32
