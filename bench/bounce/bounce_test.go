@@ -1,9 +1,10 @@
-// Package bounce benchmarks bounce.Parse over the sisimai corpus copy in
-// memory. The peer, go-sisimai, is not served by the module proxy (403), so
-// the run measures deskmail alone; README.md records the figures and the
-// ratio to sisimai's own published speed.
+// Package bounce benchmarks bounce.Parse side by side with Sisimai over the
+// sisimai corpus copy, every mail in memory, one mail per op:
+// BenchmarkParse runs deskmail, BenchmarkSisimaiPerl the Perl Sisimai
+// (Debian libsisimai-perl) through sisimai_oracle.pl. Both report the CPU
+// time per mail as cpu-ns/op; README.md keeps the figures.
 //
-//	go test -run '^$' -bench . -cpu 1 -count 5 ./bounce
+//	go test -run '^$' -bench 'Parse|Sisimai' -cpu 1 -count 6 ./bounce
 package bounce
 
 import (
@@ -15,13 +16,27 @@ import (
 	"github.com/deskmail/deskmail/internal/cputime"
 )
 
-func corpus(b *testing.B) [][]byte {
-	files, _ := filepath.Glob("../../bounce/testdata/sisimai/bsd/*.eml")
+const corpusDir = "../../bounce/testdata/sisimai/bsd"
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	stopPeer()
+	os.Exit(code)
+}
+
+// corpusFiles lists the corpus mails in the order both benchmarks parse
+// them (filepath.Glob sorts).
+func corpusFiles(tb testing.TB) []string {
+	files, _ := filepath.Glob(filepath.Join(corpusDir, "*.eml"))
 	if len(files) == 0 {
-		b.Skip("no corpus at ../../bounce/testdata/sisimai/bsd")
+		tb.Skip("no corpus at " + corpusDir)
 	}
+	return files
+}
+
+func corpus(b *testing.B) [][]byte {
 	var mails [][]byte
-	for _, p := range files {
+	for _, p := range corpusFiles(b) {
 		m, err := os.ReadFile(p)
 		if err != nil {
 			b.Fatal(err)
