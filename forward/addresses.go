@@ -47,6 +47,9 @@ func parseList(s string) []deskmail.Address {
 			if !strings.Contains(seg, "@") {
 				// "Doe, John <j@x>": a name cut at its comma
 				if strings.TrimSpace(seg) != "" && c == ',' {
+					if pending.Len() > 0 {
+						pending.WriteByte(',') // "Doe, John, Jr. <j@x>"
+					}
 					pending.WriteString(seg)
 				}
 				continue

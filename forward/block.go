@@ -214,7 +214,8 @@ func parseBlock(lines []line, start int) (fields, int, bool) {
 				name := f.fromNameNoAddr
 				if list := parseList(name + " " + ln.text); len(list) > 0 {
 					f.from = list[0]
-					if !strings.ContainsAny(ln.text, "<([") || list[0].Name == "" {
+					if !strings.ContainsAny(ln.text, "<([") || list[0].Name == "" || strings.HasPrefix(ln.text, "<") || strings.HasPrefix(ln.text, "[") {
+						// the next line is the address alone: the name is the whole From value
 						if a, err := deskmail.NewAddress(name, list[0].Addr()); err == nil && name != "" {
 							f.from = a
 						}

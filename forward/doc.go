@@ -74,6 +74,14 @@
 // outermost original. When the forward shows no subject, Subject is the
 // forwarding mail's subject without its prefix.
 //
+// Parse and ParseEntity also read the forwarding mail's own header. An
+// auto-reply (Auto-Submitted: auto-replied, RFC 3834, or X-Autoreply,
+// X-Autorespond, Precedence: auto_reply) is read as under a reply prefix.
+// Under a subject without prefix, a header block whose sender is one of
+// the mail's own recipients (To or Cc) is a reply to that sender, unless
+// a separator names a forward: an answer goes back to whoever wrote the
+// quoted message, a forward goes to someone else.
+//
 // # Labels, names and addresses
 //
 // Labels are data (one row per language, with separators and subject
@@ -152,6 +160,8 @@
 // (the shape needs a known From label); a forward whose only evidence is a
 // separator in unknown words above a block without a date is missed; a
 // reply whose subject lost its prefix and that quotes an "Original
-// Message" block reads as a forward, because that is exactly what an
-// Outlook forward without subject looks like.
+// Message" block reads as a forward when its quoted sender is not among
+// the mail's recipients (ParseText, which sees no header, always reads it
+// as a forward), because that is exactly what an Outlook forward without
+// subject looks like.
 package forward

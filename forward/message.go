@@ -183,14 +183,16 @@ func parseParts(h textproto.Header, body []byte, opts *Options) (Forward, error)
 	}
 
 	text := w.text()
-	out := parseText(subject, text, opts)
+	env := &envelope{autoReply: autoReply(h)}
+	env.recipients = append(addressList(h.Get("To")), addressList(h.Get("Cc"))...)
+	out := parseText(subject, text, opts, env)
 	out.Forwarder = forwarder
 	if out.Forwarded {
 		return out, nil
 	}
 	if w.html != "" && strings.TrimSpace(w.plain) != "" {
 		// Some clients put a stub or a lossy rendering in text/plain.
-		if hf := parseText(subject, htmltext.FromHTML(w.html), opts); hf.Forwarded {
+		if hf := parseText(subject, htmltext.FromHTML(w.html), opts, env); hf.Forwarded {
 			hf.Forwarder = forwarder
 			return hf, nil
 		}
@@ -348,6 +350,15 @@ func decodeHeader(s string) string {
 		return d
 	}
 	return s
+}
+
+// autoReply reports a mail its header marks as an automatic answer:
+// Auto-Submitted: auto-replied (RFC 3834), or the X-Autoreply,
+// X-Autorespond and Precedence: auto_reply fields older responders write.
+func autoReply(h textproto.Header) bool {
+	as := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted")))
+	return strings.HasPrefix(as, "auto-replied") || h.Get("X-Autoreply") != "" || h.Get("X-Autorespond") != "" ||
+		strings.EqualFold(strings.TrimSpace(h.Get("Precedence")), "auto_reply")
 }
 
 func headerDate(h textproto.Header) time.Time {

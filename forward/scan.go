@@ -150,14 +150,45 @@ func ParseText(subject, body string, opts *Options) (Forward, error) {
 	if int64(len(body)) > opts.maxBytes() {
 		return Forward{}, &LimitError{Limit: "bytes", Max: opts.maxBytes()}
 	}
-	return parseText(subject, body, opts), nil
+	return parseText(subject, body, opts, nil), nil
 }
 
-func parseText(subject, body string, opts *Options) Forward {
+// envelope is what the forwarding mail's own header tells (Parse only):
+// its recipients, and whether it is an auto-reply (RFC 3834).
+type envelope struct {
+	recipients []deskmail.Address
+	autoReply  bool
+}
+
+// toRecipient reports a sender the mail is addressed to: a mail that
+// quotes a message from its own recipient, with nothing that names a
+// forward, answers that sender.
+func (e *envelope) toRecipient(a deskmail.Address) bool {
+	if e == nil {
+		return false
+	}
+	for _, r := range e.recipients {
+		if strings.EqualFold(r.Addr(), a.Addr()) {
+			return true
+		}
+	}
+	return false
+}
+
+func parseText(subject, body string, opts *Options, env *envelope) Forward {
 	body = normalize(body, opts.maxScan())
 	lines := splitLines(body)
 	subj := classifySubject(subject)
+	if env != nil && env.autoReply && subj.fwd == 0 {
+		subj = subjectInfo{prefix: "(auto-reply)", rest: subj.rest, reply: allLangs}
+	}
 	prefix := deskmail.Sanitize(subj.prefix)
+	// answers reports a block that, with nothing naming a forward and no
+	// prefix, quotes a message from the mail's own recipient: a reply.
+	answers := func(f fields) bool {
+		return subj.resolve(f.langs) == subjectPlain && env.toRecipient(f.from)
+	}
+	const replyToSender = "a header block quoting a recipient of this mail, under a subject without prefix: a reply"
 	for i := 0; i < len(lines); i++ {
 		ln := &lines[i]
 		if ln.text == "" || len(ln.text) > maxLabelLine {
@@ -171,6 +202,9 @@ func parseText(subject, body string, opts *Options) Forward {
 					if subj.resolve(f.langs) == subjectReply {
 						return notForward(body, "subject prefix "+prefix+" and a header block below "+quoteEvidence(label)+": a reply")
 					}
+					if answers(f) {
+						return notForward(body, replyToSender)
+					}
 					return finish(f, lines, i, end, depth, subj, "a header block with sender, date and subject or recipient below "+quoteEvidence(label))
 				case kind == sepWeak && subj.resolve(f.langs) == subjectReply:
 					// A reply: what follows is quoted history, not a forward.
@@ -178,6 +212,8 @@ func parseText(subject, body string, opts *Options) Forward {
 				case kind == sepStrong && ln.depth > 0 && subj.resolve(f.langs) == subjectReply:
 					// A forward inside the quoted history of a reply.
 					return notForward(body, "subject prefix "+prefix+" and a forward quoted in its history: a reply")
+				case kind == sepWeak && answers(f):
+					return notForward(body, replyToSender)
 				case kind != sepGeneric:
 					return finish(f, lines, i, end, depth, subj, "separator "+quoteEvidence(label))
 				}
@@ -190,6 +226,9 @@ func parseText(subject, body string, opts *Options) Forward {
 			case subjectForward:
 				return finish(f, lines, i, end, ln.depth, subj, "subject prefix "+prefix+" and a header block")
 			default:
+				if f.shape() && answers(f) {
+					return notForward(body, replyToSender)
+				}
 				if f.shape() && ln.depth > 0 {
 					return finish(f, lines, i, end, ln.depth, subj, "a quoted header block with sender, date and subject or recipient")
 				}

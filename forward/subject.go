@@ -24,6 +24,9 @@ type subjectInfo struct {
 	fwd, reply langSet
 }
 
+// allLangs is every language: the reply set of an auto-reply.
+var allLangs = ^langSet(0)
+
 // kind is the subject's kind without a header block to resolve an
 // ambiguous prefix: an ambiguous prefix counts as plain.
 func (s subjectInfo) kind() subjectKind {
