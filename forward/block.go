@@ -39,10 +39,10 @@ func (f *fields) shape() bool {
 
 // addLangs narrows the block's languages to those of one more label.
 func (f *fields) addLangs(l langSet) {
-	if f.langs == 0 {
+	if f.langs.none() {
 		f.langs = l
-	} else if f.langs&l != 0 {
-		f.langs &= l
+	} else if !f.langs.and(l).none() {
+		f.langs = f.langs.and(l)
 	}
 }
 
@@ -190,7 +190,7 @@ func parseBlock(lines []line, start int) (fields, int, bool) {
 			break
 		}
 		l, val, ok := splitLabel(ln.text, raw || k == start)
-		if ok && (l.raw || (l.langs == 0 && k == start)) {
+		if ok && (l.raw || (l.langs.none() && k == start)) {
 			raw = true // a raw header: field names we do not translate, folded lines
 		}
 		if !ok {
@@ -239,7 +239,7 @@ func parseBlock(lines []line, start int) (fields, int, bool) {
 		}
 		seen |= 1 << fd
 		last = fd
-		if l.langs != 0 {
+		if !l.langs.none() {
 			f.addLangs(l.langs)
 		}
 		if l.raw {

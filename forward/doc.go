@@ -90,7 +90,11 @@
 // Romanian, Croatian, Slovenian, Serbian (Cyrillic and Latin), Bulgarian,
 // Russian, Ukrainian, Greek, Turkish, Estonian, Latvian, Lithuanian,
 // Vietnamese, Indonesian, Malay, Thai, Hebrew, Arabic, Persian, Hindi,
-// Chinese (simplified and traditional), Japanese and Korean, as Outlook
+// Chinese (simplified and traditional), Japanese and Korean; and Icelandic,
+// Irish, Welsh, Basque, Galician, Albanian, Macedonian, Bosnian,
+// Belarusian, Kazakh, Georgian, Armenian, Azerbaijani, Uzbek, Urdu,
+// Bengali, Tamil, Telugu, Marathi, Filipino, Swahili, Afrikaans, Maltese
+// and Luxembourgish as Outlook and Gmail write them; as Outlook
 // (desktop, web, new, Mac), Gmail, Apple Mail and iOS Mail, Thunderbird,
 // Yahoo, Zoho, Samsung, Spark, Proton, Fastmail, Zimbra, Foxmail, Naver,
 // Mail.ru, Yandex and GMX write them. Mixed-language blocks (Gmail

@@ -17,8 +17,20 @@ const (
 	fieldDate                 // Date, Sent, Gesendet …
 )
 
-// langSet is a set of indexes into languages.
-type langSet uint64
+// langSet is a set of indexes into languages (up to 128).
+type langSet struct{ lo, hi uint64 }
+
+// langBit is the set of language i alone.
+func langBit(i int) langSet {
+	if i < 64 {
+		return langSet{lo: 1 << i}
+	}
+	return langSet{hi: 1 << (i - 64)}
+}
+
+func (s langSet) none() bool            { return s.lo == 0 && s.hi == 0 }
+func (s langSet) and(t langSet) langSet { return langSet{s.lo & t.lo, s.hi & t.hi} }
+func (s langSet) or(t langSet) langSet  { return langSet{s.lo | t.lo, s.hi | t.hi} }
 
 // label is what a label word means: its field and the languages that write
 // it.
@@ -46,13 +58,13 @@ type vocabulary struct {
 var vocab = buildVocabulary()
 
 func buildVocabulary() *vocabulary {
-	if len(languages) > 64 {
-		panic("forward: more than 64 languages")
+	if len(languages) > 128 {
+		panic("forward: more than 128 languages")
 	}
 	v := &vocabulary{labels: map[string]label{}, fwdPrefix: map[string]langSet{}, replyPrefix: map[string]langSet{}}
 	seen := map[string]bool{}
 	for i, l := range languages {
-		bit := langSet(1) << i
+		bit := langBit(i)
 		for f, names := range [...][]string{fieldNone: l.other, fieldFrom: l.from, fieldTo: l.to, fieldCc: l.cc, fieldSubject: l.subject, fieldDate: l.date} {
 			for _, n := range names {
 				n = foldLabel(n)
@@ -60,7 +72,7 @@ func buildVocabulary() *vocabulary {
 				if !ok {
 					e.f = field(f)
 				}
-				e.langs |= bit
+				e.langs = e.langs.or(bit)
 				v.labels[n] = e
 				v.maxLabelRunes = max(v.maxLabelRunes, utf8.RuneCountInString(n))
 			}
@@ -73,10 +85,10 @@ func buildVocabulary() *vocabulary {
 			}
 		}
 		for _, p := range l.forwardPrefixes {
-			v.fwdPrefix[fold(p)] |= bit
+			v.fwdPrefix[fold(p)] = v.fwdPrefix[fold(p)].or(bit)
 		}
 		for _, p := range l.replyPrefixes {
-			v.replyPrefix[fold(p)] |= bit
+			v.replyPrefix[fold(p)] = v.replyPrefix[fold(p)].or(bit)
 		}
 	}
 	// Weak stems after the strong ones: "original message" must not hide

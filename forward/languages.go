@@ -26,7 +26,7 @@ type language struct {
 // mail, Spark, Foxmail and the webmails built on Roundcube and Horde write,
 // per language. Labels shared by several languages (De, Od, Data …) appear
 // in each; a label maps to one field whatever the language.
-var languages = []language{
+var languages = append([]language{
 	{code: "en",
 		from: []string{"From", "Sender"}, to: []string{"To", "Recipient"},
 		cc: []string{"Cc", "CC", "Cc."}, subject: []string{"Subject"},
@@ -351,4 +351,4 @@ var languages = []language{
 		originalSeps:    []string{"원본 메시지", "원래 메시지", "원본 메일"},
 		forwardPrefixes: []string{"전달", "FW", "Fwd"},
 		replyPrefixes:   []string{"회신", "답장", "RE"}},
-}
+}, moreLanguages...)

@@ -179,7 +179,7 @@ func parseText(subject, body string, opts *Options, env *envelope) Forward {
 	body = normalize(body, opts.maxScan())
 	lines := splitLines(body)
 	subj := classifySubject(subject)
-	if env != nil && env.autoReply && subj.fwd == 0 {
+	if env != nil && env.autoReply && subj.fwd.none() {
 		subj = subjectInfo{prefix: "(auto-reply)", rest: subj.rest, reply: allLangs}
 	}
 	prefix := deskmail.Sanitize(subj.prefix)

@@ -25,15 +25,15 @@ type subjectInfo struct {
 }
 
 // allLangs is every language: the reply set of an auto-reply.
-var allLangs = ^langSet(0)
+var allLangs = langSet{^uint64(0), ^uint64(0)}
 
 // kind is the subject's kind without a header block to resolve an
 // ambiguous prefix: an ambiguous prefix counts as plain.
 func (s subjectInfo) kind() subjectKind {
 	switch {
-	case s.fwd != 0 && s.reply == 0:
+	case !s.fwd.none() && s.reply.none():
 		return subjectForward
-	case s.reply != 0 && s.fwd == 0:
+	case !s.reply.none() && s.fwd.none():
 		return subjectReply
 	}
 	return subjectPlain
@@ -42,10 +42,10 @@ func (s subjectInfo) kind() subjectKind {
 // resolve is kind with the languages of a header block: an ambiguous
 // prefix takes the meaning it has in the block's language.
 func (s subjectInfo) resolve(langs langSet) subjectKind {
-	if k := s.kind(); k != subjectPlain || s.fwd == 0 {
+	if k := s.kind(); k != subjectPlain || s.fwd.none() {
 		return k
 	}
-	f, r := s.fwd&langs != 0, s.reply&langs != 0
+	f, r := !s.fwd.and(langs).none(), !s.reply.and(langs).none()
 	switch {
 	case f && !r:
 		return subjectForward
@@ -84,7 +84,7 @@ func classifySubject(subject string) subjectInfo {
 	}
 	lp := strings.TrimRight(fold(p), ".") // "Odp.", "Réf."
 	info := subjectInfo{prefix: p, rest: rest, fwd: vocab.fwdPrefix[lp], reply: vocab.replyPrefix[lp]}
-	if info.fwd == 0 && info.reply == 0 {
+	if info.fwd.none() && info.reply.none() {
 		return subjectInfo{}
 	}
 	return info
@@ -98,5 +98,5 @@ func classifySubject(subject string) subjectInfo {
 // reply) counts; the parsers resolve it by the language of the forwarded
 // header block.
 func IsForwardSubject(subject string) bool {
-	return classifySubject(subject).fwd != 0
+	return !classifySubject(subject).fwd.none()
 }
