@@ -98,7 +98,10 @@
 // (desktop, web, new, Mac), Gmail, Apple Mail and iOS Mail, Thunderbird,
 // Yahoo, Zoho, Samsung, Spark, Proton, Fastmail, Zimbra, Foxmail, Naver,
 // Mail.ru, Yandex and GMX write them. Mixed-language blocks (Gmail
-// localizes From only) are read too. Labels match with ASCII or full-width
+// localizes From only) are read too, and below a separator a first line
+// "Label: Name <addr>" whose label the package does not know is taken for
+// From when the known labels below it (Date, Subject, To) give the block
+// its full shape: Gmail in a language missing from the table. Labels match with ASCII or full-width
 // colons, "Label : value" (also with a no-break space), bold markers ("*From:*"),
 // any case, around direction marks, zero-width characters and no-break
 // spaces (removed before the scan), with Turkish dotted capitals, Persian
@@ -161,7 +164,8 @@
 // testdata/golden/known-mismatches.tsv.
 //
 // Known limits: a language whose labels are not in the table is not read
-// (the shape needs a known From label); a forward whose only evidence is a
+// unless the block is Gmail's (a separator, then an unknown From label
+// above English Date, Subject and To); a forward whose only evidence is a
 // separator in unknown words above a block without a date is missed; a
 // reply whose subject lost its prefix and that quotes an "Original
 // Message" block reads as a forward when its quoted sender is not among

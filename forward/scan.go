@@ -266,6 +266,11 @@ func sepBlock(lines []line, i int, kind sepKind, rest string) (fields, int, int,
 	if f, _, end, depth, ok := blockAfter(lines, i, rest); ok {
 		return f, end, depth, true
 	}
+	if t := lines[i].text; kind == sepStrong || (kind == sepGeneric && (t[0] == '-' || t[0] == '=')) {
+		if f, end, depth, ok := unknownFrom(lines, i); ok {
+			return f, end, depth, true
+		}
+	}
 	if kind == sepStrong {
 		if j := nextText(lines, i); j > 0 {
 			if w, ok := parseWrote(lines[j].text); ok {
@@ -274,6 +279,38 @@ func sepBlock(lines []line, i int, kind sepKind, rest string) (fields, int, int,
 		}
 	}
 	return fields{}, 0, 0, false
+}
+
+// unknownFrom reads the block below a separator whose first line has a
+// label the package does not know, as Gmail writes in a language missing
+// from the table: it localizes From only ("Kusuka ku: Name <addr>") and
+// writes Date, Subject and To in English. The first line is taken for
+// From when its value is "Name <addr>" and the known labels below give
+// the block its full shape (a date, and a subject or a recipient).
+func unknownFrom(lines []line, i int) (fields, int, int, bool) {
+	j := nextText(lines, i)
+	if j < 0 {
+		return fields{}, 0, 0, false
+	}
+	t := lines[j].text
+	c := strings.IndexAny(t, ":：")
+	if c <= 0 || utf8.RuneCountInString(t[:c]) > 24 || strings.IndexFunc(t[:c], unicode.IsDigit) >= 0 {
+		return fields{}, 0, 0, false
+	}
+	_, size := utf8.DecodeRuneInString(t[c:])
+	val := strings.TrimSpace(t[c+size:])
+	if _, ok := lookupLabel(t[:c]); ok || !strings.Contains(val, "@") || !strings.Contains(val, "<") {
+		return fields{}, 0, 0, false
+	}
+	n := min(len(lines)-j, maxBlockLines)
+	sub := make([]line, n)
+	copy(sub, lines[j:j+n])
+	sub[0].text = "From: " + val
+	f, end, ok := parseBlock(sub, 0)
+	if !ok || !f.shape() || end < 3 {
+		return fields{}, 0, 0, false
+	}
+	return f, j + end, lines[j].depth, true
 }
 
 // blockAfter finds the header block of a separator at lines[i]: on the
