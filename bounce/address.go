@@ -1,6 +1,7 @@
 package bounce
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -11,6 +12,7 @@ func recipientInLine(line string) string {
 	if len(t) < 3 || strings.IndexByte(t, '@') < 0 {
 		return ""
 	}
+	t = trimListMarker(t)
 	lt := strings.ToLower(t)
 	// "RCPT TO:<addr>" in an SMTP transcript.
 	if i := strings.Index(lt, "rcpt to:"); i >= 0 {
@@ -32,13 +34,46 @@ func recipientInLine(line string) string {
 			}
 		}
 	}
-	for _, pre := range []string{"original-recipient:", "final-recipient:", "recipient address:", "recipient:", "address:", "failed recipient:",
+	// An X.400 originator/recipient address (old Exchange, X.400
+	// gateways): "c=US;a= ;p=Org;o=Site;dda:SMTP=addr;".
+	for _, k := range []string{"smtp=", "rfc-822="} {
+		if i := strings.Index(lt, k); i >= 0 && strings.Contains(lt[:i], ";") {
+			if a := addrAt(lt[i+len(k):]); a != "" {
+				return a
+			}
+		}
+	}
+	for _, pre := range []string{"original-recipient:", "final-recipient:", "recipient address:", "recipient:", "address:", "failed recipient:", "error-for:", "failed address:",
 		"empfänger:", "empfaenger:", "destinataire :", "destinataire:", "destinatario:", "destinatário:", "受信者:", "宛先:", "получатель:", "адресат:", "收件人:"} {
 		if strings.HasPrefix(lt, pre) {
 			return addrAt(strings.TrimSpace(stripType(strings.TrimSpace(lt[len(pre):]))))
 		}
 	}
 	return ""
+}
+
+// trimListMarker removes what sets an address off as an item of a list:
+// a bullet ("*", "-", "--", "•", "·", "o"), an item number ("1.", "2)")
+// and quotes around the whole address.
+func trimListMarker(t string) string {
+	for _, m := range []string{"--", "*", "-", "•", "·", "+", "o "} {
+		if strings.HasPrefix(t, m) && len(t) > len(m) && (t[len(m)] == ' ' || t[len(m)] == '\t') {
+			t = strings.TrimSpace(t[len(m):])
+			break
+		}
+	}
+	if i := strings.IndexAny(t, ".)"); i > 0 && i <= 3 && i+1 < len(t) && t[i+1] == ' ' {
+		if _, err := strconv.Atoi(t[:i]); err == nil {
+			t = strings.TrimSpace(t[i+1:])
+		}
+	}
+	if len(t) > 2 && (t[0] == '"' || t[0] == '\'') {
+		// "addr" alone on a line, not a quoted local part ("a b"@x).
+		if j := strings.IndexByte(t[1:], t[0]); j > 0 && strings.IndexByte(t[1:1+j], '@') > 0 && (1+j+1 == len(t) || t[1+j+1] != '@') {
+			t = t[1:1+j] + t[1+j+1:]
+		}
+	}
+	return t
 }
 
 // restoreCase returns the address a (lower case) as it is written in line,

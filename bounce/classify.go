@@ -185,6 +185,10 @@ func (p *parser) finish(h textproto.Header) {
 			if rc.unix && (rc.Reason == ReasonOnHold || rc.Reason == ReasonSyntaxError) {
 				rc.Reason = ReasonMailerError
 			}
+			if rc.mdn && rc.Reason == ReasonOnHold {
+				// The recipient's own filter refused the message.
+				rc.Reason = ReasonFiltered
+			}
 		}
 		temp := rc.ReplyCode/100 == 4 || statusClass(rc.Status) == '4' || rc.Action == "delayed"
 		if rc.Status == "" {
@@ -269,6 +273,9 @@ var contextCommands = [...]struct{ phrase, cmd string }{
 // contextCommand returns the command the last such phrase of lower-case
 // prose names.
 func contextCommand(s string) string {
+	// MTAs wrap their prose ("(in reply to\n    RCPT TO command)"): the
+	// phrases are matched with every run of white space as one space.
+	s = strings.Join(strings.Fields(s), " ")
 	best, at := "", -1
 	var pairs bigrams
 	pairs.fill(s)

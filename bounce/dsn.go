@@ -103,6 +103,9 @@ func (p *parser) parseDSN() {
 				if strings.HasPrefix(strings.ToLower(f.value), "x-unix") {
 					rc.unix = true
 				}
+			case "disposition":
+				// Only refusals reach here (mdnRefusal).
+				p.ensure(&cur).mdn = true
 			case "remote-mta":
 				p.ensure(&cur).RemoteMTA = stripType(f.value)
 			}

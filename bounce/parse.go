@@ -93,6 +93,7 @@ type Recipient struct {
 	Severity Severity
 
 	unix       bool   // the diagnostic came from a local program (X-Unix)
+	mdn        bool   // a disposition notification's refusal (Sieve reject)
 	statusNote string // the comment of the Status field
 }
 

@@ -37,6 +37,8 @@ var generalPhrases = []reasonPhrases{
 		{"not enough disk space", famAny}, {"not enough storage space", famAny}, {"over the allowed quota", famAny},
 		{"quota exceeded", famAny}, {"quota violation", famAny}, {"recipient reached disk quota", famAny},
 		{"mailbox would exceed maximum allowed storage", famAny}, {"has exceeded its disk space limit", famAny},
+		{"exceeded its storage limit", famAny}, {"exceeded the storage limit", famAny}, {"storage quota", famAny},
+		{"ящик переполнен", famAny}, {"превышен лимит", famAny},
 		{"space has been used up", famAny}, {"is over quota", famAny}, {"too much mail data", famAny},
 		{"user has exceeded quota", famAny}, {"user has too many messages on the server", famAny},
 		{"user is over quota", famAny}, {"user is over the quota", famAny}, {"user over quota", famAny},

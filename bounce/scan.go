@@ -44,16 +44,52 @@ func (p *parser) scanText(h textproto.Header) {
 		}
 	}
 	if len(cands) == 0 {
-		// An address on a line that speaks of delivery or recipients.
+		// An address the report names anywhere as a sender or a help
+		// address is none of the recipients below.
+		for _, line := range lines {
+			_, other := classifyLineAddrs(strings.ToLower(line))
+			for _, a := range other {
+				exclude[a] = true
+			}
+		}
+	}
+	if len(cands) == 0 {
+		// An address inside a line that speaks of delivery, recipients
+		// or mailboxes, or that carries a failure (an SMTP code or a
+		// phrase of the reason tables): "User's mailbox is full: <a@b>",
+		// "Local mailbox a@b is unavailable: user not found".
 		for i, line := range lines {
 			ll := strings.ToLower(line)
-			if !strings.Contains(ll, "deliver") && !strings.Contains(ll, "recipient") && !strings.Contains(ll, "address") {
+			if !failureLine(ll) {
 				continue
 			}
-			for _, a := range splitAddrs(ll) {
+			for _, a := range lineAddrs(ll) {
 				if !exclude[a] && !seen[a] {
 					seen[a] = true
 					cands = append(cands, cand{a, i})
+				}
+			}
+			if len(cands) > 0 {
+				break
+			}
+		}
+	}
+	if len(cands) == 0 {
+		// The first address in the few lines after a line announcing the
+		// failed recipients ("The following address(es) failed:",
+		// "did not reach the following recipient(s):"), in whatever form
+		// the MTA wrote it: "(generated from a@b)".
+		for i, line := range lines {
+			if !announcesRecipients(strings.ToLower(line)) {
+				continue
+			}
+			for k := i + 1; k < len(lines) && k <= i+6 && len(cands) == 0; k++ {
+				for _, a := range lineAddrs(strings.ToLower(lines[k])) {
+					if !exclude[a] && !seen[a] {
+						seen[a] = true
+						cands = append(cands, cand{a, k})
+						break
+					}
 				}
 			}
 			if len(cands) > 0 {
@@ -117,6 +153,83 @@ func (p *parser) scanText(h textproto.Header) {
 		}
 		p.rep.Recipients = append(p.rep.Recipients, rc)
 	}
+}
+
+// failureLine reports whether a lower-case line of a report speaks of a
+// failed delivery: its words, an SMTP reply code or enhanced status code,
+// or a phrase of the reason tables.
+func failureLine(ll string) bool {
+	for _, w := range []string{"deliver", "recipient", "address", "mailbox", "user", "account", "destinat", "empfänger",
+		"postfach", "boîte", "buzón", "получател", "адрес", "ящик", "доставл", "宛先", "收件人"} {
+		if strings.Contains(ll, w) {
+			return true
+		}
+	}
+	if c := replyCode(ll); c >= 400 && c < 600 {
+		return true
+	}
+	if st := firstStatus(ll); st != "" && st[0] != '2' {
+		return true
+	}
+	return defaultMatcher.match(ll) != ""
+}
+
+// lineAddrs returns the addresses in a lower-case line of a report that may
+// be a recipient: not a sender the line names ("mail from a@b", "sent by
+// a@b", "accepting mail from a@b"), not the report's help addresses
+// (postmaster, mailer-daemon) and not inside a URL.
+func lineAddrs(ll string) []string {
+	addrs, _ := classifyLineAddrs(ll)
+	return addrs
+}
+
+// classifyLineAddrs splits the addresses of a lower-case report line into
+// those that may be a recipient and those the line names as a sender or a
+// help address.
+func classifyLineAddrs(ll string) (out, other []string) {
+	for _, a := range splitAddrs(ll) {
+		local := a[:strings.LastIndexByte(a, '@')]
+		switch strings.Trim(local, `"`) {
+		case "postmaster", "mailer-daemon", "mailer_daemon", "abuse", "hostmaster", "root":
+			other = append(other, a)
+			continue
+		}
+		i := strings.Index(ll, a)
+		if i < 0 {
+			out = append(out, a)
+			continue
+		}
+		before := strings.TrimRight(ll[:i], " <\"'(")
+		if strings.HasSuffix(before, "generated from") || strings.HasSuffix(before, "expanded from") {
+			// The alias or list a failed address came from: a recipient
+			// of the sender's, when the report names no other.
+			out = append(out, a)
+			continue
+		}
+		if strings.HasSuffix(before, "from") || strings.HasSuffix(before, "from:") || strings.HasSuffix(before, "by") ||
+			strings.HasSuffix(before, "sender") || strings.HasSuffix(before, "sender:") || strings.HasSuffix(before, "mailto:") ||
+			strings.HasSuffix(before, "/") || strings.HasSuffix(before, "contact") {
+			other = append(other, a)
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, other
+}
+
+// recipientAnnouncements are lower-case fragments of the line with which a
+// report introduces its list of failed recipients.
+var recipientAnnouncements = []string{
+	"following address", "following recipient", "following destination", "following user",
+	"address(es) failed", "recipient(s) failed", "could not be delivered to:", "not delivered to:",
+	"folgende empfänger", "folgenden empfänger", "destinataires suivants", "destinatarios siguientes",
+	"destinatari seguenti", "следующим адресатам", "следующих получателей", "以下の宛先", "下列收件人",
+}
+
+// announcesRecipients reports whether a lower-case line introduces the list
+// of failed recipients.
+func announcesRecipients(ll string) bool {
+	return containsAny(ll, recipientAnnouncements)
 }
 
 // blockAfter returns the text of line i without the address, and the lines

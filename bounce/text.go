@@ -29,6 +29,9 @@ func (p *parser) reportText() string {
 	if i := originalStart(t); i >= 0 {
 		t = t[:i]
 	}
+	if i := copyMarker(t); i >= 0 {
+		t = t[:i]
+	}
 	p.report = &t
 	return t
 }
@@ -40,6 +43,48 @@ func (p *parser) lowerReport() string {
 		p.lower = &l
 	}
 	return *p.lower
+}
+
+// copyMarkers are lower-case fragments of the line with which a report
+// introduces the returned message ("--- Below this line is a copy of the
+// message.", "------ This is a copy of the message, including all the
+// headers. ------", "Original message follows:"), in the languages MTAs
+// write them in. What follows such a line is the sender's mail, not the
+// report, even when its header was removed.
+var copyMarkers = []string{
+	"below this line is a copy of the message", "this is a copy of the message", "this is a copy of your message",
+	"copy of the original message below", "copy of the message follows", "original message follows",
+	"original message as received", "the original message follows", "unsent message below",
+	"message header follows", "original message header", "your original message follows",
+	"lines of your original message follow", "returned message follows",
+	"original message ---", "original message -----", "message d'origine", "message original",
+	"ursprüngliche nachricht", "originalnachricht", "kopie der nachricht", "mensaje original",
+	"messaggio originale", "mensagem original", "оригинальное сообщение", "исходное сообщение", "копия вашего письма", "копия письма",
+	"元のメッセージ", "原始邮件",
+}
+
+// copyMarker returns the offset of the first line of t that introduces the
+// returned message, or -1. Such a line is short and stands alone.
+func copyMarker(t string) int {
+	for off := 0; off < len(t); {
+		end := strings.IndexByte(t[off:], '\n')
+		if end < 0 {
+			end = len(t)
+		} else {
+			end += off
+		}
+		line := strings.TrimSpace(t[off:end])
+		if len(line) > 8 && len(line) < 120 {
+			l := strings.ToLower(line)
+			for _, m := range copyMarkers {
+				if strings.Contains(l, m) {
+					return off
+				}
+			}
+		}
+		off = end + 1
+	}
+	return -1
 }
 
 // headerStarts are the fields a returned message's header commonly begins

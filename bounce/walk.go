@@ -116,6 +116,13 @@ func (p *parser) walk(h textproto.Header, body []byte) {
 		switch pt.Type {
 		case "message/delivery-status", "message/global-delivery-status":
 			p.dsn = append(p.dsn, pt.Decoded())
+		case "message/disposition-notification":
+			// A Sieve "reject" (RFC 5429) and some MDAs refuse by MDN:
+			// a disposition of deleted, denied or failed is a failure
+			// report whose Final-Recipient is the refusing mailbox.
+			if b := pt.Decoded(); mdnRefusal(b) {
+				p.dsn = append(p.dsn, b)
+			}
 		case "message/feedback-report":
 			p.feedback = pt.Decoded()
 		case "message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers",
@@ -144,6 +151,29 @@ func (p *parser) walk(h textproto.Header, body []byte) {
 		}
 		return true
 	})
+}
+
+// mdnRefusal reports whether a message/disposition-notification body says
+// the message was refused rather than displayed or processed.
+func mdnRefusal(b []byte) bool {
+	refused := false
+ScanDisposition:
+	for _, f := range fields(b) {
+		if f.name != "disposition" {
+			continue
+		}
+		v := strings.ToLower(f.value)
+		if i := strings.IndexByte(v, ';'); i >= 0 {
+			v = v[i+1:]
+		}
+		for _, w := range []string{"deleted", "denied", "failed", "failure"} {
+			if strings.Contains(v, w) {
+				refused = true
+				break ScanDisposition
+			}
+		}
+	}
+	return refused
 }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: mailparse.CharsetReader}

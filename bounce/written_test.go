@@ -76,6 +76,18 @@ func TestWrittenCorpus(t *testing.T) {
 		{"not-customer-pastes-error.eml", KindNone, "", ""},
 		{"not-ci-failed.eml", KindNone, "", ""},
 		{"not-newsletter-bounce-word.eml", KindNone, "", ""},
+		{"exchange55-headerless-mime.eml", KindFailure, "peter.lang@kunde.example", ReasonUserUnknown},
+		{"exchange55-x400-recipient.eml", KindFailure, "marta.klein@firma.example", ReasonUserUnknown},
+		{"bulleted-failed-permanently.eml", KindFailure, "hugo.brandt@far.example", ReasonUserUnknown},
+		{"inline-mailbox-full.eml", KindFailure, "lea.sommer@voll.example", ReasonMailboxFull},
+		{"sieve-reject-mdn.eml", KindFailure, "jan.vos@privat.example", ReasonFiltered},
+		{"not-read-receipt-mdn.eml", KindNone, "", ""},
+		{"copy-marker-quoted-addresses.eml", KindFailure, "ann.gray@gone.example", ReasonUserUnknown},
+		{"exim-generated-from-pipe.eml", KindFailure, "tim.ross@alias.example", ReasonMailboxFull},
+		{"postfix-wrapped-rcpt-unknown.eml", KindFailure, "pia.lund@north.example", ReasonUserUnknown},
+		{"lsmtp-error-for.eml", KindFailure, "jonas.berg@fern.example", ReasonUserUnknown},
+		{"ru-mailbox-inline.eml", KindFailure, "olga.smirnova@pochta.example", ReasonUserUnknown},
+		{"not-quota-warning-help-address.eml", KindNone, "", ""},
 	}
 	files, _ := filepath.Glob("testdata/written/*.eml")
 	if len(files) != len(tests) {

@@ -39,8 +39,12 @@
 // happens only when the caller asks (Decoded, Text), so attachments cost
 // nothing. Leniency:
 //
-//   - a multipart without a boundary parameter, or whose boundary never
-//     appears in the body, is one text/plain leaf (its whole body);
+//   - a header without Content-Type, or a multipart without a boundary
+//     parameter, over a body that is plainly multipart (a "--boundary" line
+//     directly followed by a Content-Type field, and repeated) is read as
+//     that multipart;
+//   - a multipart whose boundary never appears in the body is one
+//     text/plain leaf (its whole body);
 //   - a missing close delimiter ends the last part at the end of the input;
 //     a part whose header the multipart reader refuses ends the walk of that
 //     multipart, keeping the parts read before it;
@@ -166,6 +170,16 @@ func (w *walker) walk(h textproto.Header, body []byte, depth int, parent string)
 		return
 	}
 	ct, params := MediaType(h.Get("Content-Type"))
+	if ct == "" || strings.HasPrefix(ct, "multipart/") && params["boundary"] == "" {
+		// A header that lost its Content-Type (or its boundary) over a
+		// body that is plainly MIME: read the body as the multipart it is.
+		if b := sniffBoundary(body); b != "" {
+			if ct == "" {
+				ct = "multipart/mixed"
+			}
+			params = map[string]string{"boundary": b}
+		}
+	}
 	if strings.HasPrefix(ct, "multipart/") {
 		var parts [][]byte
 		if b := params["boundary"]; b != "" {
@@ -196,6 +210,50 @@ func (w *walker) leaf(h textproto.Header, ct string, params map[string]string, b
 	if !w.fn(p) {
 		w.stop = true
 	}
+}
+
+// sniffBoundary returns the boundary of a body that is MIME multipart
+// although its header does not say so: within the first 8 KiB, a line "--x"
+// (no spaces, 1 to 70 characters of boundary) directly followed by a
+// Content-Type field, with the same delimiter line appearing again later,
+// and no Content-Type field before it (which would make it the delimiter of
+// an embedded entity).
+// It returns "" otherwise.
+func sniffBoundary(body []byte) string {
+	head := body
+	if len(head) > 8192 {
+		head = head[:8192]
+	}
+	for len(head) > 0 {
+		line := head
+		nl := bytes.IndexByte(head, '\n')
+		if nl >= 0 {
+			line, head = head[:nl], head[nl+1:]
+		} else {
+			head = nil
+		}
+		line = bytes.TrimRight(line, "\r")
+		if len(line) >= 13 && bytes.EqualFold(line[:13], []byte("content-type:")) {
+			// An embedded entity's header: a delimiter after it is that
+			// entity's, not the body's.
+			return ""
+		}
+		if len(line) < 3 || len(line) > 72 || line[0] != '-' || line[1] != '-' || bytes.ContainsAny(line, " \t") {
+			continue
+		}
+		next := head
+		if j := bytes.IndexByte(next, '\n'); j >= 0 {
+			next = next[:j]
+		}
+		if len(next) < 13 || !bytes.EqualFold(next[:13], []byte("content-type:")) {
+			continue
+		}
+		b := string(line[2:])
+		if bytes.Count(body, line) >= 2 {
+			return b
+		}
+	}
+	return ""
 }
 
 // splitMultipart returns the bodies of the parts between the delimiter

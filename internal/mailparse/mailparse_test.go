@@ -48,6 +48,12 @@ func TestWalk(t *testing.T) {
 		{"unknown charset", "Content-Type: text/plain; charset=x-unknown\n\nGr\xfc\xdfe\n", []leaf{{"text/plain", "Gr\xfc\xdfe"}}},
 		{"broken content-type", "Content-Type: text/plain; charset=\"utf-8\n\nok\n", []leaf{{"text/plain", "ok"}}},
 		{"no content-type", "\nbody only\n", []leaf{{"text/plain", "body only"}}},
+		{"no content-type over a multipart body", "Subject: x\n\nThis message is in MIME format.\n\n--=_NP\nContent-Type: text/plain\n\none\n--=_NP\nContent-Type: message/rfc822\n\nSubject: orig\n\nbody\n--=_NP--\n",
+			[]leaf{{"text/plain", "one"}, {"message/rfc822", "Subject: orig\n\nbody"}}},
+		{"multipart without boundary over a multipart body", "Content-Type: multipart/report\n\n--R\nContent-Type: text/plain\n\none\n--R--\n", []leaf{{"text/plain", "one"}}},
+		{"a quoted entity's delimiter is not the body's", "Subject: x\n\nreport\n\nContent-Type: multipart/alternative; boundary=Q\n\n--Q\nContent-Type: text/plain\n\nquoted\n--Q--\n",
+			[]leaf{{"text/plain", "report\n\nContent-Type: multipart/alternative; boundary=Q\n\n--Q\nContent-Type: text/plain\n\nquoted\n--Q--"}}},
+		{"a single dash line is not a delimiter", "Subject: x\n\n--sig\nContent-Type: is what I wrote\n", []leaf{{"text/plain", "--sig\nContent-Type: is what I wrote"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
