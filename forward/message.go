@@ -184,7 +184,10 @@ func parseParts(h textproto.Header, body []byte, opts *Options) (Forward, error)
 
 	text := w.text()
 	env := &envelope{autoReply: autoReply(h)}
-	env.recipients = append(addressList(h.Get("To")), addressList(h.Get("Cc"))...)
+	env.recipients = map[string]bool{}
+	for _, a := range append(addressList(h.Get("To")), addressList(h.Get("Cc"))...) {
+		env.recipients[strings.ToLower(a.Addr())] = true
+	}
 	out := parseText(subject, text, opts, env)
 	out.Forwarder = forwarder
 	if out.Forwarded {

@@ -156,7 +156,7 @@ func ParseText(subject, body string, opts *Options) (Forward, error) {
 // envelope is what the forwarding mail's own header tells (Parse only):
 // its recipients, and whether it is an auto-reply (RFC 3834).
 type envelope struct {
-	recipients []deskmail.Address
+	recipients map[string]bool // lower-case addresses of To and Cc
 	autoReply  bool
 }
 
@@ -164,15 +164,7 @@ type envelope struct {
 // quotes a message from its own recipient, with nothing that names a
 // forward, answers that sender.
 func (e *envelope) toRecipient(a deskmail.Address) bool {
-	if e == nil {
-		return false
-	}
-	for _, r := range e.recipients {
-		if strings.EqualFold(r.Addr(), a.Addr()) {
-			return true
-		}
-	}
-	return false
+	return e != nil && e.recipients[strings.ToLower(a.Addr())]
 }
 
 func parseText(subject, body string, opts *Options, env *envelope) Forward {
