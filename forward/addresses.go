@@ -113,7 +113,7 @@ func parseEntry(seg string) (deskmail.Address, bool) {
 			return deskmail.Address{}, false
 		}
 		addr = seg[lt+1 : lt+gt]
-		name = unquoteName(strings.TrimSpace(seg[:lt]))
+		name = unquoteName(strings.TrimSpace(delegate(seg[:lt])))
 	} else {
 		f := strings.Fields(seg)
 		if len(f) == 0 {
@@ -173,4 +173,22 @@ func noControl(r rune) rune {
 		return ' '
 	}
 	return r
+}
+
+// delegate cuts the name before the last address of an entry down to the
+// mailbox owner's: Outlook shows a delegate's mail as "Assistant
+// <a@x> on behalf of Boss <b@x>" (the From header is the owner's), in the
+// language of its other labels ("im Auftrag von", "de la part de" …).
+func delegate(name string) string {
+	gt := strings.LastIndexByte(name, '>')
+	if gt < 0 || !strings.Contains(name[:gt], "@") {
+		return name
+	}
+	rest := strings.Fields(name[gt+1:])
+	for n := min(len(rest), 5); n > 0; n-- {
+		if l, ok := lookupLabel(strings.Join(rest[:n], " ")); ok && l.f == fieldNone {
+			return strings.Join(rest[n:], " ")
+		}
+	}
+	return strings.Join(rest, " ")
 }

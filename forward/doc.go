@@ -111,7 +111,9 @@
 // line is cut at its labels. Addresses are read the way clients print
 // them, which is looser than RFC 5322: "Name <addr>", "Doe, John <addr>",
 // "Name [mailto:addr]", "Name <mailto:addr>", "addr<mailto:addr>",
-// "addr (Name)", "Name addr", the name on the From line with the address
+// "addr (Name)", "Name addr", Outlook's delegate form "Assistant <a@x> on
+// behalf of Boss <b@x>" (the owner, Boss, whose address the original From
+// header holds), the name on the From line with the address
 // on the next, and a label alone on its line with the value below (HTML
 // tables). Entries that show a name only are left out of To and Cc.
 //
