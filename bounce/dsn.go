@@ -130,9 +130,14 @@ func (p *parser) parseDSN() {
 			fill = fill[1:]
 		}
 	}
+	// One recipient per address: some MTAs repeat the block for every
+	// attempt; the first one stands.
 	kept := p.rep.Recipients[:0]
+	have := map[string]bool{}
 	for _, rc := range p.rep.Recipients {
-		if rc.Address != "" {
+		k := strings.ToLower(rc.Address)
+		if rc.Address != "" && !have[k] {
+			have[k] = true
 			kept = append(kept, rc)
 		}
 	}

@@ -19,6 +19,8 @@ var goldenSets = []struct{ name, glob string }{
 	{"sisimai-mac", "testdata/sisimai/mac/*.eml"},
 	{"sisimai-not", "testdata/sisimai/not/*.eml"},
 	{"written", "testdata/written/*.eml"},
+	{"independent-flufl", "testdata/independent/flufl/*.txt"},
+	{"independent-baunsu", "testdata/independent/baunsu/*.txt"},
 }
 
 const goldenHeader = "# file\tindex\tkind\trecipient\tstatus\treason\tseverity\n"

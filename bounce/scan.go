@@ -92,6 +92,15 @@ func (p *parser) scanText(h textproto.Header) {
 					}
 				}
 			}
+			if len(cands) == 0 {
+				// Providers that name their own users by their user name
+				// alone (early AOL: "Your mail to the following recipients
+				// could not be delivered ...:" and an indented
+				// "screenname"): the user name at the reporting domain.
+				if a := bareUser(lines[i+1:min(len(lines), i+4)], p.rep.From); a != "" && !exclude[a] {
+					cands = append(cands, cand{a, -1})
+				}
+			}
 			if len(cands) > 0 {
 				break
 			}
@@ -215,6 +224,34 @@ func classifyLineAddrs(ll string) (out, other []string) {
 		out = append(out, a)
 	}
 	return out, other
+}
+
+// bareUser returns user@domain for the first indented line of lines that is
+// a lone user name (letters, digits, '.', '_', '-'), with the domain of the
+// report's sender, or "".
+func bareUser(lines []string, from string) string {
+	f := splitAddrs(from)
+	if len(f) == 0 {
+		return ""
+	}
+	dom := f[0][strings.LastIndexByte(f[0], '@')+1:]
+	for _, l := range lines {
+		if l == "" || l[0] != ' ' && l[0] != '\t' {
+			continue
+		}
+		u := strings.TrimSpace(l)
+		if u == "" || len(u) > 64 {
+			continue
+		}
+		for i := 0; i < len(u); i++ {
+			c := u[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+				return ""
+			}
+		}
+		return strings.ToLower(u) + "@" + dom
+	}
+	return ""
 }
 
 // recipientAnnouncements are lower-case fragments of the line with which a

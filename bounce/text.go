@@ -53,9 +53,9 @@ func (p *parser) lowerReport() string {
 // report, even when its header was removed.
 var copyMarkers = []string{
 	"below this line is a copy of the message", "this is a copy of the message", "this is a copy of your message",
-	"copy of the original message below", "copy of the message follows", "original message follows",
-	"original message as received", "the original message follows", "unsent message below",
-	"message header follows", "original message header", "your original message follows",
+	"copy of the original message below", "message follows",
+	"original message as received", "unsent message below",
+	"message header follows", "original message header",
 	"lines of your original message follow", "returned message follows",
 	"original message ---", "original message -----", "message d'origine", "message original",
 	"ursprüngliche nachricht", "originalnachricht", "kopie der nachricht", "mensaje original",

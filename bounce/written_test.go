@@ -88,6 +88,8 @@ func TestWrittenCorpus(t *testing.T) {
 		{"lsmtp-error-for.eml", KindFailure, "jonas.berg@fern.example", ReasonUserUnknown},
 		{"ru-mailbox-inline.eml", KindFailure, "olga.smirnova@pochta.example", ReasonUserUnknown},
 		{"not-quota-warning-help-address.eml", KindNone, "", ""},
+		{"aol-screenname-notaccepting.eml", KindFailure, "kittyfan77@aol.com", ReasonRejected},
+		{"dsn-repeated-blocks.eml", KindFailure, "omar.said@retry.example", ReasonUserUnknown},
 	}
 	files, _ := filepath.Glob("testdata/written/*.eml")
 	if len(files) != len(tests) {
