@@ -55,7 +55,8 @@
 //     28/10/2021 12:46, "John Doe" <john@x> wrote:"): only under a forward
 //     prefix.
 //   - A message/rfc822 or message/global part, or an attached .eml file,
-//     when the body text holds no inline forward; Resent-From (RFC 5322
+//     when the body text holds no inline forward (not the message a
+//     delivery, read or feedback report returns, inside multipart/report); Resent-From (RFC 5322
 //     §3.6.6) marks a resent original.
 //
 // # Forward or reply

@@ -246,6 +246,9 @@ func walk(h textproto.Header, body []byte, opts *Options) *parts {
 	w.truncated = mailparse.Walk(h, body, mailparse.Limits{MaxParts: opts.maxParts()}, func(p *mailparse.Part) bool {
 		disp, dparams, _ := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
 		switch {
+		case p.Parent == "multipart/report":
+			// A delivery, disposition or feedback report (RFC 6522)
+			// returns the message it is about: not a forward.
 		case p.Type == "message/rfc822" || p.Type == "message/global":
 			w.attach(p, p.Type+" part")
 		case isEMLName(dparams["filename"]) || isEMLName(p.Params["name"]):
