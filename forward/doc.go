@@ -99,7 +99,9 @@
 // (desktop, web, new, Mac), Gmail, Apple Mail and iOS Mail, Thunderbird,
 // Yahoo, Zoho, Samsung, Spark, Proton, Fastmail, Zimbra, Foxmail, Naver,
 // Mail.ru, Yandex and GMX write them. Mixed-language blocks (Gmail
-// localizes From only) are read too, and below a separator a first line
+// localizes From only) are read too, and below a separator that names a
+// forward or has Gmail's shape (words between runs of nine or more
+// dashes) a first line
 // "Label: Name <addr>" whose label the package does not know is taken for
 // From when the known labels below it (Date, Subject, To) give the block
 // its full shape: Gmail in a language missing from the table. Labels match with ASCII or full-width

@@ -258,7 +258,7 @@ func sepBlock(lines []line, i int, kind sepKind, rest string) (fields, int, int,
 	if f, _, end, depth, ok := blockAfter(lines, i, rest); ok {
 		return f, end, depth, true
 	}
-	if t := lines[i].text; kind == sepStrong || (kind == sepGeneric && (t[0] == '-' || t[0] == '=')) {
+	if kind == sepStrong || (kind == sepGeneric && gmailRule(lines[i].text)) {
 		if f, end, depth, ok := unknownFrom(lines, i); ok {
 			return f, end, depth, true
 		}
@@ -273,8 +273,9 @@ func sepBlock(lines []line, i int, kind sepKind, rest string) (fields, int, int,
 	return fields{}, 0, 0, false
 }
 
-// unknownFrom reads the block below a separator whose first line has a
-// label the package does not know, as Gmail writes in a language missing
+// unknownFrom reads the block below a separator (one that names a
+// forward, or in Gmail's shape) whose first line has a label the package
+// does not know, as Gmail writes in a language missing
 // from the table: it localizes From only ("Kusuka ku: Name <addr>") and
 // writes Date, Subject and To in English. The first line is taken for
 // From when its value is "Name <addr>" and the known labels below give
@@ -303,6 +304,15 @@ func unknownFrom(lines []line, i int) (fields, int, int, bool) {
 		return fields{}, 0, 0, false
 	}
 	return f, j + end, lines[j].depth, true
+}
+
+// gmailRule reports Gmail's separator shape, words between runs of at
+// least nine dashes ("---------- Forwarded message ---------"), which
+// headings in notifications and digests rarely copy.
+func gmailRule(t string) bool {
+	l := len(t) - len(strings.TrimLeft(t, "-"))
+	r := len(t) - len(strings.TrimRight(t, "-"))
+	return l >= 9 && r >= 9 && l+r < len(t) && t[l] == ' ' && t[len(t)-r-1] == ' '
 }
 
 // blockAfter finds the header block of a separator at lines[i]: on the
