@@ -185,7 +185,13 @@ func (p *parser) finish(h textproto.Header) {
 			if rc.unix && (rc.Reason == ReasonOnHold || rc.Reason == ReasonSyntaxError) {
 				rc.Reason = ReasonMailerError
 			}
-			if rc.mdn && rc.Reason == ReasonOnHold {
+			if rc.Reason == ReasonOnHold && (rc.Diagnostic == "" || rc.summary) {
+				// Nothing decides and no diagnostic was given at all: the
+				// cause is undefined, as sisimai names it; onhold is for
+				// a diagnostic that does not decide.
+				rc.Reason = ReasonUndefined
+			}
+			if rc.mdn && (rc.Reason == ReasonOnHold || rc.Reason == ReasonUndefined) {
 				// The recipient's own filter refused the message.
 				rc.Reason = ReasonFiltered
 			}

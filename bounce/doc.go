@@ -89,7 +89,10 @@
 //   - the Action field: delayed with nothing else is "expired".
 //
 // "onhold" is returned only when nothing in the text, code or context
-// decides. When a report carries no enhanced code, Status is sisimai's
+// decides, and "undefined" when moreover the report gives no diagnostic
+// for the recipient at all (its prose is all there is). A refusal by
+// disposition notification (a Sieve reject) that names no cause is
+// "filtered". When a report carries no enhanced code, Status is sisimai's
 // pseudo code for the reason, such as 5.0.911 for userunknown
 // (PseudoStatus).
 //

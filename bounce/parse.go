@@ -94,6 +94,7 @@ type Recipient struct {
 
 	unix       bool   // the diagnostic came from a local program (X-Unix)
 	mdn        bool   // a disposition notification's refusal (Sieve reject)
+	summary    bool   // Diagnostic is the report's prose, not the MTA's diagnostic
 	statusNote string // the comment of the Status field
 }
 

@@ -96,6 +96,7 @@ var decisivePhrases = []reasonPhrases{
 	{ReasonExpired, []tagged{
 		{"connection timed out", famAny}, {"timed out", famAny}, {"message expired", famAny},
 		{"host not reachable", famAny}, {"in the queue too long", famAny},
+		{"has not been collected after", famAny}, {"was aborted after", famAny},
 		{"did not accept our requests to connect", famAny}, {"will be retried", famAny}, {"queue.expired", famAny},
 	}},
 	{ReasonSystemFull, []tagged{

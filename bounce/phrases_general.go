@@ -60,6 +60,7 @@ var generalPhrases = []reasonPhrases{
 	}},
 	{ReasonMesgTooBig, []tagged{
 		{"exceeded maximum inbound message size", famAny}, {"line limit exceeded", famAny},
+		{"maximum incoming message size", famAny}, {"exceeded the maximum message size", famAny},
 		{"max message size exceeded", famAny}, {"message file too big", famAny},
 		{"message length exceeds administrative limit", famAny}, {"message size exceeds fixed limit", famAny},
 		{"message size exceeds fixed maximum message size", famAny}, {"message size exceeds maximum value", famAny},
@@ -316,7 +317,7 @@ var generalPhrases = []reasonPhrases{
 	{ReasonExpired, []tagged{
 		{"delivery time expired", famAny}, {"within the allowed", famAny}, {"giving up on", famAny},
 		{"has been delayed", famAny}, {"message expired", famAny}, {"message timed out", famAny},
-		{"retry time not reached", famExim}, {"server did not respond", famAny}, {"in the queue too long", famAny},
+		{"retry time not reached", famExim}, {"server did not respond", famAny},
 		{"queue period", famAny}, {"could not be delivered for", famAny}, {"retry timeout exceeded", famExim},
 		{"queue too long", famAny}, {"deferred", famAny}, {"will continue to try", famAny}, {"expired", famAny},
 		{"still trying", famAny}, {"delivery delayed", famAny}, {"not yet been delivered", famAny},

@@ -3,6 +3,7 @@ package bounce
 import (
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/emersion/go-message/textproto"
 )
@@ -139,6 +140,7 @@ func (p *parser) scanText(h textproto.Header) {
 				diag = strings.TrimSpace(diag + " " + codes)
 			}
 		}
+		summaryOnly := diag == ""
 		if !hasDiagnostic(diag) {
 			if !haveSummary {
 				summary, haveSummary = bodySummary(lines), true
@@ -156,7 +158,7 @@ func (p *parser) scanText(h textproto.Header) {
 		} else {
 			addr = restoreCase(strings.Join(h.Values("X-Failed-Recipients"), " ")+" "+p.rep.Original.To, addr)
 		}
-		rc := Recipient{Address: addr, Diagnostic: diag}
+		rc := Recipient{Address: addr, Diagnostic: diag, summary: summaryOnly}
 		if delayed {
 			rc.Action = "delayed"
 		}
@@ -277,7 +279,7 @@ func blockAfter(lines []string, i, stop int, addr string) string {
 	if j := indexFoldASCII(first, addr); j >= 0 {
 		rest := strings.TrimLeft(first[j+len(addr):], ">:.) ")
 		before := strings.TrimSpace(strings.TrimRight(first[:j], "<"))
-		if len(before) > 0 && !strings.HasSuffix(strings.ToLower(before), "to:") {
+		if hasAlnum(before) && !strings.HasSuffix(strings.ToLower(before), "to:") {
 			sb.WriteString(before)
 			sb.WriteByte(' ')
 		}
@@ -310,6 +312,17 @@ func blockAfter(lines []string, i, stop int, addr string) string {
 		n++
 	}
 	return strings.TrimSpace(sb.String())
+}
+
+// hasAlnum reports whether s has a letter or digit (a list marker alone
+// has none).
+func hasAlnum(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasDiagnostic reports whether a diagnostic says something: an SMTP code or

@@ -90,6 +90,9 @@ func TestWrittenCorpus(t *testing.T) {
 		{"not-quota-warning-help-address.eml", KindNone, "", ""},
 		{"aol-screenname-notaccepting.eml", KindFailure, "kittyfan77@aol.com", ReasonRejected},
 		{"dsn-repeated-blocks.eml", KindFailure, "omar.said@retry.example", ReasonUserUnknown},
+		{"not-collected-expired.eml", KindFailure, "rolf.brink@oldisp.example", ReasonExpired},
+		{"pmdf-size-exceeded.eml", KindFailure, "ines.alves@mail.uni.example", ReasonMesgTooBig},
+		{"prose-only-undecided.eml", KindFailure, "bea.kurz@quiet.example", ReasonUndefined},
 	}
 	files, _ := filepath.Glob("testdata/written/*.eml")
 	if len(files) != len(tests) {
