@@ -281,7 +281,31 @@ var contextCommands = [...]struct{ phrase, cmd string }{
 func contextCommand(s string) string {
 	// MTAs wrap their prose ("(in reply to\n    RCPT TO command)"): the
 	// phrases are matched with every run of white space as one space.
-	s = strings.Join(strings.Fields(s), " ")
+	return commandIn(collapseSpace(s))
+}
+
+// collapseSpace returns s with every run of ASCII white space as one space.
+func collapseSpace(s string) string {
+	b := make([]byte, 0, len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' || c == '\n' || c == '\t' || c == '\r' {
+			if !space {
+				b = append(b, ' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+// commandIn returns the command the last phrase of contextCommands in s
+// names.
+func commandIn(s string) string {
 	best, at := "", -1
 	var pairs bigrams
 	pairs.fill(s)

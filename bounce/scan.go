@@ -48,6 +48,9 @@ func (p *parser) scanText(h textproto.Header) {
 		// An address the report names anywhere as a sender or a help
 		// address is none of the recipients below.
 		for _, line := range lines {
+			if strings.IndexByte(line, '@') < 0 {
+				continue
+			}
 			_, other := classifyLineAddrs(strings.ToLower(line))
 			for _, a := range other {
 				exclude[a] = true
@@ -60,6 +63,9 @@ func (p *parser) scanText(h textproto.Header) {
 		// phrase of the reason tables): "User's mailbox is full: <a@b>",
 		// "Local mailbox a@b is unavailable: user not found".
 		for i, line := range lines {
+			if strings.IndexByte(line, '@') < 0 {
+				continue
+			}
 			ll := strings.ToLower(line)
 			if !failureLine(ll) {
 				continue

@@ -29,8 +29,15 @@ func (p *parser) reportText() string {
 	if i := originalStart(t); i >= 0 {
 		t = t[:i]
 	}
-	if i := copyMarker(t); i >= 0 {
+	l := strings.ToLower(t)
+	if i := copyMarker(t, l); i >= 0 {
 		t = t[:i]
+		if len(l) > i {
+			l = l[:i]
+		}
+	}
+	if len(l) == len(t) {
+		p.lower = &l
 	}
 	p.report = &t
 	return t
@@ -38,8 +45,9 @@ func (p *parser) reportText() string {
 
 // lowerReport is reportText in lower case, computed once.
 func (p *parser) lowerReport() string {
+	t := p.reportText() // sets p.lower when it can
 	if p.lower == nil {
-		l := strings.ToLower(p.reportText())
+		l := strings.ToLower(t)
 		p.lower = &l
 	}
 	return *p.lower
@@ -64,8 +72,11 @@ var copyMarkers = []string{
 }
 
 // copyMarker returns the offset of the first line of t that introduces the
-// returned message, or -1. Such a line is short and stands alone.
-func copyMarker(t string) int {
+// returned message, or -1; l is t in lower case. Such a line is short and stands alone; every
+// marker names the message ("message", "Nachricht", "original", or words
+// outside ASCII), which keeps the scan to a few candidate lines.
+func copyMarker(t, l string) int {
+	sameOffsets := len(l) == len(t)
 	for off := 0; off < len(t); {
 		end := strings.IndexByte(t[off:], '\n')
 		if end < 0 {
@@ -75,16 +86,30 @@ func copyMarker(t string) int {
 		}
 		line := strings.TrimSpace(t[off:end])
 		if len(line) > 8 && len(line) < 120 {
-			l := strings.ToLower(line)
-			for _, m := range copyMarkers {
-				if strings.Contains(l, m) {
-					return off
-				}
+			var ll string
+			if sameOffsets {
+				ll = strings.TrimSpace(l[off:end])
+			} else {
+				ll = strings.ToLower(line)
+			}
+			if markerWord(ll) && containsAny(ll, copyMarkers) {
+				return off
 			}
 		}
 		off = end + 1
 	}
 	return -1
+}
+
+// markerWord reports whether a lower-case line has a word every copy marker
+// has.
+func markerWord(ll string) bool {
+	for i := 0; i < len(ll); i++ {
+		if ll[i] >= 0x80 {
+			return true
+		}
+	}
+	return strings.Contains(ll, "messag") || strings.Contains(ll, "original") || strings.Contains(ll, "nachricht")
 }
 
 // headerStarts are the fields a returned message's header commonly begins
