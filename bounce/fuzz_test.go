@@ -22,6 +22,12 @@ func FuzzParse(f *testing.F) {
 			f.Add(b)
 		}
 	}
+	independent, _ := filepath.Glob("testdata/independent/*/*.txt")
+	for _, p := range independent {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
 	written, _ := filepath.Glob("testdata/written/*.eml")
 	for _, p := range written {
 		if b, err := os.ReadFile(p); err == nil {
