@@ -56,8 +56,9 @@
 //     prefix.
 //   - A message/rfc822 or message/global part, or an attached .eml file,
 //     when the body text holds no inline forward (not the message a
-//     delivery, read or feedback report returns, inside multipart/report); Resent-From (RFC 5322
-//     §3.6.6) marks a resent original.
+//     delivery, read or feedback report returns, inside
+//     multipart/report); Resent-From (RFC 5322 §3.6.6) marks a resent
+//     original.
 //
 // # Forward or reply
 //
@@ -101,11 +102,10 @@
 // Mail.ru, Yandex and GMX write them. Mixed-language blocks (Gmail
 // localizes From only) are read too, and below a separator that names a
 // forward or has Gmail's shape (words between runs of nine or more
-// dashes) a first line
-// "Label: Name <addr>" whose label the package does not know is taken for
-// From when the known labels below it (Date, Subject, To) give the block
-// its full shape: Gmail in a language missing from the table. Labels match with ASCII or full-width
-// colons, "Label : value" (also with a no-break space), bold markers ("*From:*"),
+// dashes) a first line "Label: Name <addr>" whose label the package does
+// not know is taken for From when the known labels below it (Date,
+// Subject, To) give the block its full shape: Gmail in a language missing
+// from the table. Labels match with ASCII or full-width colons, "Label : value" (also with a no-break space), bold markers ("*From:*"),
 // any case, around direction marks, zero-width characters and no-break
 // spaces (removed before the scan), with Turkish dotted capitals, Persian
 // zero-width non-joiners and Arabic vowel marks folded.
