@@ -59,6 +59,8 @@ func (p *parser) parseDSN() {
 			if cur != nil {
 				if cur.Address == "" {
 					cur.Address = orig
+				} else if orig != "" && !strings.EqualFold(orig, cur.Address) {
+					cur.OriginalRecipient = orig
 				}
 				if cur.Address != "" || cur.Action != "" || cur.Status != "" {
 					p.rep.Recipients = append(p.rep.Recipients, *cur)

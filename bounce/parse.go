@@ -45,52 +45,58 @@ const (
 type Report struct {
 	// Kind says what the mail is. KindNone means it is not a report; the
 	// other fields are then mostly empty.
-	Kind ReportKind
+	Kind ReportKind `json:"kind"`
 	// FeedbackType is the ARF Feedback-Type ("abuse", "fraud", …) of a
 	// complaint.
-	FeedbackType string
+	FeedbackType string `json:"feedback_type,omitempty"`
 	// ReportingMTA is the host that wrote the report, when it says.
-	ReportingMTA string
+	ReportingMTA string `json:"reporting_mta,omitempty"`
 	// From, To and Subject are the report's own header fields (To is where
 	// the report was sent: a VERP return path when we set one).
-	From, To, Subject string
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Subject string `json:"subject"`
 	// MessageID is the report's own Message-ID, without angle brackets:
 	// the same report delivered twice is applied once.
-	MessageID string
+	MessageID string `json:"message_id"`
 	// Envelope lists the addresses the report was delivered to, from
 	// Delivered-To, X-Original-To and To, for finding a VERP token.
-	Envelope []string
+	Envelope []string `json:"envelope"`
 	// Recipients holds one entry per recipient the report is about.
-	Recipients []Recipient
+	Recipients []Recipient `json:"recipients"`
 	// Original is what the report carries of the message it is about.
-	Original Original
+	Original Original `json:"original"`
 	// Truncated is set when the mail was longer than MaxBytes.
-	Truncated bool
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // Recipient is the outcome for one recipient of the original message.
 type Recipient struct {
 	// Address is the recipient (Final-Recipient, or what the MTA named).
-	Address string
+	Address string `json:"address"`
+	// OriginalRecipient is the address the sender gave (the RFC 3464
+	// Original-Recipient field), when it differs from Address: the alias
+	// or list that led to the failed address.
+	OriginalRecipient string `json:"original_recipient,omitempty"`
 	// Action is the RFC 3464 action: failed, delayed, delivered, relayed or
 	// expanded; for non-standard reports it is inferred.
-	Action string
+	Action string `json:"action"`
 	// Status is the RFC 3463 enhanced status code, or sisimai's pseudo code
 	// ("5.0.911") when the report carries none.
-	Status string
+	Status string `json:"status"`
 	// ReplyCode is the SMTP reply code, when the report gives one.
-	ReplyCode int
+	ReplyCode int `json:"reply_code,omitempty"`
 	// Diagnostic is the remote server's text or the MTA's explanation.
-	Diagnostic string
+	Diagnostic string `json:"diagnostic"`
 	// RemoteMTA is the server that refused the message, when known.
-	RemoteMTA string
+	RemoteMTA string `json:"remote_mta,omitempty"`
 	// Command is the SMTP command the failure followed (RCPT, DATA, …),
 	// when known.
-	Command string
+	Command string `json:"command,omitempty"`
 	// Reason is the cause in the sisimai taxonomy.
-	Reason Reason
+	Reason Reason `json:"reason"`
 	// Severity is the policy's severity for Reason.
-	Severity Severity
+	Severity Severity `json:"severity"`
 
 	unix       bool   // the diagnostic came from a local program (X-Unix)
 	mdn        bool   // a disposition notification's refusal (Sieve reject)
@@ -101,13 +107,17 @@ type Recipient struct {
 // Original is what a report carries of the message it is about.
 type Original struct {
 	// MessageID is the Message-ID without angle brackets.
-	MessageID string
+	MessageID string `json:"message_id"`
 	// From, To, Subject and Date are the original header fields, decoded
 	// where they used RFC 2047 words.
-	From, To, Subject, Date string
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Subject string `json:"subject"`
+	Date    string `json:"date"`
 	// Raw is the original header as the report carried it (LF line
-	// endings), possibly cut short; Header parses it.
-	Raw []byte
+	// endings), possibly cut short; Header parses it. It is not part of
+	// the JSON form, which keeps the decoded fields above.
+	Raw []byte `json:"-"`
 }
 
 // Header parses Raw with go-message's textproto: every original header
