@@ -168,7 +168,14 @@ func (p *parser) delayNotice() bool {
 	if strings.Contains(subj, "delay") || strings.Contains(subj, "warning") {
 		return true
 	}
-	t := p.lowerReport()
-	return strings.Contains(t, "will be retried") || strings.Contains(t, "will continue to try") ||
-		strings.Contains(t, "has not yet been delivered")
+	return containsAny(p.lowerReport(), retryPhrases)
+}
+
+// retryPhrases are lower-case fragments with which a report says delivery
+// is still being tried, in the languages MTAs write them in.
+var retryPhrases = []string{
+	"will be retried", "will continue to try", "has not yet been delivered", "attempts will continue",
+	"will continue to be made", "will keep trying", "will retry", "still trying", "will try again",
+	"wird weiterhin versucht", "weitere zustellversuche", "nouvelles tentatives", "nouvelle tentative",
+	"se seguirá intentando", "si continuerà a tentare", "повторные попытки", "再送を試みます",
 }

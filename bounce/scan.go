@@ -165,11 +165,25 @@ func (p *parser) scanText(h textproto.Header) {
 			addr = restoreCase(strings.Join(h.Values("X-Failed-Recipients"), " ")+" "+p.rep.Original.To, addr)
 		}
 		rc := Recipient{Address: addr, Diagnostic: diag, summary: summaryOnly}
-		if delayed {
+		if delayed && !permanent(diag) {
 			rc.Action = "delayed"
 		}
 		p.rep.Recipients = append(p.rep.Recipients, rc)
 	}
+}
+
+// permanent reports whether a diagnostic names a failure retrying cannot
+// cure, so that a report headed "Warning" is still a failure: a 5xx reply,
+// a 5.x.x code, or an address or host that does not exist.
+func permanent(diag string) bool {
+	if replyCode(diag)/100 == 5 || statusClass(firstStatus(diag)) == '5' {
+		return true
+	}
+	switch defaultMatcher.match(strings.ToLower(diag)) {
+	case ReasonUserUnknown, ReasonHostUnknown:
+		return true
+	}
+	return false
 }
 
 // failureLine reports whether a lower-case line of a report speaks of a

@@ -93,6 +93,10 @@ func TestWrittenCorpus(t *testing.T) {
 		{"not-collected-expired.eml", KindFailure, "rolf.brink@oldisp.example", ReasonExpired},
 		{"pmdf-size-exceeded.eml", KindFailure, "ines.alves@mail.uni.example", ReasonMesgTooBig},
 		{"prose-only-undecided.eml", KindFailure, "bea.kurz@quiet.example", ReasonUndefined},
+		{"gateway-attempts-continue.eml", KindDelay, "tara.quinn@partner.example", ReasonExpired},
+		{"german-delay-weitere-versuche.eml", KindDelay, "uwe.haas@kunde.example", ReasonSystemError},
+		// As groupwise-notfound: no SMTP stage is named.
+		{"mdaemon-warning-nouser.eml", KindFailure, "nils.eck@shop.example", ReasonFiltered},
 	}
 	files, _ := filepath.Glob("testdata/written/*.eml")
 	if len(files) != len(tests) {
