@@ -23,6 +23,9 @@ func (p *parser) scanText(h textproto.Header) {
 		line int
 	}
 	lines := strings.Split(text, "\n")
+	// The report in lower case, line by line: the same lines as lines
+	// (lower-casing keeps every newline).
+	lower := strings.Split(p.lowerReport(), "\n")
 	var cands []cand
 	seen := map[string]bool{}
 	for i, line := range lines {
@@ -47,11 +50,11 @@ func (p *parser) scanText(h textproto.Header) {
 	if len(cands) == 0 {
 		// An address the report names anywhere as a sender or a help
 		// address is none of the recipients below.
-		for _, line := range lines {
-			if strings.IndexByte(line, '@') < 0 {
+		for _, ll := range lower {
+			if strings.IndexByte(ll, '@') < 0 {
 				continue
 			}
-			_, other := classifyLineAddrs(strings.ToLower(line))
+			_, other := lineAddrs(ll)
 			for _, a := range other {
 				exclude[a] = true
 			}
@@ -62,15 +65,12 @@ func (p *parser) scanText(h textproto.Header) {
 		// or mailboxes, or that carries a failure (an SMTP code or a
 		// phrase of the reason tables): "User's mailbox is full: <a@b>",
 		// "Local mailbox a@b is unavailable: user not found".
-		for i, line := range lines {
-			if strings.IndexByte(line, '@') < 0 {
+		for i, ll := range lower {
+			if strings.IndexByte(ll, '@') < 0 || !failureLine(ll) {
 				continue
 			}
-			ll := strings.ToLower(line)
-			if !failureLine(ll) {
-				continue
-			}
-			for _, a := range lineAddrs(ll) {
+			addrs, _ := lineAddrs(ll)
+			for _, a := range addrs {
 				if !exclude[a] && !seen[a] {
 					seen[a] = true
 					cands = append(cands, cand{a, i})
@@ -86,12 +86,13 @@ func (p *parser) scanText(h textproto.Header) {
 		// failed recipients ("The following address(es) failed:",
 		// "did not reach the following recipient(s):"), in whatever form
 		// the MTA wrote it: "(generated from a@b)".
-		for i, line := range lines {
-			if !announcesRecipients(strings.ToLower(line)) {
+		for i, ll := range lower {
+			if !containsAny(ll, recipientAnnouncements) {
 				continue
 			}
-			for k := i + 1; k < len(lines) && k <= i+6 && len(cands) == 0; k++ {
-				for _, a := range lineAddrs(strings.ToLower(lines[k])) {
+			for k := i + 1; k < len(lower) && k <= i+6 && len(cands) == 0; k++ {
+				addrs, _ := lineAddrs(lower[k])
+				for _, a := range addrs {
 					if !exclude[a] && !seen[a] {
 						seen[a] = true
 						cands = append(cands, cand{a, k})
@@ -104,7 +105,7 @@ func (p *parser) scanText(h textproto.Header) {
 				// alone (early AOL: "Your mail to the following recipients
 				// could not be delivered ...:" and an indented
 				// "screenname"): the user name at the reporting domain.
-				if a := bareUser(lines[i+1:min(len(lines), i+4)], p.rep.From); a != "" && !exclude[a] {
+				if a := bareUser(lower[i+1:min(len(lower), i+4)], p.rep.From); a != "" && !exclude[a] {
 					cands = append(cands, cand{a, -1})
 				}
 			}
@@ -186,15 +187,19 @@ func permanent(diag string) bool {
 	return false
 }
 
+// failureWords are lower-case words a report line speaks of a failed
+// delivery with.
+var failureWords = []string{
+	"deliver", "recipient", "address", "mailbox", "user", "account", "destinat", "empfänger",
+	"postfach", "boîte", "buzón", "получател", "адрес", "ящик", "доставл", "宛先", "收件人",
+}
+
 // failureLine reports whether a lower-case line of a report speaks of a
 // failed delivery: its words, an SMTP reply code or enhanced status code,
 // or a phrase of the reason tables.
 func failureLine(ll string) bool {
-	for _, w := range []string{"deliver", "recipient", "address", "mailbox", "user", "account", "destinat", "empfänger",
-		"postfach", "boîte", "buzón", "получател", "адрес", "ящик", "доставл", "宛先", "收件人"} {
-		if strings.Contains(ll, w) {
-			return true
-		}
+	if containsAny(ll, failureWords) {
+		return true
 	}
 	if c := replyCode(ll); c >= 400 && c < 600 {
 		return true
@@ -205,19 +210,12 @@ func failureLine(ll string) bool {
 	return defaultMatcher.match(ll) != ""
 }
 
-// lineAddrs returns the addresses in a lower-case line of a report that may
-// be a recipient: not a sender the line names ("mail from a@b", "sent by
-// a@b", "accepting mail from a@b"), not the report's help addresses
-// (postmaster, mailer-daemon) and not inside a URL.
-func lineAddrs(ll string) []string {
-	addrs, _ := classifyLineAddrs(ll)
-	return addrs
-}
-
-// classifyLineAddrs splits the addresses of a lower-case report line into
-// those that may be a recipient and those the line names as a sender or a
-// help address.
-func classifyLineAddrs(ll string) (out, other []string) {
+// lineAddrs splits the addresses of a lower-case report line into those
+// that may be a recipient and the others: a sender the line names ("mail
+// from a@b", "sent by a@b", "accepting mail from a@b"), the report's help
+// addresses (postmaster, mailer-daemon, "contact a@b") and addresses
+// inside a URL.
+func lineAddrs(ll string) (out, other []string) {
 	for _, a := range splitAddrs(ll) {
 		local := a[:strings.LastIndexByte(a, '@')]
 		switch strings.Trim(local, `"`) {
@@ -283,12 +281,6 @@ var recipientAnnouncements = []string{
 	"address(es) failed", "recipient(s) failed", "could not be delivered to:", "not delivered to:",
 	"folgende empfänger", "folgenden empfänger", "destinataires suivants", "destinatarios siguientes",
 	"destinatari seguenti", "следующим адресатам", "следующих получателей", "以下の宛先", "下列收件人",
-}
-
-// announcesRecipients reports whether a lower-case line introduces the list
-// of failed recipients.
-func announcesRecipients(ll string) bool {
-	return containsAny(ll, recipientAnnouncements)
 }
 
 // blockAfter returns the text of line i without the address, and the lines

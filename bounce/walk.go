@@ -156,8 +156,6 @@ func (p *parser) walk(h textproto.Header, body []byte) {
 // mdnRefusal reports whether a message/disposition-notification body says
 // the message was refused rather than displayed or processed.
 func mdnRefusal(b []byte) bool {
-	refused := false
-ScanDisposition:
 	for _, f := range fields(b) {
 		if f.name != "disposition" {
 			continue
@@ -166,14 +164,12 @@ ScanDisposition:
 		if i := strings.IndexByte(v, ';'); i >= 0 {
 			v = v[i+1:]
 		}
-		for _, w := range []string{"deleted", "denied", "failed", "failure"} {
-			if strings.Contains(v, w) {
-				refused = true
-				break ScanDisposition
-			}
+		// "failed" also covers "failure".
+		if containsAny(v, []string{"deleted", "denied", "failed", "failure"}) {
+			return true
 		}
 	}
-	return refused
+	return false
 }
 
 var wordDecoder = &mime.WordDecoder{CharsetReader: mailparse.CharsetReader}
