@@ -23,9 +23,6 @@ func (p *parser) scanText(h textproto.Header) {
 		line int
 	}
 	lines := strings.Split(text, "\n")
-	// The report in lower case, line by line: the same lines as lines
-	// (lower-casing keeps every newline).
-	lower := strings.Split(p.lowerReport(), "\n")
 	var cands []cand
 	seen := map[string]bool{}
 	for i, line := range lines {
@@ -47,7 +44,12 @@ func (p *parser) scanText(h textproto.Header) {
 			}
 		}
 	}
+	var lower []string
 	if len(cands) == 0 {
+		// The report in lower case, line by line, for the fallbacks
+		// below: the same lines as lines (lower-casing keeps every
+		// newline).
+		lower = strings.Split(p.lowerReport(), "\n")
 		// An address the report names anywhere as a sender or a help
 		// address is none of the recipients below.
 		for _, ll := range lower {
