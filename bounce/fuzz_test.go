@@ -23,7 +23,8 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	independent, _ := filepath.Glob("testdata/independent/*/*.txt")
-	for _, p := range independent {
+	parser, _ := filepath.Glob("testdata/independent/*/*.msg")
+	for _, p := range append(independent, parser...) {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
 		}

@@ -21,6 +21,7 @@ var goldenSets = []struct{ name, glob string }{
 	{"written", "testdata/written/*.eml"},
 	{"independent-flufl", "testdata/independent/flufl/*.txt"},
 	{"independent-baunsu", "testdata/independent/baunsu/*.txt"},
+	{"independent-bounceparser", "testdata/independent/bounceparser/*.msg"},
 }
 
 const goldenHeader = "# file\tindex\tkind\trecipient\tstatus\treason\tseverity\n"

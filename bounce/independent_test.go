@@ -15,15 +15,16 @@ import (
 // raises the scores.
 func TestIndependentSuites(t *testing.T) {
 	const (
-		floorDetected   = 123 // kind as asserted
-		floorRecipients = 103 // recipient set as asserted
+		floorDetected   = 243 // kind as asserted
+		floorRecipients = 139 // recipient set as asserted
+		floorReasons    = 89  // every recipient's reason among those asserted
 	)
 	f, err := os.Open("testdata/independent/expected.tsv")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var scored, detected, withRcpts, recipients int
+	var scored, detected, withRcpts, recipients, withReason, reasons int
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
@@ -31,10 +32,10 @@ func TestIndependentSuites(t *testing.T) {
 			continue
 		}
 		cols := strings.Split(line, "\t")
-		for len(cols) < 3 {
+		for len(cols) < 4 {
 			cols = append(cols, "")
 		}
-		file, want, wantRcpts := cols[0], cols[1], cols[2]
+		file, want, wantRcpts, wantReason := cols[0], cols[1], cols[2], cols[3]
 		b, err := os.ReadFile(filepath.Join("testdata/independent", file))
 		if err != nil {
 			t.Fatal(err)
@@ -56,6 +57,8 @@ func TestIndependentSuites(t *testing.T) {
 			ok = rep.Kind == KindVacation
 		case "notbounce":
 			ok = rep.Kind == KindNone || rep.Kind == KindVacation
+		case "notfailure":
+			ok = rep.Kind == KindNone || rep.Kind == KindVacation || rep.Kind == KindDelay
 		case "failure", "delay":
 			ok = string(rep.Kind) == want
 		case "failure-hard":
@@ -65,6 +68,14 @@ func TestIndependentSuites(t *testing.T) {
 			detected++
 		} else {
 			t.Logf("%s: kind %q (severity of first %v), want %s", file, rep.Kind, firstSeverity(rep), want)
+		}
+		if wantReason != "" {
+			withReason++
+			if reasonsAmong(rep, strings.Split(wantReason, "|")) {
+				reasons++
+			} else {
+				t.Logf("%s: reasons %v, want one of %s", file, reasonsOf(rep), wantReason)
+			}
 		}
 		if wantRcpts == "" {
 			continue
@@ -81,9 +92,10 @@ func TestIndependentSuites(t *testing.T) {
 			t.Logf("%s: recipients %q, want %q", file, got, wantRcpts)
 		}
 	}
-	t.Logf("independent suites: kind %d/%d, recipients %d/%d", detected, scored, recipients, withRcpts)
-	if detected < floorDetected || recipients < floorRecipients {
-		t.Errorf("scores dropped: kind %d (floor %d), recipients %d (floor %d)", detected, floorDetected, recipients, floorRecipients)
+	t.Logf("independent suites: kind %d/%d, recipients %d/%d, reasons %d/%d", detected, scored, recipients, withRcpts, reasons, withReason)
+	if detected < floorDetected || recipients < floorRecipients || reasons < floorReasons {
+		t.Errorf("scores dropped: kind %d (floor %d), recipients %d (floor %d), reasons %d (floor %d)",
+			detected, floorDetected, recipients, floorRecipients, reasons, floorReasons)
 	}
 }
 
@@ -92,4 +104,32 @@ func firstSeverity(rep *Report) Severity {
 		return ""
 	}
 	return rep.Recipients[0].Severity
+}
+
+// reasonsAmong reports whether the report names at least one recipient and
+// every recipient's reason is one of want.
+func reasonsAmong(rep *Report, want []string) bool {
+	if len(rep.Recipients) == 0 {
+		return false
+	}
+	for _, rc := range rep.Recipients {
+		found := false
+		for _, w := range want {
+			if string(rc.Reason) == w {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func reasonsOf(rep *Report) []Reason {
+	var out []Reason
+	for _, rc := range rep.Recipients {
+		out = append(out, rc.Reason)
+	}
+	return out
 }
