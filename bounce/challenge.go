@@ -19,6 +19,44 @@ var challengePhrases = []tagged{
 	{"bitte bestätigen sie, dass sie ein mensch sind", famAny}, {"confirmez que vous êtes un humain", famAny},
 }
 
+// challengeRequests are the diagnostics with which a challenge-response
+// system or a confirmation gate answers in a delivery-status report: the
+// message waits, or is refused, until the sender (or the sending server)
+// confirms itself, which says nothing about the recipient's address.
+var challengeRequests = []tagged{
+	{"not pre-approved", famBoxbe}, {"pre-approved senders", famAny},
+	{"requires confirmation", famAny}, {"confirm this mail server", famAny},
+	{"confirm your message", famAny}, {"confirm your e-mail", famAny}, {"confirm your email", famAny},
+	{"verify your e-mail address", famAny}, {"verify your email address", famAny},
+	{"awaiting sender confirmation", famAny}, {"pending sender verification", famAny},
+}
+
+// isChallengeReport reports whether every recipient of a delivery-status
+// report was answered by a challenge or a confirmation request rather than
+// by a delivery failure: such a report is not a bounce, and must not count
+// against the address.
+func (p *parser) isChallengeReport() bool {
+	if len(p.rep.Recipients) == 0 {
+		return false
+	}
+	for _, rc := range p.rep.Recipients {
+		d := strings.ToLower(strings.Join(strings.Fields(rc.Diagnostic), " "))
+		if d == "" || !(containsTagged(d, challengeRequests) || containsTagged(d, challengePhrases)) {
+			return false
+		}
+	}
+	return true
+}
+
+func containsTagged(s string, phrases []tagged) bool {
+	for _, c := range phrases {
+		if strings.Contains(s, c.text) {
+			return true
+		}
+	}
+	return false
+}
+
 // isChallenge reports whether a mail without a delivery-status part is a
 // challenge-response request or a whitelist notice: it uses their wording
 // and carries no SMTP reply or enhanced status code, which a delivery
@@ -29,14 +67,7 @@ func (p *parser) isChallenge() bool {
 		l = l[:4096]
 	}
 	head := strings.ToLower(p.rep.From + "\n" + p.rep.Subject)
-	found := false
-	for _, c := range challengePhrases {
-		if strings.Contains(l, c.text) || strings.Contains(head, c.text) {
-			found = true
-			break
-		}
-	}
-	if !found {
+	if !containsTagged(l, challengePhrases) && !containsTagged(head, challengePhrases) {
 		return false
 	}
 	for _, line := range strings.Split(l, "\n") {

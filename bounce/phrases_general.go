@@ -25,6 +25,7 @@ var generalPhrases = []reasonPhrases{
 		{"failed to negotiate tls", famAny}, {"tls negotiation failed", famAny}, {"starttls failed", famAny},
 	}},
 	{ReasonMailboxFull, []tagged{
+		{"mailbox exceeds allowed size", famAny}, {"mailbox exceeds its quota", famAny},
 		{"account disabled temporarily for exceeding receiving limits", famAny},
 		{"account is exceeding their quota", famAny}, {"account is over quota", famAny},
 		{"account is temporarily over quota", famAny}, {"boite du destinataire pleine", famOrange},
@@ -59,6 +60,7 @@ var generalPhrases = []reasonPhrases{
 		{"空间不足", famAny}, {"mailbox is full and can't accept messages", famExchange},
 	}},
 	{ReasonMesgTooBig, []tagged{
+		{"class=size limit", famAny}, {"message size limit", famAny},
 		{"exceeded maximum inbound message size", famAny}, {"line limit exceeded", famAny},
 		{"maximum incoming message size", famAny}, {"exceeded the maximum message size", famAny},
 		{"max message size exceeded", famAny}, {"message file too big", famAny},
@@ -135,6 +137,7 @@ var generalPhrases = []reasonPhrases{
 		{"mail server requires authentication when attempting to send to a non-local", famAny},
 	}},
 	{ReasonUserUnknown, []tagged{
+		{"mail-box not found", famQmail}, {"badrcptto", famQmail}, {"bad_recipient", famAny}, {"is not an active address", famAny},
 		{"#5.1.1 bad address", famExchange}, {"#5.1.0 address rejected", famExchange}, {"couldn't be found", famAny},
 		{"invalid final delivery userid", famCourier}, {"unable to deliver message to", famAny},
 		{"550 address invalid", famAny}, {"address does not exist", famAny}, {"address not present in directory", famAny},
@@ -221,6 +224,7 @@ var generalPhrases = []reasonPhrases{
 		{"no permission to post", famAny}, {"posting is restricted", famAny},
 	}},
 	{ReasonSpamDetected, []tagged{
+		{"uribl", famAny}, {"mass mailer", famAny}, {"bulk email", famAny}, {"bulk mail", famAny},
 		{"spam", famAny}, {"unsolicited", famAny}, {"junk mail", famAny}, {"bulk mail", famAny},
 		{"message content rejected", famAny}, {"blocked as bulk", famAny}, {"content filter", famAny},
 		{"classified as junk", famAny}, {"suspicious content", famAny},
@@ -295,6 +299,7 @@ var generalPhrases = []reasonPhrases{
 		{"delivery program", famAny}, {"exited with", famAny}, {"x-local", famAny},
 	}},
 	{ReasonNetworkError, []tagged{
+		{"malformed name server reply", famPostfix},
 		{"could not connect", famAny}, {"unable to connect", famAny}, {"no route to host", famAny},
 		{"mail forwarding loop", famPostfix}, {"hop count exceeded", famAny}, {"too many hops", famAny},
 		{"loop detected", famAny}, {"name server timeout", famSendmail}, {"unexpected name server reply", famAny},
@@ -315,6 +320,7 @@ var generalPhrases = []reasonPhrases{
 		{"resources temporarily", famAny}, {"temporary local problem", famAny}, {"temporary error", famAny},
 	}},
 	{ReasonExpired, []tagged{
+		{"have been failing for a long time", famExim},
 		{"delivery time expired", famAny}, {"within the allowed", famAny}, {"giving up on", famAny},
 		{"has been delayed", famAny}, {"message expired", famAny}, {"message timed out", famAny},
 		{"retry time not reached", famExim}, {"server did not respond", famAny},

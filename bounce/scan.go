@@ -33,8 +33,28 @@ func (p *parser) scanText(h textproto.Header) {
 		seen[addr] = true
 		cands = append(cands, cand{addr, i})
 	}
+	// Exim and others name the failed recipients in a header field: when
+	// it names some of the addresses the text gives, the others (the
+	// sender quoted in "A message sent by <a@b>", a forwarding address)
+	// are no recipients; when the text gives none, the field's are.
+	failed := map[string]bool{}
+	for _, v := range h.Values("X-Failed-Recipients") {
+		for _, a := range splitAddrs(v) {
+			failed[a] = true
+		}
+	}
+	if len(failed) > 0 {
+		var named []cand
+		for _, c := range cands {
+			if failed[c.addr] {
+				named = append(named, c)
+			}
+		}
+		if len(named) > 0 {
+			cands = named
+		}
+	}
 	if len(cands) == 0 {
-		// Exim and others name the failed recipients in a header field.
 		for _, v := range h.Values("X-Failed-Recipients") {
 			for _, a := range splitAddrs(v) {
 				if !seen[a] {

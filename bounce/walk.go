@@ -55,6 +55,11 @@ func (p *parser) parse(h textproto.Header, body []byte) {
 		p.parseFeedback()
 	case len(p.dsn) > 0:
 		p.parseDSN()
+		if p.isChallengeReport() {
+			// A challenge-response system's or a confirmation gate's report.
+			rep.Recipients = nil
+			return
+		}
 		if len(rep.Recipients) == 0 {
 			p.scanText(h)
 		}

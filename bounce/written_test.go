@@ -97,6 +97,13 @@ func TestWrittenCorpus(t *testing.T) {
 		{"german-delay-weitere-versuche.eml", KindDelay, "uwe.haas@kunde.example", ReasonSystemError},
 		// As groupwise-notfound: no SMTP stage is named.
 		{"mdaemon-warning-nouser.eml", KindFailure, "nils.eck@shop.example", ReasonFiltered},
+		{"challenge-dsn-preapproved.eml", KindNone, "", ""},
+		{"postfix-confirm-gate.eml", KindNone, "", ""},
+		{"postfix-not-in-whitelist.eml", KindFailure, "ruth@strict.example", ReasonRejected},
+		{"exim-srs-sender-quoted.eml", KindFailure, "petra@new-home.example", ReasonExpired},
+		{"sendmail-text-reasons.eml", KindFailure, "rosa@bulkcheck.example", ReasonSpamDetected},
+		{"postfix-dns-malformed.eml", KindFailure, "sven@typo-domian.example", ReasonNetworkError},
+		{"mailbox-exceeds-allowed-size.eml", KindFailure, "jonas@smallisp.example", ReasonMailboxFull},
 	}
 	files, _ := filepath.Glob("testdata/written/*.eml")
 	if len(files) != len(tests) {
