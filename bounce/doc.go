@@ -50,7 +50,10 @@
 //     replies (qmail, Exim, Sendmail, Postfix, old Exchange and Domino
 //     notes, Courier, GroupWise, providers, mobile carriers);
 //  5. challenge-response requests (Boxbe, "please verify you are a human",
-//     whitelist requests) are none of these: KindNone;
+//     whitelist requests) are none of these: KindNone, also when they come
+//     as a delivery-status report whose every diagnostic asks the sender
+//     to confirm itself ("sender not pre-approved", "confirm this mail
+//     server"); a refusal such as "not in whitelist" is still a failure;
 //  6. auto-replies (Auto-Submitted: auto-replied, X-Autoreply, vacation
 //     subjects) are KindVacation.
 //
