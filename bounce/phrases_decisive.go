@@ -12,6 +12,7 @@ var decisivePhrases = []reasonPhrases{
 	}},
 	{ReasonSpamDetected, []tagged{
 		{"ofr_506", famOrange}, {"spam classification", famAny}, {"scored as spam", famAny},
+		{"spam pattern", famAny}, {"spam contents", famAny},
 	}},
 	{ReasonBlocked, []tagged{
 		{"remote protocol error", famAny}, {"refused to talk to me", famAny}, {"aup#cdrbl", famComcast},
@@ -101,5 +102,8 @@ var decisivePhrases = []reasonPhrases{
 	}},
 	{ReasonSystemFull, []tagged{
 		{"insufficient disk space", famAny},
+	}},
+	{ReasonMesgTooBig, []tagged{
+		{"max message size exceeded", famAny}, {"maximum message size exceeded", famAny},
 	}},
 }

@@ -104,6 +104,10 @@ func TestWrittenCorpus(t *testing.T) {
 		{"sendmail-text-reasons.eml", KindFailure, "rosa@bulkcheck.example", ReasonSpamDetected},
 		{"postfix-dns-malformed.eml", KindFailure, "sven@typo-domian.example", ReasonNetworkError},
 		{"mailbox-exceeds-allowed-size.eml", KindFailure, "jonas@smallisp.example", ReasonMailboxFull},
+		// The text names the cause more precisely than the status code:
+		// a size problem must not block the address as unknown.
+		{"dsn-511-size-exceeded.eml", KindFailure, "greta@archive.example", ReasonMesgTooBig},
+		{"qmail-spam-pattern.eml", KindFailure, "hugo@patterns.example", ReasonSpamDetected},
 	}
 	files, _ := filepath.Glob("testdata/written/*.eml")
 	if len(files) != len(tests) {
