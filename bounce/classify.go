@@ -223,7 +223,28 @@ func (p *parser) finish(h textproto.Header) {
 			kind = KindDelivery
 		}
 	}
+	if kind == KindNone && len(rep.Recipients) == 0 && p.nameless(h) {
+		// A report that names no recipient at all (Sendmail's "No
+		// Message Collected" note) is still a failure report: it must
+		// not be taken for a customer's mail.
+		kind = KindFailure
+	}
 	rep.Kind = kind
+}
+
+// nameless reports whether a mail in which no recipient was found is
+// nevertheless a failure report by its header alone: a report-writing
+// sender or report subject, and the machine's own word that it reports a
+// failure (Auto-Submitted: auto-generated (failure), or a multipart/report
+// of delivery-status type).
+func (p *parser) nameless(h textproto.Header) bool {
+	if !p.reportSender(h) {
+		return false
+	}
+	auto := strings.ToLower(h.Get("Auto-Submitted"))
+	ct := strings.ToLower(h.Get("Content-Type"))
+	return strings.Contains(auto, "failure") ||
+		strings.HasPrefix(ct, "multipart/report") && strings.Contains(ct, "delivery-status")
 }
 
 // smtpCommand returns the SMTP command a diagnostic says the failure

@@ -34,7 +34,7 @@ type ReportKind string
 // The kinds of mail Parse tells apart.
 const (
 	KindNone      ReportKind = ""          // not a report: an ordinary mail
-	KindFailure   ReportKind = "failure"   // a non-delivery report (at least one failed recipient)
+	KindFailure   ReportKind = "failure"   // a non-delivery report: the failed recipients, or none when it names none
 	KindDelay     ReportKind = "delay"     // a delay notice: delivery is still being tried
 	KindDelivery  ReportKind = "delivery"  // a delivery success notice (RFC 3464 Action: delivered)
 	KindComplaint ReportKind = "complaint" // an abuse or feedback report (ARF, RFC 5965)

@@ -108,6 +108,8 @@ func TestWrittenCorpus(t *testing.T) {
 		// a size problem must not block the address as unknown.
 		{"dsn-511-size-exceeded.eml", KindFailure, "greta@archive.example", ReasonMesgTooBig},
 		{"qmail-spam-pattern.eml", KindFailure, "hugo@patterns.example", ReasonSpamDetected},
+		// A failure report that names nobody: still a report, not mail.
+		{"sendmail-no-message-collected.eml", KindFailure, "", ""},
 	}
 	files, _ := filepath.Glob("testdata/written/*.eml")
 	if len(files) != len(tests) {
