@@ -40,6 +40,11 @@ func (p *parser) isChallengeReport() bool {
 		return false
 	}
 	for _, rc := range p.rep.Recipients {
+		if strings.HasPrefix(rc.Status[min(1, len(rc.Status)):], ".1.") {
+			// An addressing status (5.1.1 and the like) is about the
+			// recipient's address whatever else the text asks for.
+			return false
+		}
 		d := strings.ToLower(strings.Join(strings.Fields(rc.Diagnostic), " "))
 		if d == "" || !(containsTagged(d, challengeRequests) || containsTagged(d, challengePhrases)) {
 			return false
