@@ -246,3 +246,26 @@ func TestB10_SameReportMessageIDIsCountedOnce(t *testing.T) {
 		t.Errorf("soft count %d, want 1", st.SoftCount)
 	}
 }
+
+// A failure report that names no recipient (a "No Message Collected" note,
+// or a stranger's empty report citing our message) is a report, not mail,
+// and changes no address.
+func TestB10_RecipientlessFailureChangesNothing(t *testing.T) {
+	tr, _ := attackWorld(t)
+	rep := report(t, "support@desk.example", "t42.sig@desk.example", "5.1.1")
+	if rep.Kind != bounce.KindFailure || len(rep.Recipients) != 0 {
+		t.Fatalf("kind %q with %d recipients, want a failure naming nobody", rep.Kind, len(rep.Recipients))
+	}
+	ap, err := tr.Apply(context.Background(), rep)
+	if err != nil && !errors.Is(err, bounce.ErrNotOurs) {
+		t.Fatal(err)
+	}
+	if len(ap.States) != 0 {
+		t.Errorf("states %+v, want none", ap.States)
+	}
+	for _, a := range []string{"victim@example.com", "colleague@example.com"} {
+		if st := state(t, tr, a); st.State != bounce.StateOK {
+			t.Errorf("%s is %s after a report naming nobody", a, st.State)
+		}
+	}
+}
