@@ -45,7 +45,7 @@ func (p *parser) isChallengeReport() bool {
 			// recipient's address whatever else the text asks for.
 			return false
 		}
-		d := strings.ToLower(strings.Join(strings.Fields(rc.Diagnostic), " "))
+		d := collapseSpace(strings.ToLower(rc.Diagnostic))
 		if d == "" || !(containsTagged(d, challengeRequests) || containsTagged(d, challengePhrases)) {
 			return false
 		}

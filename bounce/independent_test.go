@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -113,13 +114,7 @@ func reasonsAmong(rep *Report, want []string) bool {
 		return false
 	}
 	for _, rc := range rep.Recipients {
-		found := false
-		for _, w := range want {
-			if string(rc.Reason) == w {
-				found = true
-			}
-		}
-		if !found {
+		if !slices.Contains(want, string(rc.Reason)) {
 			return false
 		}
 	}

@@ -37,30 +37,28 @@ func (p *parser) scanText(h textproto.Header) {
 	// it names some of the addresses the text gives, the others (the
 	// sender quoted in "A message sent by <a@b>", a forwarding address)
 	// are no recipients; when the text gives none, the field's are.
-	failed := map[string]bool{}
+	var failed []string
 	for _, v := range h.Values("X-Failed-Recipients") {
-		for _, a := range splitAddrs(v) {
-			failed[a] = true
+		failed = append(failed, splitAddrs(v)...)
+	}
+	isFailed := make(map[string]bool, len(failed))
+	for _, a := range failed {
+		isFailed[a] = true
+	}
+	var named []cand
+	for _, c := range cands {
+		if isFailed[c.addr] {
+			named = append(named, c)
 		}
 	}
-	if len(failed) > 0 {
-		var named []cand
-		for _, c := range cands {
-			if failed[c.addr] {
-				named = append(named, c)
-			}
-		}
-		if len(named) > 0 {
-			cands = named
-		}
+	if len(named) > 0 {
+		cands = named
 	}
 	if len(cands) == 0 {
-		for _, v := range h.Values("X-Failed-Recipients") {
-			for _, a := range splitAddrs(v) {
-				if !seen[a] {
-					seen[a] = true
-					cands = append(cands, cand{a, -1})
-				}
+		for _, a := range failed {
+			if !seen[a] {
+				seen[a] = true
+				cands = append(cands, cand{a, -1})
 			}
 		}
 	}
