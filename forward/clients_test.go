@@ -48,6 +48,21 @@ func TestOtherClients(t *testing.T) {
 			from: "john@example.com", fromName: "John Doe", subj: "Integer",
 		},
 		{
+			name: "F1/attribution lines name the sender after a word for user or has", subject: "FW: x",
+			body: "Op 2 feb. 2015 om 05:28 heeft Ann Lee <ann@example.com> het volgende geschreven:\n\nbody",
+			from: "ann@example.com", fromName: "Ann Lee", subj: "x",
+		},
+		{
+			name: "F1/Russian attribution with пользователь", subject: "Fwd: x",
+			body: "пн, 6 окт. 2014 г. в 10:00, пользователь Анна Ли <ann@example.com> написал:\n\nbody",
+			from: "ann@example.com", fromName: "Анна Ли", subj: "x",
+		},
+		{
+			name: "F1/Greek attribution with ο χρήστης", subject: "Fwd: x",
+			body: "Στις Δευ 6 Οκτ 2014 στις 10:00, ο χρήστης Άννα Λη <ann@example.com> έγραψε:\n\nbody",
+			from: "ann@example.com", fromName: "Άννα Λη", subj: "x",
+		},
+		{
 			name: "F1/separator in words we do not know, known labels, no subject", subject: "",
 			body: "Xyzzy plugh:\n\nFrom: Ann Lee <ann@example.com>\nSubject: x\nDate: 28 Oct 2021\nTo: desk@example.org\n\nbody",
 			from: "ann@example.com", fromName: "Ann Lee", subj: "x", to: 1,
@@ -129,16 +144,17 @@ func TestOtherClients(t *testing.T) {
 
 func TestRepliesAreNotForwards(t *testing.T) {
 	for name, tc := range map[string][2]string{
-		"F1/reply under Re: stops at the quoted history": {"Re: x", "ok\n\nOn Mon, Ann <ann@example.com> wrote:\n> ---------- Forwarded message ---------\n> From: Bob <bob@example.com>\n> To: x@example.org\n"},
-		"F1/Outlook reply with underscores":              {"RE: x", "ok\n________________________________\nFrom: Ann <ann@example.com>\nSent: Monday\nTo: desk@example.org\nSubject: x\n"},
-		"F1/AW: German reply":                            {"AW: x", "ok\n\nVon: Ann <ann@example.com>\nGesendet: Montag\nAn: desk@example.org\nBetreff: x\n"},
-		"F1/VS: is a reply in Finnish":                   {"VS: x", "ok\n\n-----Alkuperäinen viesti-----\nLähettäjä: Ann <ann@example.com>\nLähetetty: maanantai\nAihe: x\n"},
-		"F1/unknown separator under a reply prefix":      {"Re: x", "ok\n\nXyzzy plugh:\n\nFrom: Ann <ann@example.com>\nDate: Monday\nSubject: x\n"},
-		"F1/Polish Odp.: reply":                          {"Odp.: x", "ok\n\n-----Oryginalna wiadomość-----\nOd: Ann <ann@example.com>\nWysłano: poniedziałek\nTemat: x\n"},
-		"F1/French RE : reply":                           {"RE : x", "ok\n\n-----Message d'origine-----\nDe : Ann <ann@example.com>\nEnvoyé : lundi\nObjet : x\n"},
-		"F1/a forward quoted in a reply's history":       {"Re: x", "ok\n\nEl jue, Ann escribió algo raro\n> ---------- Forwarded message ---------\n> From: Bob <bob@example.com>\n> Date: Mon\n> To: x@example.org\n"},
-		"F1/a bare block under a plain subject":          {"invoice", "From: Jane <jane@example.com>\nSent: Monday\nTo: desk@example.org\nSubject: invoice\n\nplease pay\n"},
-		"F1/attribution line above a quote, no subject":  {"", "ok\n\nOn Mon, Ann <ann@example.com> wrote:\n> hi\n"},
+		"F1/reply under Re: stops at the quoted history":         {"Re: x", "ok\n\nOn Mon, Ann <ann@example.com> wrote:\n> ---------- Forwarded message ---------\n> From: Bob <bob@example.com>\n> To: x@example.org\n"},
+		"F1/Outlook reply with underscores":                      {"RE: x", "ok\n________________________________\nFrom: Ann <ann@example.com>\nSent: Monday\nTo: desk@example.org\nSubject: x\n"},
+		"F1/AW: German reply":                                    {"AW: x", "ok\n\nVon: Ann <ann@example.com>\nGesendet: Montag\nAn: desk@example.org\nBetreff: x\n"},
+		"F1/VS: is a reply in Finnish":                           {"VS: x", "ok\n\n-----Alkuperäinen viesti-----\nLähettäjä: Ann <ann@example.com>\nLähetetty: maanantai\nAihe: x\n"},
+		"F1/unknown separator under a reply prefix":              {"Re: x", "ok\n\nXyzzy plugh:\n\nFrom: Ann <ann@example.com>\nDate: Monday\nSubject: x\n"},
+		"F1/Polish Odp.: reply":                                  {"Odp.: x", "ok\n\n-----Oryginalna wiadomość-----\nOd: Ann <ann@example.com>\nWysłano: poniedziałek\nTemat: x\n"},
+		"F1/French RE : reply":                                   {"RE : x", "ok\n\n-----Message d'origine-----\nDe : Ann <ann@example.com>\nEnvoyé : lundi\nObjet : x\n"},
+		"F1/a forward quoted in a reply's history":               {"Re: x", "ok\n\nEl jue, Ann escribió algo raro\n> ---------- Forwarded message ---------\n> From: Bob <bob@example.com>\n> Date: Mon\n> To: x@example.org\n"},
+		"F1/a bare block under a plain subject":                  {"invoice", "From: Jane <jane@example.com>\nSent: Monday\nTo: desk@example.org\nSubject: invoice\n\nplease pay\n"},
+		"F1/attribution line above a quote, no subject":          {"", "ok\n\nOn Mon, Ann <ann@example.com> wrote:\n> hi\n"},
+		"F1/attribution line above unquoted history, no subject": {"", "ok\n\nOn Mon, Ann <ann@example.com> wrote:\n\nhi\n\n_____________________________\nFrom: Ann <ann@example.com>\nSent: Monday\nSubject: x\nTo: desk@example.org\n"},
 	} {
 		if got := text(tc[0], tc[1], nil); got.Forwarded {
 			t.Errorf("%s: forwarded from %s (%s)", name, got.From.Addr(), got.Evidence)

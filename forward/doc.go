@@ -66,8 +66,9 @@
 // reply prefix (Re, AW, SV, Antw, Odp, R, RIF, RES, YNT, VÁ, ΑΠ, Отв, 回复,
 // 返信, 회신 … with "RE :", "Re[2]:" and "Odp.:" forms) the first reply
 // marker ends the search: a reply separator, a header block, or an
-// attribution line. An attribution line with quoted text below it ends the
-// search under a subject without prefix too. Only a separator that names a
+// attribution line. An attribution line ends the search under a subject
+// without prefix too, with the history below it quoted or not (phone
+// clients leave it unquoted, with an Outlook block further down). Only a separator that names a
 // forward counts under a reply prefix ("Re: FYI" with a forward pasted in).
 // A prefix that means forward in one language and reply in another ("VS:"
 // forwards in Norwegian and Danish, replies in Finnish and Estonian) takes

@@ -138,7 +138,8 @@ func normalize(body string, max int) string {
 //     forwarded header (From address, a date, and a subject or a
 //     recipient);
 //   - an attribution line ("On 28/10/2021, "John Doe" <john@x> wrote:"):
-//     a forward only under a forward prefix.
+//     a forward only under a forward prefix; otherwise a reply, and what
+//     follows is its history.
 //
 // The first of these in the body wins, so in a forward of a forward the
 // outermost original is returned. Under a reply subject the first reply
@@ -241,6 +242,7 @@ func parseText(subject, body string, opts *Options, env *envelope) Forward {
 			if quotedAfter(lines, i) {
 				return notForward(body, "an attribution line above quoted text: a reply")
 			}
+			return notForward(body, "an attribution line under a subject without prefix: a reply")
 		}
 	}
 	ev := "no forward separator or header block found"

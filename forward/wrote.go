@@ -66,6 +66,12 @@ var attributionWords = map[string]bool{
 	"on": true, "dne": true, "em": true, "il": true, "giorno": true, "den": true,
 	"používateľ": true, "uživatel": true, "użytkownik": true, "user": true, "utilizatorul": true,
 	"kullanıcısı": true, "napsal": true, "schrieb": true,
+	// "user" and "has" before the name, as Gmail, iOS and Android mail
+	// write it: "Op 2 feb. 2015 om 05:28 heeft X <x@y> het volgende
+	// geschreven:", "… г. в 10:00, пользователь X <x@y> написал:".
+	"heeft": true, "пользователь": true, "користувач": true, "потребител": true,
+	"корисник": true, "korisnik": true, "uporabnik": true, "naudotojas": true,
+	"lietotājs": true, "kasutaja": true, "χρήστης": true, "карыстальнік": true,
 }
 
 // trailingName returns the run of words at the end of s that holds no
