@@ -58,6 +58,16 @@ func TestOtherClients(t *testing.T) {
 			from: "ann@example.com", fromName: "Анна Ли", subj: "x",
 		},
 		{
+			name: "F1/Chinese attribution with full-width commas", subject: "Fwd: x",
+			body: "在 2016年12月12日，下午8:45，Ann Lee <ann@example.com> 写道：\n\nbody",
+			from: "ann@example.com", fromName: "Ann Lee", subj: "x",
+		},
+		{
+			name: "F1/attribution with Exchange's double mailto", subject: "FW: x",
+			body: "On Sun, Feb 7, 2016 at 12:12 AM -0800, \"Ann Lee\" <ann@example.com<mailto:ann@example.com>> wrote:\n\nbody",
+			from: "ann@example.com", fromName: "Ann Lee", subj: "x",
+		},
+		{
 			name: "F1/Greek attribution with ο χρήστης", subject: "Fwd: x",
 			body: "Στις Δευ 6 Οκτ 2014 στις 10:00, ο χρήστης Άννα Λη <ann@example.com> έγραψε:\n\nbody",
 			from: "ann@example.com", fromName: "Άννα Λη", subj: "x",

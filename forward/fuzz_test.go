@@ -15,6 +15,8 @@ import (
 // was given.
 func FuzzParseText(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "crisp", "*_body*.txt"))
+	more, _ := filepath.Glob(filepath.Join("testdata", "replytrimmer", "*.txt"))
+	files = append(files, more...)
 	f.Add("VS: x", "Kiitos\n\n-----Alkuperäinen viesti-----\nLähettäjä: M <m@x.fi>\nLähetetty: torstai\nAihe: x\n")
 	f.Add("Fwd:", "-------- Пересылаемое сообщение --------\n28.10.2021, 12:46, \"И\" <i@x.ru>:\n\nhi")
 	f.Add("", "> From: A <a@x.example>\n> Date: Thu\n> Subject: s\n>\n> b")

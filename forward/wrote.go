@@ -27,6 +27,9 @@ func parseWrote(t string) (fields, bool) {
 		return fields{}, false
 	}
 	addr := strings.TrimPrefix(t[lt+1:lt+gt], "mailto:")
+	if i := strings.IndexByte(addr, '<'); i >= 0 {
+		addr = addr[:i] // Exchange's "<addr<mailto:addr>>"
+	}
 	if !strings.Contains(addr, "@") {
 		return fields{}, false
 	}
@@ -74,12 +77,15 @@ var attributionWords = map[string]bool{
 	"lietotājs": true, "kasutaja": true, "χρήστης": true, "карыстальнік": true,
 }
 
-// trailingName returns the run of words at the end of s that holds no
-// digit and no attribution word: "Dne 28/10/2021 12:46, John Doe" gives
-// "John Doe".
+// trailingName returns the run of words at the end of s, after its last
+// comma (ASCII or CJK), that holds no digit and no attribution word: "Dne
+// 28/10/2021 12:46, John Doe" gives "John Doe", "在 2016年12月12日，下午8:45，
+// 张伟" gives "张伟".
 func trailingName(s string) string {
-	if i := strings.LastIndexByte(s, ','); i >= 0 {
-		s = s[i+1:]
+	for _, comma := range []string{",", "，", "、"} { // ASCII, full-width, ideographic
+		if i := strings.LastIndex(s, comma); i >= 0 {
+			s = s[i+len(comma):]
+		}
 	}
 	words := strings.Fields(s)
 	k := len(words)
