@@ -68,6 +68,16 @@ func TestOtherClients(t *testing.T) {
 			from: "ann@example.com", fromName: "Ann Lee", subj: "x",
 		},
 		{
+			name: "F1/wrapped attribution, a user name with a digit", subject: "Fwd: x",
+			body: "On Thu, Jun 20, 2013 at 4:18 PM, matt2 via Example Forum <\nforum@example.com> wrote:\n\nbody",
+			from: "forum@example.com", fromName: "matt2 via Example Forum", subj: "x",
+		},
+		{
+			name: "F1/Norwegian attribution with skrev", subject: "Fwd: x",
+			body: "Den 15. jun. 2016 kl. 20.42 skrev Ola Nordmann <ola@example.no>:\n\nbody",
+			from: "ola@example.no", fromName: "Ola Nordmann", subj: "x",
+		},
+		{
 			name: "F1/Greek attribution with ο χρήστης", subject: "Fwd: x",
 			body: "Στις Δευ 6 Οκτ 2014 στις 10:00, ο χρήστης Άννα Λη <ann@example.com> έγραψε:\n\nbody",
 			from: "ann@example.com", fromName: "Άννα Λη", subj: "x",

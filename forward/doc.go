@@ -68,7 +68,10 @@
 // marker ends the search: a reply separator, a header block, or an
 // attribution line. An attribution line ends the search under a subject
 // without prefix too, with the history below it quoted or not (phone
-// clients leave it unquoted, with an Outlook block further down). Only a separator that names a
+// clients leave it unquoted, with an Outlook block further down), unless
+// a separator that names a forward follows it (a note such as "Jane
+// <jane@x> wrote to us:" above a forward). Attribution lines are read
+// also when the client wrapped them over up to three lines. Only a separator that names a
 // forward counts under a reply prefix ("Re: FYI" with a forward pasted in).
 // A prefix that means forward in one language and reply in another ("VS:"
 // forwards in Norwegian and Danish, replies in Finnish and Estonian) takes

@@ -182,6 +182,7 @@ func parseText(subject, body string, opts *Options, env *envelope) Forward {
 		return subj.resolve(f.langs) == subjectPlain && env.toRecipient(f.from)
 	}
 	const replyToSender = "a header block quoting a recipient of this mail, under a subject without prefix: a reply"
+	strongAt, strongKnown := 0, false // the last unquoted forward separator, found when first needed
 	for i := 0; i < len(lines); i++ {
 		ln := &lines[i]
 		if ln.text == "" || len(ln.text) > maxLabelLine {
@@ -232,17 +233,25 @@ func parseText(subject, body string, opts *Options, env *envelope) Forward {
 			i = end - 1
 			continue
 		}
-		if f, ok := parseWrote(ln.text); ok {
+		if f, end, ok := wroteAt(lines, i); ok {
 			switch subj.kind() {
 			case subjectForward:
-				return finish(f, lines, i, i+1, ln.depth, subj, "subject prefix "+prefix+" and an attribution line")
+				return finish(f, lines, i, end, ln.depth, subj, "subject prefix "+prefix+" and an attribution line")
 			case subjectReply:
 				return notForward(body, "subject prefix "+prefix+" and an attribution line: a reply")
 			}
-			if quotedAfter(lines, i) {
+			if quotedAfter(lines, end-1) {
 				return notForward(body, "an attribution line above quoted text: a reply")
 			}
-			return notForward(body, "an attribution line under a subject without prefix: a reply")
+			if !strongKnown {
+				strongAt, strongKnown = lastStrongSeparator(lines), true
+			}
+			if strongAt < i {
+				return notForward(body, "an attribution line under a subject without prefix: a reply")
+			}
+			// A note that names someone ("Jane <jane@x> wrote to us:")
+			// above a separator that names a forward: the separator decides.
+			i = end - 1
 		}
 	}
 	ev := "no forward separator or header block found"
@@ -363,6 +372,19 @@ func nextText(lines []line, i int) int {
 
 // quotedAfter reports quoted lines right after lines[i] (a reply's
 // attribution line above the quote).
+// lastStrongSeparator returns the index of the last unquoted line that is
+// a separator naming a forward, or -1.
+func lastStrongSeparator(lines []line) int {
+	for j := len(lines) - 1; j >= 0; j-- {
+		if lines[j].depth == 0 && lines[j].text != "" && len(lines[j].text) <= maxLabelLine {
+			if kind, _, _ := separator(lines[j].text); kind == sepStrong {
+				return j
+			}
+		}
+	}
+	return -1
+}
+
 func quotedAfter(lines []line, i int) bool {
 	for j := i + 1; j < len(lines) && j <= i+3; j++ {
 		if lines[j].depth > lines[i].depth {

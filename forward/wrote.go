@@ -15,7 +15,7 @@ const maxWroteLine = 400 // bytes in an "On …, X <x@y> wrote:" line
 // <john@x> wrote:`, `Le …, « John Doe » <john@x> a écrit :`, `28/10/2021
 // 12:46 používateľ John Doe (<john@x>) napísal:`.
 func parseWrote(t string) (fields, bool) {
-	if len(t) > maxWroteLine || !(strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：")) {
+	if len(t) > maxWroteLine || !endsColon(t) {
 		return fields{}, false
 	}
 	lt := strings.IndexByte(t, '<')
@@ -51,6 +51,53 @@ func parseWrote(t string) (fields, bool) {
 	return fields{from: a}, true
 }
 
+// wroteAt reads an attribution line at lines[i], also when the client
+// wrapped it over up to three lines (Gmail's plain text wraps at 78
+// columns: "On Mon, Feb 1, 2016 at 6:32 PM, Jeff Atwood <jeff@x>" then
+// "wrote:"). It returns the fields and the index of the line after it.
+func wroteAt(lines []line, i int) (fields, int, bool) {
+	t := lines[i].text
+	if f, ok := parseWrote(t); ok {
+		return f, i + 1, true
+	}
+	if endsColon(t) {
+		return fields{}, 0, false
+	}
+	last, n, lt := -1, len(t), strings.IndexByte(t, '<') >= 0
+	for j := i + 1; j < len(lines) && j <= i+2; j++ {
+		l := lines[j].text
+		if l == "" || lines[j].depth != lines[i].depth {
+			break
+		}
+		n += 1 + len(l)
+		lt = lt || strings.IndexByte(l, '<') >= 0
+		if n > maxWroteLine {
+			break
+		}
+		if endsColon(l) {
+			last = j
+			break
+		}
+	}
+	if last < 0 || !lt {
+		return fields{}, 0, false
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for j := i; j <= last; j++ {
+		if j > i {
+			b.WriteByte(' ')
+		}
+		b.WriteString(lines[j].text)
+	}
+	if f, ok := parseWrote(b.String()); ok {
+		return f, last + 1, true
+	}
+	return fields{}, 0, false
+}
+
+func endsColon(t string) bool { return strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：") }
+
 func closingQuote(s string) string {
 	for _, q := range []string{`"`, "»", "”", "“", "'"} {
 		if strings.HasSuffix(s, q) {
@@ -68,7 +115,7 @@ var attributionWords = map[string]bool{
 	"в": true, "о": true, "г.": true, "р.": true, "de": true, "el": true, "le": true,
 	"on": true, "dne": true, "em": true, "il": true, "giorno": true, "den": true,
 	"používateľ": true, "uživatel": true, "użytkownik": true, "user": true, "utilizatorul": true,
-	"kullanıcısı": true, "napsal": true, "schrieb": true,
+	"kullanıcısı": true, "napsal": true, "schrieb": true, "skrev": true, "skrifaði": true,
 	// "user" and "has" before the name, as Gmail, iOS and Android mail
 	// write it: "Op 2 feb. 2015 om 05:28 heeft X <x@y> het volgende
 	// geschreven:", "… г. в 10:00, пользователь X <x@y> написал:".
@@ -91,12 +138,22 @@ func trailingName(s string) string {
 	k := len(words)
 	for k > 0 {
 		w := words[k-1]
-		if attributionWords[strings.ToLower(w)] || strings.IndexFunc(w, unicode.IsDigit) >= 0 {
+		if attributionWords[strings.ToLower(w)] || dateWord(w) {
 			break
 		}
 		k--
 	}
 	return strings.Join(words[k:], " ")
+}
+
+// dateWord reports a word of a date or a time ("2016", "4:18", "12.",
+// "下午8:45", "2016年"), not a user name with a digit ("matt2").
+func dateWord(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	if unicode.IsDigit(r) {
+		return true
+	}
+	return strings.IndexFunc(w, unicode.IsDigit) >= 0 && strings.ContainsAny(w, ":./-年月日")
 }
 
 // looksRFC5322Date is a cheap filter before mail.ParseDate, which is slow
