@@ -122,7 +122,11 @@ func trustStatus(byStatus, byText Reason) bool {
 	case ReasonExceedLimit:
 		return byText == ReasonMesgTooBig
 	case ReasonUserUnknown, ReasonMailboxFull, ReasonHostUnknown, ReasonMesgTooBig:
-		// The text may say more precisely why (filtered, suspend, …).
+		// The text may say more precisely why (filtered, suspend, …), but
+		// "too large" under 5.3.4 is the size the code already names.
+		if byStatus == ReasonMesgTooBig && byText == ReasonExceedLimit {
+			return true
+		}
 		switch byText {
 		case ReasonSuspend, ReasonFiltered, ReasonMailboxFull, ReasonHasMoved, ReasonNotAccept, ReasonUserUnknown, ReasonMailerError, ReasonExceedLimit:
 			return false

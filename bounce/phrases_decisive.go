@@ -13,6 +13,7 @@ var decisivePhrases = []reasonPhrases{
 	{ReasonSpamDetected, []tagged{
 		{"ofr_506", famOrange}, {"spam classification", famAny}, {"scored as spam", famAny},
 		{"spam pattern", famAny}, {"spam contents", famAny},
+		{"url within the body of the message was found on", famCox}, {"the url is listed on", famCox},
 	}},
 	{ReasonBlocked, []tagged{
 		{"remote protocol error", famAny}, {"refused to talk to me", famAny}, {"aup#cdrbl", famComcast},
@@ -23,6 +24,8 @@ var decisivePhrases = []reasonPhrases{
 	{ReasonTooManyConn, []tagged{
 		{"aup#in-1310", famComcast}, {"ip frequency limited", famAny}, {"connection rate limit exceeded", famAny},
 		{"too many recipients", famAny},
+		{"too many errors from your ip", famAny},
+		{"submission quota exceeded", famGmail}, {"daily sending quota exceeded", famGmail}, {"daily smtp relay limit exceeded", famGmail}, {"too many recipients in one message", famCox}, {"too many in a single session", famCox},
 	}},
 	{ReasonFiltered, []tagged{
 		{"was rejected by a remote mail server", famAny}, {"refused due to recipient preferences", famAny},
@@ -30,6 +33,7 @@ var decisivePhrases = []reasonPhrases{
 		{"has restricted sms e-mail", famAny}, {"is not accepting any mail", famAny}, {"rejected by recipient", famAny},
 		{"this account is protected by", famAny}, {"user refuses to accept", famAny}, {"refuse to receive mail", famAny},
 		{"domain filter", famAny}, {"recipient's filter", famAny},
+		{"bounced address", famAny}, {"rejected due to user rules", famAny}, {"not found recipient account", famAny}, {"resolver.rst.notauthorized", famExchange}, {"user reject", famAny}, {"you have been blocked by the recipient", famAny}, {"only accepting mail from specific email addresses", famAny},
 	}},
 	{ReasonMailerError, []tagged{
 		{"procmail", famSendmail}, {"couldn't create", famAny}, {"x-unix", famSendmail},
@@ -40,7 +44,17 @@ var decisivePhrases = []reasonPhrases{
 		{"does not support tls", famAny}, {"starttls is required", famAny},
 		{"must issue a starttls command first", famAny}, {"tls required but not supported", famAny},
 	}},
+	{ReasonRejected, []tagged{
+		{"does not accept mail from", famAny}, {"access denied (sender blacklisted)", famAny},
+		{"sender is in my black list", famAny},
+		{"access denied, bad outbound sender", famExchange}, {"access denied, banned sender", famExchange},
+		{"access denied, spam abuse detected", famExchange}, {"client blocked from sending from unregistered domains", famExchange},
+		{"blocked from sending emails due to suspicious activity", famAny}, {"send as a different email address", famAny},
+		{"envelope blocked – user", famMimecast}, {"header-based blocked senders", famMimecast},
+		{"header-based manually blocked senders", famMimecast}, {"sender was not authenticated", famExchange},
+	}},
 	{ReasonNotAccept, []tagged{
+		{"name server: .: host not found", famSendmail},
 		{"no smtp service", famAny}, {"doesn't receive email", famAny}, {"does not accept mail", famAny},
 		{"couldn't find a mail exchanger", famExchange}, {"null mx", famAny},
 	}},
@@ -56,11 +70,13 @@ var decisivePhrases = []reasonPhrases{
 	}},
 	{ReasonContentError, []tagged{
 		{"media error", famAny}, {"improper use of 8-bit data", famAny}, {"mime complexity", famAny},
+		{"too many*received*headers", famExim}, {"header size exceeds maximum permitted", famAny},
 	}},
 	{ReasonSystemError, []tagged{
 		{"after multiple retries, giving up", famAny}, {"duplicated message-id", famAny},
 		{"unable to contact ldap", famAny}, {"queue file write error", famAny}, {"internal system error", famAny},
 		{"insufficient permission", famAny},
+		{"create a mail loop", famAny},
 	}},
 	{ReasonOnHold, []tagged{
 		{"on hold", famAny},
@@ -68,6 +84,7 @@ var decisivePhrases = []reasonPhrases{
 	{ReasonSuspend, []tagged{
 		{"disabled recipient", famAny}, {"account is blocked", famAny}, {"temporary locked", famAny},
 		{"temporarily locked", famAny},
+		{"access denied, banned recipient", famExchange},
 	}},
 	{ReasonRejected, []tagged{
 		{"sender address rejected", famPostfix}, {"domain of sender address", famAny}, {"sender was rejected", famAny},
@@ -82,11 +99,13 @@ var decisivePhrases = []reasonPhrases{
 	{ReasonNetworkError, []tagged{
 		{"dns error", famAny}, {"host name lookup failure", famAny}, {"wasn't able to establish", famAny},
 		{"name server timeout", famSendmail}, {"mail forwarding loop", famPostfix},
+		{"host not found, try again", famSendmail},
 	}},
 	{ReasonHostUnknown, []tagged{
 		{"domain does not exist", famAny}, {"host unknown", famSendmail}, {"no such domain", famAny},
 		{"unknown domain", famAny}, {"domain name not found", famAny}, {"host or domain name not found", famPostfix},
 		{"unrouteable mail domain", famExim}, {"bad destination system address", famAny}, {"domain may not exist", famAny},
+		{"mail domain mentioned in email address is unknown", famAny},
 	}},
 	{ReasonPolicyViolation, []tagged{
 		{"because its content presents", famAny}, {"host network not allowed", famAny}, {"header error", famAny},
@@ -102,6 +121,9 @@ var decisivePhrases = []reasonPhrases{
 	}},
 	{ReasonSystemFull, []tagged{
 		{"insufficient disk space", famAny},
+	}},
+	{ReasonExceedLimit, []tagged{
+		{"header size exceeds limit", famAny},
 	}},
 	{ReasonMesgTooBig, []tagged{
 		{"max message size exceeded", famAny}, {"maximum message size exceeded", famAny},

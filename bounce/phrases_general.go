@@ -11,18 +11,22 @@ var generalPhrases = []reasonPhrases{
 	{ReasonVirusDetected, []tagged{
 		{"virus", famAny}, {"infected", famAny}, {"malware detected", famAny}, {"message contains a virus", famAny},
 		{"your message was infected", famAny},
+		{"potentially executable attachment", famAny},
 	}},
 	{ReasonNotAccept, []tagged{
 		{"does not accept mail", famAny}, {"host does not accept mail", famAny}, {"null mx", famAny},
 		{"mail receiving disabled", famAny}, {"this domain does not accept email", famAny},
 		{"no mx record found for domain", famAny}, {"domain does not accept mail", famAny},
 		{"mx record points to", famAny}, {"accepts no mail", famAny},
+		{"no route for current request", famAny}, {"smtp protocol returned a permanent error", famAny},
+		{"system not accepting network messages", famAny}, {"account inbounds disabled", famMimecast}, {"missing or bad storedriver mdb properties", famExchange},
 	}},
 	{ReasonFailedSTARTTLS, []tagged{
 		{"starttls is required", famAny}, {"must issue a starttls command first", famAny},
 		{"tls required but not supported", famAny}, {"encryption required for requested authentication mechanism", famAny},
 		{"tls is required", famAny}, {"requires tls", famAny}, {"tls connection required", famAny},
 		{"failed to negotiate tls", famAny}, {"tls negotiation failed", famAny}, {"starttls failed", famAny},
+		{"starttls-not-supported", famExchange}, {"tls required for rcpt domain", famGmail}, {"this route requires encryption", famMimecast},
 	}},
 	{ReasonMailboxFull, []tagged{
 		{"el buzón está lleno", famAny}, {"buzón de correo lleno", famAny}, {"cuota superada", famAny},
@@ -70,6 +74,7 @@ var generalPhrases = []reasonPhrases{
 		{"caixa postal cheia", famAny}, {"caixa de correio cheia", famAny}, {"mailbox vol", famAny},
 		{"ящик переполнен", famMailRu}, {"переполнен", famYandex}, {"превышен лимит", famAny}, {"邮箱已满", famAny},
 		{"空间不足", famAny}, {"mailbox is full and can't accept messages", famExchange},
+		{"account disabled temporarly for exceeding receiving limits", famAny}, {"userdisk quota", famQmail}, {"domaindisk quota", famQmail},
 	}},
 	{ReasonMesgTooBig, []tagged{
 		{"class=size limit", famAny}, {"message size limit", famAny},
@@ -78,14 +83,17 @@ var generalPhrases = []reasonPhrases{
 		{"max message size exceeded", famAny}, {"message file too big", famAny},
 		{"message length exceeds administrative limit", famAny}, {"message size exceeds fixed limit", famAny},
 		{"message size exceeds fixed maximum message size", famAny}, {"message size exceeds maximum value", famAny},
-		{"message too big", famAny}, {"message too large", famAny}, {"message size exceeds", famAny},
+		{"message too big", famAny}, {"message size exceeds", famAny},
 		{"taille limite du message atteinte", famOrange}, {"message exceeds maximum size", famAny},
 		{"exceeds the maximum size", famAny}, {"message is too large", famAny}, {"message is too big", famAny},
 		{"size exceeds", famAny}, {"maximum message size", famAny}, {"exceeds size limit", famAny},
+		{"size limit", famAny},
+		{"maximum email size exceeded", famMimecast}, {"larger than the maximum size", famAny},
 	}},
 	{ReasonExceedLimit, []tagged{
 		{"message header size exceeds limit", famAny}, {"message too many recipients", famAny},
 		{"too many recipients", famAny}, {"exceeds the limit of", famAny}, {"header size exceeds", famAny},
+		{"message too large", famAny},
 	}},
 	{ReasonSuspend, []tagged{
 		{"account disabled", famAny}, {"has been disabled", famAny}, {"has been suspended", famAny},
@@ -102,6 +110,7 @@ var generalPhrases = []reasonPhrases{
 		{"postfach ist deaktiviert", famAny}, {"konto ist gesperrt", famAny}, {"compte désactivé", famAny},
 		{"boîte aux lettres désactivée", famAny}, {"アカウントが停止", famAny}, {"cuenta desactivada", famAny},
 		{"ящик заблокирован", famMailRu},
+		{"invalid/inactive user", famAny}, {"boite du destinataire archivee", famOrange},
 	}},
 	{ReasonAuthFailure, []tagged{
 		{"spf check failed", famAny}, {"spf fail", famAny}, {"spf validation", famAny},
@@ -110,6 +119,7 @@ var generalPhrases = []reasonPhrases{
 		{"failed spf", famAny}, {"fails spf", famAny}, {"spf record", famAny}, {"spf)", famAny}, {"spf softfail", famAny},
 		{"spf: ", famAny}, {"5.7.26", famAny}, {"spf-fail", famAny}, {"not authorized to send", famAny},
 		{"sender authentication", famAny},
+		{"spf sender invalid", famMimecast}, {"fails to pass authentication checks", famExchange},
 	}},
 	{ReasonRequirePTR, []tagged{
 		{"reverse dns", famAny}, {"ptr record", famAny}, {"no ptr", famAny}, {"cannot find your hostname", famAny},
@@ -130,12 +140,16 @@ var generalPhrases = []reasonPhrases{
 		{"rate-limit", famAny}, {"ratelimit", famAny}, {"too many messages", famAny}, {"sending too fast", famAny},
 		{"exceeded the rate", famAny}, {"throttled", famAny}, {"throttling", famAny},
 		{"rate that prevents additional messages", famAny}, {"rate of incoming", famAny}, {"too fast", famAny},
+		{"max emails per hour", famAny},
+		{"receiving mail too quickly", famGmail},
 	}},
 	{ReasonTooManyConn, []tagged{
 		{"too many connections", famAny}, {"maximum connection limit", famAny}, {"connection rate limit exceeded", famAny},
 		{"no more connections", famAny}, {"too many simultaneous connections", famAny},
 		{"exceeds allowed connection", famAny}, {"too many concurrent", famAny}, {"connection limit", famAny},
 		{"too many smtp sessions", famAny}, {"too many sessions", famAny},
+		{"trop de connexions", famOrange}, {"numerous attempts to deliver this message", famAny},
+		{"recipient thread limit exceeded", famExchange}, {"multiple destination domains per transaction", famGmail}, {"reached your daily limit for message", famExchange}, {"per hour message receive limit", famExchange}, {"has exceeded their limit for", famExchange}, {"exceeded permitted limits within", famExchange}, {"maximum number of sent email", famCox}, {"number of concurrent smtp connections", famCox}, {"max number of messages per session", famGoDaddy}, {"frequency limited", famTencent}, {"outbound thread limit", famMimecast}, {"peak smtp relay limit exceeded", famGmail},
 	}},
 	{ReasonNoRelaying, []tagged{
 		{"as a relay", famAny}, {"insecure mail relay", famAny}, {"not permitted to relay", famAny},
@@ -147,6 +161,7 @@ var generalPhrases = []reasonPhrases{
 		{"relay for", famAny}, {"no relaying", famAny}, {"that domain isn't in my list of allowed rcpthost", famQmail},
 		{"is not in my list of allowed rcpthosts", famQmail},
 		{"mail server requires authentication when attempting to send to a non-local", famAny},
+		{"not local host", famAny}, {"we don't handle mail for", famAny},
 	}},
 	{ReasonUserUnknown, []tagged{
 		{"el usuario no existe", famAny}, {"usuario inexistente", famAny}, {"no existe el usuario", famAny},
@@ -203,7 +218,7 @@ var generalPhrases = []reasonPhrases{
 		{"unknown or illegal alias", famAny}, {"doesn't have a", famAny}, {"no such user here", famAny},
 		{"recipient rejected", famAny}, {"user invalid", famAny}, {"bad destination mailbox", famAny},
 		{"address is not valid", famAny}, {"not a known user", famAny}, {"is unknown", famAny},
-		{"invalid-recipient", famAny}, {"not found in directory", famAny}, {"unrouteable address", famExim},
+		{"invalid-recipient", famAny}, {"not found in directory", famAny},
 		{"no mailbox", famAny}, {"unknown account", famAny}, {"no longer available", famAny}, {"nonexistent", famAny},
 		{"inactive user", famAny}, {"does not have an account", famAny}, {"isn't a valid", famAny},
 		{"not a registered user", famAny}, {"no mail-box", famAny}, {"recipient invalid", famAny},
@@ -242,6 +257,7 @@ var generalPhrases = []reasonPhrases{
 		{"does not resolve", famAny},
 		{"domäne nicht gefunden", famAny}, {"domain existiert nicht", famAny}, {"domaine inconnu", famAny},
 		{"domaine introuvable", famAny}, {"ドメインが見つかりません", famAny}, {"dominio inexistente", famAny}, {"域名不存在", famAny},
+		{"unrouteable address", famExim}, {"unroutable address", famAny}, {"mail domain mentioned in email address is unknown", famAny}, {"host unreachable", famAny},
 	}},
 	{ReasonRejected, []tagged{
 		{"access denied (in reply to mail from command)", famAny}, {"administrative prohibition", famAny},
@@ -259,12 +275,15 @@ var generalPhrases = []reasonPhrases{
 		{"mail from: rejected", famAny}, {"rejected: sender", famAny}, {"sender unknown", famAny},
 		{"sender is not allowed", famAny}, {"not allowed to post", famAny}, {"does not have permission to post", famAny},
 		{"no permission to post", famAny}, {"posting is restricted", famAny},
+		{"denied [bouncedeny]", famAny}, {"recursive cname records for", famAny}, {"rule imposed mailbox access for", famAny},
+		{"mail sending denied", famAny}, {"sender was not authenticated", famExchange}, {"sender not in allowed-senders list", famExchange}, {"sender not authenticated for", famExchange}, {"problem with the sender's domain", famCox}, {"came from a legitimate email sender", famCox}, {"block policy for envelope from address", famMimecast}, {"blank from: addresses are not allowed", famGoDaddy}, {"ip addresses are not allowed as a from: address", famGoDaddy},
 	}},
 	{ReasonSpamDetected, []tagged{
 		{"uribl", famAny}, {"mass mailer", famAny}, {"bulk email", famAny}, {"bulk mail", famAny},
 		{"spam", famAny}, {"unsolicited", famAny}, {"junk mail", famAny}, {"bulk mail", famAny},
 		{"message content rejected", famAny}, {"blocked as bulk", famAny}, {"content filter", famAny},
 		{"classified as junk", famAny}, {"suspicious content", famAny},
+		{"mail content denied", famTencent},
 	}},
 	{ReasonPolicyViolation, []tagged{
 		{"closed mailing list", famAny}, {"denied by policy", famAny}, {"not accepted for policy reasons", famAny},
@@ -274,6 +293,8 @@ var generalPhrases = []reasonPhrases{
 		{"violates our policy", famAny}, {"policy reasons", famAny},
 		{"content presents a potential security issue", famAny}, {"prohibited by policy", famAny},
 		{"policy restriction", famAny}, {"due to policy", famAny}, {"policy rejection", famAny},
+		{"illegal attachment", famAny}, {"non-member to a members-only list", famAny}, {"header are not accepted", famAny}, {"messages with multiple addresses", famAny}, {"rejected by organization policy", famAny}, {"do not accept messages containing images or other attachments", famAny},
+		{"x-dg-ref header is too long", famExchange}, {"has a policy that prohibit", famExchange}, {"anti-spoofing policy", famMimecast}, {"content examination policy", famMimecast},
 	}},
 	{ReasonBlocked, []tagged{
 		{"access denied. ip name lookup failed", famAny}, {"access from ip address", famAny},
@@ -297,6 +318,7 @@ var generalPhrases = []reasonPhrases{
 		{"connection refused", famAny}, {"connection rejected", famAny}, {"your host", famAny}, {"is blocked", famAny},
 		{"temporarily blocked", famAny}, {"access denied", famAny}, {"blocked", famAny},
 		{"not allowed to send from your ip", famAny}, {"mail from your ip", famAny},
+		{"ip not in whitelist for rcpt domain", famGmail}, {"try again later, closing connection", famGmail}, {"dnssec-invalid", famExchange}, {"certificate-host-mismatch", famExchange}, {"restrictdomainstoipaddresses", famExchange}, {"does not accept email over ipv6", famExchange}, {"issue with the connecting ip address", famCox},
 	}},
 	{ReasonSecurityError, []tagged{
 		{"authentication failed", famAny}, {"authentication required", famAny}, {"authentication turned on", famAny},
@@ -305,6 +327,7 @@ var generalPhrases = []reasonPhrases{
 		{"not authorized", famAny}, {"unauthorized", famAny},
 		{"message was blocked because its content presents a potential security issue", famAny},
 		{"sender is not authenticated", famAny}, {"auth required", famAny},
+		{"tlsa-invalid", famExchange}, {"requires high-strength ciphers", famMimecast}, {"application-specific password required", famGmail}, {"please log in with your web browser", famGmail}, {"username and password not accepted", famGmail}, {"authentication not allowed on", famGoDaddy}, {"incorrect authentication data", famAny}, {"client was not authenticated", famExchange}, {"invalid credentials for relay", famGmail}, {"suspicious account activity", famCox}, {"configuration is invalid for this certificate", famMimecast},
 	}},
 	{ReasonContentError, []tagged{
 		{"improper use of 8-bit data", famAny}, {"recipient list, exceeds policy limit", famAny},
@@ -312,6 +335,7 @@ var generalPhrases = []reasonPhrases{
 		{"unnecessary base64 encoding", famAny}, {"message contains invalid header", famAny}, {"content error", famAny},
 		{"illegal content", famAny}, {"content rejected", famAny}, {"message content", famAny},
 		{"invalid characters", famAny}, {"encoding error", famAny}, {"8-bit data", famAny},
+		{"too many related errors", famExchange}, {"agent generated message depth exceeded", famExchange},
 	}},
 	{ReasonNotCompliantRFC, []tagged{
 		{"not rfc 5322 compliant", famAny}, {"rfc5322", famAny}, {"rfc 5322", famAny}, {"rfc 2822", famAny},
@@ -344,7 +368,9 @@ var generalPhrases = []reasonPhrases{
 		{"network is unreachable", famAny}, {"connection reset", famAny}, {"lost connection", famAny},
 		{"connection closed", famAny}, {"could not be resolved", famAny}, {"temporary dns", famAny},
 		{"dns failure", famAny}, {"routing loop", famAny}, {"mail loop", famAny}, {"connection timed out", famAny},
-		{"timed out", famAny}}},
+		{"timed out", famAny},
+		{"dns records for the destination computer could not be found", famExchange}, {"forwarding loop count exceeded", famAny}, {"message looping", famAny},
+	}},
 	{ReasonSystemError, []tagged{
 		{"aliasing/forwarding loop broken", famAny}, {"can't create user output file", famAny},
 		{"could not load drd", famAny}, {"internal error", famAny}, {"internal server error", famAny},
@@ -355,6 +381,8 @@ var generalPhrases = []reasonPhrases{
 		{"transaction failed", famAny}, {"system error", famAny}, {"out of memory", famAny},
 		{"temporarily unavailable", famAny}, {"server error", famAny}, {"service unavailable", famSendmail},
 		{"resources temporarily", famAny}, {"temporary local problem", famAny}, {"temporary error", famAny},
+		{"remote server is misconfigured", famAny}, {"timeout waiting for input", famAny},
+		{"temporary system problem", famGmail}, {"service not active", famExchange}, {"message failed to be replicated", famExchange}, {"pfa agent busy", famExchange}, {"mail server temporarily rejected message", famGmail}, {"message ended early", famMimecast}, {"unable to process an email at this time", famMimecast}, {"unable to process command", famMimecast}, {"unable to process connection at this time", famMimecast}, {"destination mailbox address ambiguous", famExchange}, {"misconfigured forwarding address", famExchange}, {"mailing list expansion problem", famExchange}, {"system incorrectly configured", famExchange},
 	}},
 	{ReasonExpired, []tagged{
 		{"have been failing for a long time", famExim},
@@ -375,5 +403,6 @@ var generalPhrases = []reasonPhrases{
 		{"failed to deliver to domain", famAny}, {"history expired", famAny}, {"maximum time in queue", famAny},
 		{"unable to deliver message after multiple retries", famAny},
 		{"was not reachable within the allowed queue period", famAny}, {"has been in the queue too long", famAny},
+		{"could not find a gateway for", famAny},
 	}},
 }
