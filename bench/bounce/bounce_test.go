@@ -3,6 +3,8 @@
 // BenchmarkParse runs deskmail, BenchmarkSisimaiPerl the Perl Sisimai
 // (Debian libsisimai-perl) through sisimai_oracle.pl. Both report the CPU
 // time per mail as cpu-ns/op; README.md keeps the figures.
+// TestPhraseOracle compares the reasons with the tables of the same Perl
+// Sisimai (sisimai_tables.pl).
 //
 //	go test -run '^$' -bench 'Parse|Sisimai' -cpu 1 -count 6 ./bounce
 package bounce
