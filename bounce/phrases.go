@@ -38,6 +38,7 @@ const (
 	famGmail         family = "Gmail"
 	famGroupWise     family = "GroupWise"
 	famOffice365     family = "Office 365"
+	famOpenSMTPD     family = "OpenSMTPD"
 	famOrange        family = "Orange"
 	famPostfix       family = "Postfix"
 	famQmail         family = "qmail"

@@ -34,6 +34,7 @@ var decisivePhrases = []reasonPhrases{
 		{"this account is protected by", famAny}, {"user refuses to accept", famAny}, {"refuse to receive mail", famAny},
 		{"domain filter", famAny}, {"recipient's filter", famAny},
 		{"bounced address", famAny}, {"rejected due to user rules", famAny}, {"not found recipient account", famAny}, {"resolver.rst.notauthorized", famExchange}, {"user reject", famAny}, {"you have been blocked by the recipient", famAny}, {"only accepting mail from specific email addresses", famAny},
+		{"cannot route mail to user", famDomino},
 	}},
 	{ReasonMailerError, []tagged{
 		{"procmail", famSendmail}, {"couldn't create", famAny}, {"x-unix", famSendmail},
@@ -100,6 +101,7 @@ var decisivePhrases = []reasonPhrases{
 		{"dns error", famAny}, {"host name lookup failure", famAny}, {"wasn't able to establish", famAny},
 		{"name server timeout", famSendmail}, {"mail forwarding loop", famPostfix},
 		{"host not found, try again", famSendmail},
+		{"all routes to destination blocked", famOpenSMTPD},
 	}},
 	{ReasonHostUnknown, []tagged{
 		{"domain does not exist", famAny}, {"host unknown", famSendmail}, {"no such domain", famAny},

@@ -20,6 +20,7 @@ var generalPhrases = []reasonPhrases{
 		{"mx record points to", famAny}, {"accepts no mail", famAny},
 		{"no route for current request", famAny}, {"smtp protocol returned a permanent error", famAny},
 		{"system not accepting network messages", famAny}, {"account inbounds disabled", famMimecast}, {"missing or bad storedriver mdb properties", famExchange},
+		{"no host found for existing smtp connection", famExim}, {"an mx or srv record indicated no smtp service", famExim}, {"destination seem to reject all mails", famOpenSMTPD},
 	}},
 	{ReasonFailedSTARTTLS, []tagged{
 		{"starttls is required", famAny}, {"must issue a starttls command first", famAny},
@@ -75,6 +76,7 @@ var generalPhrases = []reasonPhrases{
 		{"ящик переполнен", famMailRu}, {"переполнен", famYandex}, {"превышен лимит", famAny}, {"邮箱已满", famAny},
 		{"空间不足", famAny}, {"mailbox is full and can't accept messages", famExchange},
 		{"account disabled temporarly for exceeding receiving limits", famAny}, {"userdisk quota", famQmail}, {"domaindisk quota", famQmail},
+		{"error: quota exceed", famExim},
 	}},
 	{ReasonMesgTooBig, []tagged{
 		{"class=size limit", famAny}, {"message size limit", famAny},
@@ -162,6 +164,7 @@ var generalPhrases = []reasonPhrases{
 		{"is not in my list of allowed rcpthosts", famQmail},
 		{"mail server requires authentication when attempting to send to a non-local", famAny},
 		{"not local host", famAny}, {"we don't handle mail for", famAny},
+		{"due to the following smtp relay error", famExchange},
 	}},
 	{ReasonUserUnknown, []tagged{
 		{"el usuario no existe", famAny}, {"usuario inexistente", famAny}, {"no existe el usuario", famAny},
@@ -240,6 +243,7 @@ var generalPhrases = []reasonPhrases{
 		{"адрес не существует", famAny}, {"用户不存在", famAny}, {"收件人不存在", famAny}, {"수신자를 찾을 수 없습니다", famAny},
 		{"user doesn't exist in", famICloud}, {"recipient address rejected: user unknown", famPostfix},
 		{"this user doesn't have a", famYahoo}, {"account does not exist", famAny},
+		{"non répertorié dans l'annuaire domino", famDomino}, {"domino ディレクトリには見つかりません", famDomino}, {"ディレクトリのリストにありません", famDomino},
 	}},
 	{ReasonHostUnknown, []tagged{
 		{"el dominio no existe", famAny}, {"domínio não existe", famAny}, {"domínio inexistente", famAny},
@@ -258,6 +262,7 @@ var generalPhrases = []reasonPhrases{
 		{"domäne nicht gefunden", famAny}, {"domain existiert nicht", famAny}, {"domaine inconnu", famAny},
 		{"domaine introuvable", famAny}, {"ドメインが見つかりません", famAny}, {"dominio inexistente", famAny}, {"域名不存在", famAny},
 		{"unrouteable address", famExim}, {"unroutable address", famAny}, {"mail domain mentioned in email address is unknown", famAny}, {"host unreachable", famAny},
+		{"all host address lookups failed permanently", famExim}, {"all relevant mx records point to non-existent hosts", famExim}, {"couldn't find any host", famQmail},
 	}},
 	{ReasonRejected, []tagged{
 		{"access denied (in reply to mail from command)", famAny}, {"administrative prohibition", famAny},
@@ -336,6 +341,7 @@ var generalPhrases = []reasonPhrases{
 		{"illegal content", famAny}, {"content rejected", famAny}, {"message content", famAny},
 		{"invalid characters", famAny}, {"encoding error", famAny}, {"8-bit data", famAny},
 		{"too many related errors", famExchange}, {"agent generated message depth exceeded", famExchange},
+		{"bad header", famAny},
 	}},
 	{ReasonNotCompliantRFC, []tagged{
 		{"not rfc 5322 compliant", famAny}, {"rfc5322", famAny}, {"rfc 5322", famAny}, {"rfc 2822", famAny},
@@ -347,6 +353,7 @@ var generalPhrases = []reasonPhrases{
 		{"syntax error", famAny}, {"command unrecognized", famAny}, {"unrecognized command", famAny},
 		{"command not recognized", famAny}, {"bad command", famAny}, {"parameter not implemented", famAny},
 		{"command not implemented", famAny}, {"bad sequence of commands", famAny},
+		{"angle-brackets nested too deep", famExim}, {"expected word or \"<\"", famExim}, {"domain missing in source-routed address", famExim}, {"malformed address:", famExim},
 	}},
 	{ReasonSystemFull, []tagged{
 		{"mail system full", famAny}, {"insufficient system storage", famAny}, {"not enough space on the disk", famAny},
@@ -370,6 +377,7 @@ var generalPhrases = []reasonPhrases{
 		{"dns failure", famAny}, {"routing loop", famAny}, {"mail loop", famAny}, {"connection timed out", famAny},
 		{"timed out", famAny},
 		{"dns records for the destination computer could not be found", famExchange}, {"forwarding loop count exceeded", famAny}, {"message looping", famAny},
+		{"address family mismatch on destination mxs", famOpenSMTPD}, {"could not retrieve source address", famOpenSMTPD}, {"network error on destination mxs", famOpenSMTPD}, {"no mx found for domain", famOpenSMTPD}, {"no mx found for destination", famOpenSMTPD}, {"no valid route to remote mx", famOpenSMTPD}, {"no valid route to destination", famOpenSMTPD}, {"temporary failure in mx lookup", famOpenSMTPD},
 	}},
 	{ReasonSystemError, []tagged{
 		{"aliasing/forwarding loop broken", famAny}, {"can't create user output file", famAny},
@@ -383,6 +391,7 @@ var generalPhrases = []reasonPhrases{
 		{"resources temporarily", famAny}, {"temporary local problem", famAny}, {"temporary error", famAny},
 		{"remote server is misconfigured", famAny}, {"timeout waiting for input", famAny},
 		{"temporary system problem", famGmail}, {"service not active", famExchange}, {"message failed to be replicated", famExchange}, {"pfa agent busy", famExchange}, {"mail server temporarily rejected message", famGmail}, {"message ended early", famMimecast}, {"unable to process an email at this time", famMimecast}, {"unable to process command", famMimecast}, {"unable to process connection at this time", famMimecast}, {"destination mailbox address ambiguous", famExchange}, {"misconfigured forwarding address", famExchange}, {"mailing list expansion problem", famExchange}, {"system incorrectly configured", famExchange},
+		{"delivery to file forbidden", famExim}, {"delivery to pipe forbidden", famExim}, {"lmtp error after", famExim}, {"bad interpreter: no such file or directory", famQmail}, {"dns violates rfc 1035", famAny},
 	}},
 	{ReasonExpired, []tagged{
 		{"have been failing for a long time", famExim},

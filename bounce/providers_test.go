@@ -50,6 +50,14 @@ func TestProviderWording(t *testing.T) {
 		{550, "", "Connection frequency limited", ReasonTooManyConn},
 		{550, "", "Rejected by header-based Anti-Spoofing policy", ReasonPolicyViolation},
 		{550, "", "Envelope blocked – User Entry", ReasonRejected},
+		{550, "", "all relevant MX records point to non-existent hosts", ReasonHostUnknown},
+		{550, "", "an MX or SRV record indicated no SMTP service", ReasonNotAccept},
+		{550, "", "delivery to pipe forbidden", ReasonSystemError},
+		{550, "", "malformed address: x@ may not follow <x@y>", ReasonSyntaxError},
+		{450, "", "Temporary failure in MX lookup", ReasonNetworkError},
+		{550, "", "No valid route to destination", ReasonNetworkError},
+		{550, "", "Sorry, I couldn't find any host by that name", ReasonHostUnknown},
+		{550, "", "kim@example.jp は Domino ディレクトリには見つかりません", ReasonUserUnknown},
 	} {
 		if got := ClassifyReply(tt.code, tt.enhanced, tt.text, nil); got.Reason != tt.want {
 			t.Errorf("%d %s %q: %s, want %s", tt.code, tt.enhanced, tt.text, got.Reason, tt.want)

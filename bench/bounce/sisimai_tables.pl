@@ -167,6 +167,25 @@ for my $m (['Cox', 'cxr.mx.a.cox.net', sub { "AUP#$_[0]" }],
     }
 }
 
+# Sisimai::Lhost::*: the wording of one MTA's reports, reason => [text, ...]
+# (regular expressions are left out), under the table name "mta".
+opendir $dh, "$base/Lhost" or die "$base/Lhost: $!\n";
+for my $f (sort grep { /\.pm$/ } readdir $dh) {
+    (my $mod = $f) =~ s/\.pm$//;
+    my $b = block(src("Lhost/$mod"), 'messagesof') || block(src("Lhost/$mod"), 'MessagesOf');
+    while ($b =~ /'(\w+)'\s*=>\s*\[(.*?)\],?\s*\n/sg) {
+        my ($r, $l) = ($1, $2);
+        next unless $r =~ /\A[a-z]+\z/;
+        $l =~ s/#[^\n]*//g;
+        while ($l =~ /(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")/g) {
+            my $t = quoted($1, $2);
+            $t =~ s/\\(.)/$1/g;
+            mail('mta', $r, 'mx.example.com', '5.0.0', $t) if length $t >= 6;
+        }
+    }
+}
+closedir $dh;
+
 print "# file\ttable\ttable_reason\tsisimai_reason\n";
 for my $row (@rows) {
     my $text = do { open my $fh, '<', $row->[0] or die; local $/; <$fh> };

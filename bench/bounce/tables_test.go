@@ -31,7 +31,7 @@ var refinedBy = map[bounce.Reason][]string{
 // away from its table shows in -v.
 var tableFloors = map[string]float64{
 	"reason": 0.92, "exchangeonline": 0.75, "google": 0.77, "mimecast": 0.75,
-	"tencent": 0.6, "cox": 0.9, "godaddy": 0.8, "iua": 0.3,
+	"tencent": 0.6, "cox": 0.9, "godaddy": 0.8, "iua": 0.3, "mta": 0.75,
 }
 
 // TestPhraseOracle writes one report for each entry of the reason and
