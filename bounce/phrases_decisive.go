@@ -14,12 +14,14 @@ var decisivePhrases = []reasonPhrases{
 		{"ofr_506", famOrange}, {"spam classification", famAny}, {"scored as spam", famAny},
 		{"spam pattern", famAny}, {"spam contents", famAny},
 		{"url within the body of the message was found on", famCox}, {"the url is listed on", famCox},
+		{"temporarily blocked by our filter", famAny}, {"spam or virus", famAny},
 	}},
 	{ReasonBlocked, []tagged{
 		{"remote protocol error", famAny}, {"refused to talk to me", famAny}, {"aup#cdrbl", famComcast},
 		{"aup#cxbl", famComcast}, {"service refuse", famAny},
 		{"blocked using", famAny}, {"spamhaus", famAny}, {"dnsbl", famAny},
 		{"recipient's email system blocked the sending server", famOffice365},
+		{"dynamic/zombied/spam ips blocked", famAny}, {"spamcop.net/bl", famAny}, {"looks suspiciously like spammer", famAny}, {"too many spams from your ip", famAny}, {"sending spam", famAny}, {"deferred due to user complaints", famYahoo},
 	}},
 	{ReasonTooManyConn, []tagged{
 		{"aup#in-1310", famComcast}, {"ip frequency limited", famAny}, {"connection rate limit exceeded", famAny},
@@ -63,7 +65,7 @@ var decisivePhrases = []reasonPhrases{
 		{"due to unexpected volume or user complaints", famAny}, {"poor reputation", famAny}, {"bad reputation", famAny},
 	}},
 	{ReasonRequirePTR, []tagged{
-		{"mismatches client ip", famAny}, {"reverse dns", famAny}, {"ptr record", famAny},
+		{"mismatches client ip", famAny}, {"reverse dns", famAny}, {"ptr record", famAny}, {"unverifyable sending ips", famAny},
 		{"cannot find your hostname", famAny},
 	}},
 	{ReasonNotCompliantRFC, []tagged{

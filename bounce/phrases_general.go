@@ -122,6 +122,7 @@ var generalPhrases = []reasonPhrases{
 		{"spf: ", famAny}, {"5.7.26", famAny}, {"spf-fail", famAny}, {"not authorized to send", famAny},
 		{"sender authentication", famAny},
 		{"spf sender invalid", famMimecast}, {"fails to pass authentication checks", famExchange},
+		{"spf.pobox.com", famAny}, {"inspect your spf settings", famGoDaddy}, {"spf check: fail", famAny}, {"invalid ip for sending mail of domain", famAny},
 	}},
 	{ReasonRequirePTR, []tagged{
 		{"reverse dns", famAny}, {"ptr record", famAny}, {"no ptr", famAny}, {"cannot find your hostname", famAny},
@@ -131,11 +132,13 @@ var generalPhrases = []reasonPhrases{
 		{"reverse hostname", famAny}, {"unresolvable relay host name", famAny},
 		{"client host rejected: cannot find your hostname", famPostfix}, {"your ip address has no ptr", famAny},
 		{"could not resolve your ip", famAny}, {"invalid ptr", famAny},
+		{"ptr resource record", famAny},
 	}},
 	{ReasonBadReputation, []tagged{
 		{"poor reputation", famAny}, {"bad reputation", famAny}, {"ip reputation", famAny}, {"low reputation", famAny},
 		{"sender reputation", famAny}, {"domain reputation", famAny}, {"reputation of", famAny},
 		{"temporarily rate limited due to ip reputation", famAny},
+		{"poor email reputation", famAny}, {"bad ip profile", famAny},
 	}},
 	{ReasonSpeeding, []tagged{
 		{"please try again slower", famGmail}, {"receiving mail at a rate that", famGmail}, {"rate limit", famAny},
@@ -244,6 +247,8 @@ var generalPhrases = []reasonPhrases{
 		{"user doesn't exist in", famICloud}, {"recipient address rejected: user unknown", famPostfix},
 		{"this user doesn't have a", famYahoo}, {"account does not exist", famAny},
 		{"non répertorié dans l'annuaire domino", famDomino}, {"domino ディレクトリには見つかりません", famDomino}, {"ディレクトリのリストにありません", famDomino},
+		{"archived recipient", famAny}, {"bad-recipient", famAny}, {"mailbox invalid", famAny}, {"mailbox is unavailable", famAny}, {"nessun utente simile in questo indirizzo", famAny}, {"no existe dicha persona", famAny}, {"no matches to nameserver query", famAny}, {"non-existent user", famAny}, {"not a local address", famAny}, {"envelope recipient has been denied", famQmail}, {"the following recipients was undeliverable", famAny}, {"email name is not found", famAny}, {"there is no one at this address", famAny}, {"not in my validrcptto list", famQmail}, {"unknown e-mail address", famAny}, {"unknown local-part", famAny}, {"user * was not found", famAny},
+		{"no existe ese usuario", famAny}, {"recipient * was not found", famAny}, {"mailbox *@* unavailable", famAny},
 	}},
 	{ReasonHostUnknown, []tagged{
 		{"el dominio no existe", famAny}, {"domínio não existe", famAny}, {"domínio inexistente", famAny},
@@ -289,6 +294,7 @@ var generalPhrases = []reasonPhrases{
 		{"message content rejected", famAny}, {"blocked as bulk", famAny}, {"content filter", famAny},
 		{"classified as junk", famAny}, {"suspicious content", famAny},
 		{"mail content denied", famTencent},
+		{"blacklisted url in message", famAny}, {"unacceptable content", famAny}, {"our system has detected that this message is", famGmail}, {"bulk.advertising", famAny}, {"rejecting banned content", famAny}, {"rejecting mail content", famAny}, {"recurrent pattern detection system", famAny},
 	}},
 	{ReasonPolicyViolation, []tagged{
 		{"closed mailing list", famAny}, {"denied by policy", famAny}, {"not accepted for policy reasons", famAny},
@@ -324,6 +330,7 @@ var generalPhrases = []reasonPhrases{
 		{"temporarily blocked", famAny}, {"access denied", famAny}, {"blocked", famAny},
 		{"not allowed to send from your ip", famAny}, {"mail from your ip", famAny},
 		{"ip not in whitelist for rcpt domain", famGmail}, {"try again later, closing connection", famGmail}, {"dnssec-invalid", famExchange}, {"certificate-host-mismatch", famExchange}, {"restrictdomainstoipaddresses", famExchange}, {"does not accept email over ipv6", famExchange}, {"issue with the connecting ip address", famCox},
+		{"connection was dropped by remote host", famAny}, {"listed as abusive", famAny}, {"abuseat.org", famAny},
 	}},
 	{ReasonSecurityError, []tagged{
 		{"authentication failed", famAny}, {"authentication required", famAny}, {"authentication turned on", famAny},
@@ -333,6 +340,7 @@ var generalPhrases = []reasonPhrases{
 		{"message was blocked because its content presents a potential security issue", famAny},
 		{"sender is not authenticated", famAny}, {"auth required", famAny},
 		{"tlsa-invalid", famExchange}, {"requires high-strength ciphers", famMimecast}, {"application-specific password required", famGmail}, {"please log in with your web browser", famGmail}, {"username and password not accepted", famGmail}, {"authentication not allowed on", famGoDaddy}, {"incorrect authentication data", famAny}, {"client was not authenticated", famExchange}, {"invalid credentials for relay", famGmail}, {"suspicious account activity", famCox}, {"configuration is invalid for this certificate", famMimecast},
+		{"authentification requise", famOrange}, {"d'authentification invalide", famOrange}, {"authentication credentials invalid", famAny}, {"not subscribed to ses", famAmazonSES},
 	}},
 	{ReasonContentError, []tagged{
 		{"improper use of 8-bit data", famAny}, {"recipient list, exceeds policy limit", famAny},
@@ -365,6 +373,7 @@ var generalPhrases = []reasonPhrases{
 		{"exit code", famAny}, {"pipe to |", famAny}, {"procmail", famSendmail}, {"unknown mailer error", famSendmail},
 		{"mailer error", famSendmail}, {"local delivery failed", famAny}, {"mailbox delivery failed", famAny},
 		{"delivery program", famAny}, {"exited with", famAny}, {"x-local", famAny},
+		{"bin/maildrop", famCourier}, {"command output:", famAny},
 	}},
 	{ReasonNetworkError, []tagged{
 		{"malformed name server reply", famPostfix},

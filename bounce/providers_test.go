@@ -58,6 +58,16 @@ func TestProviderWording(t *testing.T) {
 		{550, "", "No valid route to destination", ReasonNetworkError},
 		{550, "", "Sorry, I couldn't find any host by that name", ReasonHostUnknown},
 		{550, "", "kim@example.jp は Domino ディレクトリには見つかりません", ReasonUserUnknown},
+		{550, "", "No matches to nameserver query", ReasonUserUnknown},
+		{550, "", "Sorry, your envelope recipient has been denied", ReasonUserUnknown},
+		{550, "", "Unknown local-part \"kim\" in domain \"example.com\"", ReasonUserUnknown},
+		{450, "", "service permits 2 unverifyable sending IPs - example.com is not 192.0.2.2", ReasonRequirePTR},
+		{550, "", "Rejected due to a poor email reputation score", ReasonBadReputation},
+		{421, "", "Messages from 192.0.2.1 temporarily deferred due to user complaints", ReasonBlocked},
+		{554, "", "Too many spams from your IP (192.0.2.1)", ReasonBlocked},
+		{550, "", "Message contains spam or virus", ReasonSpamDetected},
+		{550, "", "This message was rejected by Recurrent Pattern Detection System", ReasonSpamDetected},
+		{554, "", "Authentification requise", ReasonSecurityError},
 	} {
 		if got := ClassifyReply(tt.code, tt.enhanced, tt.text, nil); got.Reason != tt.want {
 			t.Errorf("%d %s %q: %s, want %s", tt.code, tt.enhanced, tt.text, got.Reason, tt.want)

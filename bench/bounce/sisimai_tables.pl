@@ -56,6 +56,7 @@ I'm sorry to have to inform you that your message could not
 be delivered to one or more recipients.
 
 <user\@example.com>: host $host\[192.0.2.1] said: $diag
+    (in reply to RCPT TO command)
 
 --b1
 Content-Type: message/delivery-status
@@ -108,6 +109,69 @@ for my $f (sort grep { /\.pm$/ } readdir $dh) {
     }
 }
 closedir $dh;
+
+# Sisimai::Reason::*: the "$regex" of each reason, one sample text per
+# alternative (see expand below).
+opendir $dh, "$base/Reason" or die "$base/Reason: $!\n";
+for my $f (sort grep { /\.pm$/ } readdir $dh) {
+    (my $mod = $f) =~ s/\.pm$//;
+    my $s = src("Reason/$mod");
+    my ($reason) = $s =~ /sub text\s*\{\s*'(\w+)'/;
+    next unless $reason && $s =~ /state \$regex = qr\{(.*?)\}x;/s;
+    my $re = $1;
+    $re =~ s/#[^\n]*//g;     # comments of /x
+    $re =~ s{\[([^\]]*)\]}{ (my $c = $1) =~ s/ /\x01/g; "[$c]" }ge;   # spaces in classes are literal
+    $re =~ s/\s+//g;         # /x white space
+    my $pos = 0;
+    for my $t (expand(\$re, \$pos)) {
+        $t =~ tr/\x01/ /;
+        $t =~ s/^\s+|\s+$//g;
+        mail('regex', $reason, 'mx.example.com', '5.0.0', $t) if length $t >= 6;
+    }
+}
+closedir $dh;
+
+# expand returns sample texts of the regular expression at $$pos (the
+# subset Sisimai's tables use: literals, escapes, [classes], (?:...|...),
+# (?>...), ?, *, +, {n,m}): every alternative of every group once, the
+# rest of the expression at its first alternative.
+sub expand {
+    my ($re, $pos) = @_;
+    my @alts = ([""]);
+    while ($$pos < length $$re) {
+        my $c = substr $$re, $$pos, 1;
+        if ($c eq '|') { $$pos++; push @alts, [""]; next }
+        if ($c eq ')') { last }
+        my @item;
+        if ($c eq '(') {
+            $$pos++;
+            $$pos += 2 if substr($$re, $$pos, 1) eq '?';   # (?: (?>
+            @item = expand($re, $pos);
+            $$pos++;                                      # )
+        } elsif ($c eq '[') {
+            my $end = index $$re, ']', $$pos + 2;
+            die "unclosed class at $$pos\n" if $end < 0;
+            my $cls = substr $$re, $$pos + 1, $end - $$pos - 1;
+            $$pos = $end + 1;
+            @item = ($cls =~ /^\^/ ? 'x' : $cls =~ /^0-9/ ? '1' : $cls =~ /^a-z/ ? 'a' : substr($cls, 0, 1));
+        } elsif ($c eq '\\') {
+            my $e = substr $$re, $$pos + 1, 1;
+            $$pos += 2;
+            @item = ($e eq 'd' ? '1' : $e eq 's' ? ' ' : $e eq 'w' ? 'a' : $e eq 'A' || $e eq 'z' || $e eq 'b' ? '' : $e);
+        } elsif ($c eq '.') { $$pos++; @item = ('x') }
+        elsif ($c eq '^' || $c eq '$') { $$pos++; @item = ('') }
+        else { $$pos++; @item = ($c) }
+        my $q = substr $$re, $$pos, 1;
+        if ($q eq '?' || $q eq '*') { $$pos++; @item = ('', @item) if $q eq '*'; @item = ($item[0]) if $q eq '*' }
+        elsif ($q eq '+') { $$pos++ }
+        elsif ($q eq '{') { my $end = index $$re, '}', $$pos; die "unclosed count at $$pos\n" if $end < 0; my ($n) = substr($$re, $$pos + 1) =~ /^(\d+)/; $$pos = $end + 1; @item = map { $_ x ($n || 1) } @item }
+        $$pos++ if substr($$re, $$pos, 1) eq '?';    # lazy
+        my $cur = $alts[-1];
+        my $first = $cur->[0];
+        @$cur = ((map { $_ . $item[0] } @$cur), (map { $first . $_ } @item[1 .. $#item]));
+    }
+    return map { @$_ } @alts;
+}
 
 # Sisimai::Rhost::ExchangeOnline: reason => [[status, low, high, text], ...]
 {
