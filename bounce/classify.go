@@ -283,7 +283,7 @@ func smtpCommand(d string) string {
 // strongUnknown reports wording that means an unknown user whatever the
 // SMTP stage.
 func strongUnknown(diag string) bool {
-	for _, s := range []string{"recipient name is not recognized", "couldn't be found", "not listed in", "invalid final delivery userid", "unable to deliver message to", "unknown user:", "no valid recipients", ">: user unknown", "#5.1.0 address rejected"} {
+	for _, s := range []string{"recipient name is not recognized", "couldn't be found", "not listed in", "invalid final delivery userid", "unable to deliver message to", "unknown user:", "no valid recipients", ">: user unknown", "#5.1.0 address rejected", "addressee unknown"} {
 		if strings.Contains(diag, s) {
 			return true
 		}

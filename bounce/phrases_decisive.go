@@ -110,6 +110,7 @@ var decisivePhrases = []reasonPhrases{
 		{"unknown domain", famAny}, {"domain name not found", famAny}, {"host or domain name not found", famPostfix},
 		{"unrouteable mail domain", famExim}, {"bad destination system address", famAny}, {"domain may not exist", famAny},
 		{"mail domain mentioned in email address is unknown", famAny},
+		{"host name is unknown", famAny},
 	}},
 	{ReasonPolicyViolation, []tagged{
 		{"because its content presents", famAny}, {"host network not allowed", famAny}, {"header error", famAny},

@@ -7,6 +7,7 @@ package bounce
 var generalPhrases = []reasonPhrases{
 	{ReasonHasMoved, []tagged{
 		{" has been replaced by ", famAny}, {"address has changed", famAny}, {"mailbox has moved", famAny},
+		{"old address no longer valid", famAny},
 	}},
 	{ReasonVirusDetected, []tagged{
 		{"virus", famAny}, {"infected", famAny}, {"malware detected", famAny}, {"message contains a virus", famAny},
@@ -77,6 +78,7 @@ var generalPhrases = []reasonPhrases{
 		{"空间不足", famAny}, {"mailbox is full and can't accept messages", famExchange},
 		{"account disabled temporarly for exceeding receiving limits", famAny}, {"userdisk quota", famQmail}, {"domaindisk quota", famQmail},
 		{"error: quota exceed", famExim},
+		{"zuviele mails auf dem server", famAny}, {"exhausted allowed storage space", famAny},
 	}},
 	{ReasonMesgTooBig, []tagged{
 		{"class=size limit", famAny}, {"message size limit", famAny},
@@ -113,6 +115,7 @@ var generalPhrases = []reasonPhrases{
 		{"boîte aux lettres désactivée", famAny}, {"アカウントが停止", famAny}, {"cuenta desactivada", famAny},
 		{"ящик заблокирован", famMailRu},
 		{"invalid/inactive user", famAny}, {"boite du destinataire archivee", famOrange},
+		{"mailbox deaktiviert", famAny}, {"not currently being accepted for this mailbox", famAny}, {"en estado: inactivo", famAny}, {"mailbox temporarily disabled", famAny}, {"mailbox was disabled", famAny}, {"nieaktywne", famAny}, {"bloccato per inutilizzo", famAny}, {"ha expirado por falta de uso", famAny}, {"user disabled", famAny},
 	}},
 	{ReasonAuthFailure, []tagged{
 		{"spf check failed", famAny}, {"spf fail", famAny}, {"spf validation", famAny},
@@ -249,6 +252,7 @@ var generalPhrases = []reasonPhrases{
 		{"non répertorié dans l'annuaire domino", famDomino}, {"domino ディレクトリには見つかりません", famDomino}, {"ディレクトリのリストにありません", famDomino},
 		{"archived recipient", famAny}, {"bad-recipient", famAny}, {"mailbox invalid", famAny}, {"mailbox is unavailable", famAny}, {"nessun utente simile in questo indirizzo", famAny}, {"no existe dicha persona", famAny}, {"no matches to nameserver query", famAny}, {"non-existent user", famAny}, {"not a local address", famAny}, {"envelope recipient has been denied", famQmail}, {"the following recipients was undeliverable", famAny}, {"email name is not found", famAny}, {"there is no one at this address", famAny}, {"not in my validrcptto list", famQmail}, {"unknown e-mail address", famAny}, {"unknown local-part", famAny}, {"user * was not found", famAny},
 		{"no existe ese usuario", famAny}, {"recipient * was not found", famAny}, {"mailbox *@* unavailable", famAny},
+		{"account not found", famAny}, {"address invalid", famAny}, {"addressee unknown", famAny}, {"address_not_found", famAny}, {"destin. sconosciuto", famAny}, {"destinatario errato", famAny}, {"destinatario sconosciuto", famAny}, {"email address was not found", famAny}, {"invalid account", famAny}, {"nie ma takiego konta", famAny}, {"no one with that email address here", famAny}, {"no such email address", famAny}, {"no such mail drop defined", famAny}, {"is not known to this system", famAny}, {"unknown email address", famAny}, {"unknown or illegal user", famAny}, {"was not found in ldap server", famAny}, {"the address is invalid", famAny}, {"unable to find alias user", famAny}, {"doesn't handle mail for that user", famAny},
 	}},
 	{ReasonHostUnknown, []tagged{
 		{"el dominio no existe", famAny}, {"domínio não existe", famAny}, {"domínio inexistente", famAny},
@@ -387,6 +391,7 @@ var generalPhrases = []reasonPhrases{
 		{"timed out", famAny},
 		{"dns records for the destination computer could not be found", famExchange}, {"forwarding loop count exceeded", famAny}, {"message looping", famAny},
 		{"address family mismatch on destination mxs", famOpenSMTPD}, {"could not retrieve source address", famOpenSMTPD}, {"network error on destination mxs", famOpenSMTPD}, {"no mx found for domain", famOpenSMTPD}, {"no mx found for destination", famOpenSMTPD}, {"no valid route to remote mx", famOpenSMTPD}, {"no valid route to destination", famOpenSMTPD}, {"temporary failure in mx lookup", famOpenSMTPD},
+		{"can't connect to", famAny},
 	}},
 	{ReasonSystemError, []tagged{
 		{"aliasing/forwarding loop broken", famAny}, {"can't create user output file", famAny},

@@ -68,6 +68,13 @@ func TestProviderWording(t *testing.T) {
 		{550, "", "Message contains spam or virus", ReasonSpamDetected},
 		{550, "", "This message was rejected by Recurrent Pattern Detection System", ReasonSpamDetected},
 		{554, "", "Authentification requise", ReasonSecurityError},
+		{550, "", "Nie ma takiego konta", ReasonUserUnknown},
+		{550, "", "Destinatario sconosciuto o mailbox disattivata", ReasonUserUnknown},
+		{550, "", "No such mail drop defined", ReasonUserUnknown},
+		{550, "", "Questo indirizzo e' bloccato per inutilizzo", ReasonSuspend},
+		{550, "", "Esta casilla ha expirado por falta de uso", ReasonSuspend},
+		{452, "", "Benutzer hat zuviele Mails auf dem Server", ReasonMailboxFull},
+		{550, "", "Host name is unknown", ReasonHostUnknown},
 	} {
 		if got := ClassifyReply(tt.code, tt.enhanced, tt.text, nil); got.Reason != tt.want {
 			t.Errorf("%d %s %q: %s, want %s", tt.code, tt.enhanced, tt.text, got.Reason, tt.want)
