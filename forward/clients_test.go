@@ -83,6 +83,21 @@ func TestOtherClients(t *testing.T) {
 			from: "ann@example.com", fromName: "Άννα Λη", subj: "x",
 		},
 		{
+			name: "F1/Hungarian attribution with időpontban", subject: "Fw: x",
+			body: "2021. február 1., hétfő 10:00 időpontban Kovács Anna <anna@example.hu> ezt írta:\n\nbody",
+			from: "anna@example.hu", fromName: "Kovács Anna", subj: "x",
+		},
+		{
+			name: "F1/Polish attribution quoting the name in „…”", subject: "Fw: x",
+			body: "Dnia 1 lutego 2021 10:00 „Anna Nowak” <anna@example.pl> napisał:\n\nbody",
+			from: "anna@example.pl", fromName: "Anna Nowak", subj: "x",
+		},
+		{
+			name: "F1/German attribution quoting the name in „…“", subject: "WG: x",
+			body: "Am 01.02.2021 um 10:00 schrieb „Anna Schmidt“ <anna@example.de>:\n\nbody",
+			from: "anna@example.de", fromName: "Anna Schmidt", subj: "x",
+		},
+		{
 			name: "F1/separator in words we do not know, known labels, no subject", subject: "",
 			body: "Xyzzy plugh:\n\nFrom: Ann Lee <ann@example.com>\nSubject: x\nDate: 28 Oct 2021\nTo: desk@example.org\n\nbody",
 			from: "ann@example.com", fromName: "Ann Lee", subj: "x", to: 1,

@@ -36,10 +36,14 @@ func parseWrote(t string) (fields, bool) {
 	before := strings.TrimRight(t[:lt], " (")
 	name := ""
 	if q := closingQuote(before); q != "" {
-		open := map[string]string{`"`: `"`, "»": "«", "”": "“", "'": "'", "“": "„"}[q]
+		// The opening quote of each closing one: "…", «…», “…” and „…”
+		// (Polish), „…“ (German), '…'.
 		inner := strings.TrimSuffix(before, q)
-		if i := strings.LastIndex(inner, open); i >= 0 {
-			name = strings.TrimSpace(inner[i+len(open):])
+		for _, open := range map[string][]string{`"`: {`"`}, "»": {"«"}, "”": {"“", "„"}, "'": {"'"}, "“": {"„"}}[q] {
+			if i := strings.LastIndex(inner, open); i >= 0 {
+				name = strings.TrimSpace(inner[i+len(open):])
+				break
+			}
 		}
 	} else {
 		name = trailingName(before)
@@ -116,6 +120,7 @@ var attributionWords = map[string]bool{
 	"on": true, "dne": true, "em": true, "il": true, "giorno": true, "den": true,
 	"používateľ": true, "uživatel": true, "użytkownik": true, "user": true, "utilizatorul": true,
 	"kullanıcısı": true, "napsal": true, "schrieb": true, "skrev": true, "skrifaði": true,
+	"időpontban": true,
 	// "user" and "has" before the name, as Gmail, iOS and Android mail
 	// write it: "Op 2 feb. 2015 om 05:28 heeft X <x@y> het volgende
 	// geschreven:", "… г. в 10:00, пользователь X <x@y> написал:".
