@@ -22,6 +22,9 @@ var decisivePhrases = []reasonPhrases{
 		{"blocked using", famAny}, {"spamhaus", famAny}, {"dnsbl", famAny},
 		{"recipient's email system blocked the sending server", famOffice365},
 		{"dynamic/zombied/spam ips blocked", famAny}, {"spamcop.net/bl", famAny}, {"looks suspiciously like spammer", famAny}, {"too many spams from your ip", famAny}, {"sending spam", famAny}, {"deferred due to user complaints", famYahoo},
+		{"too many invalid recipients", famGoDaddy}, {"threshold of invalid recipients", famCox},
+		{"unusual rate of unsolicited mail originating from your ip", famGmail},
+		{"certificate-expired", famExchange}, {"possible spam/virus content", famAny},
 	}},
 	{ReasonTooManyConn, []tagged{
 		{"aup#in-1310", famComcast}, {"ip frequency limited", famAny}, {"connection rate limit exceeded", famAny},
@@ -33,7 +36,7 @@ var decisivePhrases = []reasonPhrases{
 		{"was rejected by a remote mail server", famAny}, {"refused due to recipient preferences", famAny},
 		{"message filtered", famAny}, {"because the recipient is not accepting mail", famAny},
 		{"has restricted sms e-mail", famAny}, {"is not accepting any mail", famAny}, {"rejected by recipient", famAny},
-		{"this account is protected by", famAny}, {"user refuses to accept", famAny}, {"refuse to receive mail", famAny},
+		{"this account is protected by", famAny}, {"user refuses to accept", famAny}, {"refuses to accept your mail", famAny}, {"refuse to receive mail", famAny},
 		{"domain filter", famAny}, {"recipient's filter", famAny},
 		{"bounced address", famAny}, {"rejected due to user rules", famAny}, {"not found recipient account", famAny}, {"resolver.rst.notauthorized", famExchange}, {"user reject", famAny}, {"you have been blocked by the recipient", famAny}, {"only accepting mail from specific email addresses", famAny},
 		{"cannot route mail to user", famDomino},
@@ -110,7 +113,7 @@ var decisivePhrases = []reasonPhrases{
 		{"unknown domain", famAny}, {"domain name not found", famAny}, {"host or domain name not found", famPostfix},
 		{"unrouteable mail domain", famExim}, {"bad destination system address", famAny}, {"domain may not exist", famAny},
 		{"mail domain mentioned in email address is unknown", famAny},
-		{"host name is unknown", famAny},
+		{"host name is unknown", famAny}, {"smtpsend.dns.nonexistentdomain", famExchange},
 	}},
 	{ReasonPolicyViolation, []tagged{
 		{"because its content presents", famAny}, {"host network not allowed", famAny}, {"header error", famAny},

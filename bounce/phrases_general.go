@@ -81,6 +81,7 @@ var generalPhrases = []reasonPhrases{
 		{"zuviele mails auf dem server", famAny}, {"exhausted allowed storage space", famAny},
 	}},
 	{ReasonMesgTooBig, []tagged{
+		{"message too large for this", famAny},
 		{"class=size limit", famAny}, {"message size limit", famAny},
 		{"exceeded maximum inbound message size", famAny}, {"line limit exceeded", famAny},
 		{"maximum incoming message size", famAny}, {"exceeded the maximum message size", famAny},
@@ -173,6 +174,7 @@ var generalPhrases = []reasonPhrases{
 		{"due to the following smtp relay error", famExchange},
 	}},
 	{ReasonUserUnknown, []tagged{
+		{"domain or user isn't in my list of allowed rcpthosts", famQmail},
 		{"el usuario no existe", famAny}, {"usuario inexistente", famAny}, {"no existe el usuario", famAny},
 		{"la cuenta no existe", famAny}, {"usuário não existe", famAny}, {"usuário inexistente", famAny},
 		{"utilizador desconhecido", famAny}, {"utilizador não existe", famAny}, {"utente inesistente", famAny},

@@ -14,6 +14,16 @@ func TestProviderWording(t *testing.T) {
 		want     Reason
 	}{
 		{550, "", "Unrouteable address", ReasonHostUnknown},
+		{554, "", "This IP has been temporarily blocked for attempting to mail too many invalid recipients. IB112", ReasonBlocked},
+		{550, "", "The sending IP address has exceeded the threshold of invalid recipients and has been blocked", ReasonBlocked},
+		{550, "5.7.1", "Our system has detected an unusual rate of unsolicited mail originating from your IP address", ReasonBlocked},
+		{550, "5.7.322", "certificate-expired: destination mail server's certificate is expired", ReasonBlocked},
+		{550, "", "Message was rejected for possible spam/virus content", ReasonBlocked},
+		{550, "5.4.4", "SMTPSEND.DNS.NonExistentDomain; nonexistent domain", ReasonHostUnknown},
+		{552, "", "Message too large for this system", ReasonMesgTooBig},
+		{553, "", "sorry, that domain or user isn't in my list of allowed rcpthosts (#5.7.1)", ReasonUserUnknown},
+		{553, "", "sorry, that domain isn't in my list of allowed rcpthosts (#5.7.1)", ReasonNoRelaying},
+		{550, "", "Recipient refuses to accept your mail", ReasonFiltered},
 		{550, "", "Mail domain mentioned in email address is unknown", ReasonHostUnknown},
 		{451, "", "Name service error for domain example.com: Host not found, try again", ReasonNetworkError},
 		{554, "", "Message looping (received 6 times)", ReasonNetworkError},
