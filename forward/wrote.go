@@ -36,14 +36,15 @@ func parseWrote(t string) (fields, bool) {
 	before := strings.TrimRight(t[:lt], " (")
 	name := ""
 	if q := closingQuote(before); q != "" {
-		// The opening quote of each closing one: "…", «…», “…” and „…”
-		// (Polish), „…“ (German), '…'.
 		inner := strings.TrimSuffix(before, q)
-		for _, open := range map[string][]string{`"`: {`"`}, "»": {"«"}, "”": {"“", "„"}, "'": {"'"}, "“": {"„"}}[q] {
-			if i := strings.LastIndex(inner, open); i >= 0 {
-				name = strings.TrimSpace(inner[i+len(open):])
-				break
+		start := -1
+		for _, open := range openingQuotes[q] {
+			if i := strings.LastIndex(inner, open); i >= 0 && i+len(open) > start {
+				start = i + len(open)
 			}
+		}
+		if start >= 0 {
+			name = strings.TrimSpace(inner[start:])
 		}
 	} else {
 		name = trailingName(before)
@@ -110,6 +111,10 @@ func closingQuote(s string) string {
 	}
 	return ""
 }
+
+// openingQuotes gives the opening quotes of each closing one: "…", «…»,
+// “…” and „…” (Polish), „…“ (German), '…'.
+var openingQuotes = map[string][]string{`"`: {`"`}, "»": {"«"}, "”": {"“", "„"}, "'": {"'"}, "“": {"„"}}
 
 // attributionWords are words around a name in attribution lines that are
 // not part of it.
