@@ -34,19 +34,8 @@ func parseWrote(t string) (fields, bool) {
 		return fields{}, false
 	}
 	before := strings.TrimRight(t[:lt], " (")
-	name := ""
-	if q := closingQuote(before); q != "" {
-		inner := strings.TrimSuffix(before, q)
-		start := -1
-		for _, open := range openingQuotes[q] {
-			if i := strings.LastIndex(inner, open); i >= 0 && i+len(open) > start {
-				start = i + len(open)
-			}
-		}
-		if start >= 0 {
-			name = strings.TrimSpace(inner[start:])
-		}
-	} else {
+	name, quoted := quotedName(before)
+	if !quoted {
 		name = trailingName(before)
 	}
 	a, err := deskmail.NewAddress(name, addr)
@@ -103,18 +92,30 @@ func wroteAt(lines []line, i int) (fields, int, bool) {
 
 func endsColon(t string) bool { return strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：") }
 
-func closingQuote(s string) string {
-	for _, q := range []string{`"`, "»", "”", "“", "'"} {
-		if strings.HasSuffix(s, q) {
-			return q
-		}
-	}
-	return ""
+// quotePairs are the quotes a name stands in: "…", «…», “…” and „…”
+// (Polish), „…“ (German), '…'.
+var quotePairs = []struct{ open, close string }{
+	{`"`, `"`}, {"«", "»"}, {"“", "”"}, {"„", "”"}, {"„", "“"}, {"'", "'"},
 }
 
-// openingQuotes gives the opening quotes of each closing one: "…", «…»,
-// “…” and „…” (Polish), „…“ (German), '…'.
-var openingQuotes = map[string][]string{`"`: {`"`}, "»": {"«"}, "”": {"“", "„"}, "'": {"'"}, "“": {"„"}}
+// quotedName returns the name in quotes that s ends with, and whether s
+// ends with a closing quote at all. Where a closing quote has two openers,
+// the nearer one wins.
+func quotedName(s string) (name string, quoted bool) {
+	start := -1
+	for _, p := range quotePairs {
+		inner, ok := strings.CutSuffix(s, p.close)
+		if !ok {
+			continue
+		}
+		quoted = true
+		if i := strings.LastIndex(inner, p.open); i >= 0 && i+len(p.open) > start {
+			start = i + len(p.open)
+			name = strings.TrimSpace(inner[start:])
+		}
+	}
+	return name, quoted
+}
 
 // attributionWords are words around a name in attribution lines that are
 // not part of it.
